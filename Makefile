@@ -1,0 +1,57 @@
+# access_analytics. The README's two commands: `make build`, then `make test`.
+# Every target creates the virtualenv (.venv) on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EVENTS ?= 1000000
+SEED ?= 42
+DOCS_PORT ?= 8080
+
+.DEFAULT_GOAL := help
+.PHONY: help venv build test lint docs warehouse stop demo clean distclean
+
+help: ## list the targets
+	@echo "access_analytics: make TARGET"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 14
+	@echo "variables: EVENTS=$(EVENTS) SEED=$(SEED) DOCS_PORT=$(DOCS_PORT) (e.g. make build EVENTS=200000)"
+
+$(STAMP): pyproject.toml
+	@echo "creating the virtualenv in $(VENV) (first use only, about a minute)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create the virtualenv with the pinned dependencies
+
+build: $(STAMP) ## start PostgreSQL, generate and load the demo data, dbt build
+	$(BIN)/access-analytics build --events $(EVENTS) --seed $(SEED)
+
+test: $(STAMP) ## run every test (pytest: loaders, generator, structure, dbt builds)
+	$(BIN)/pytest
+
+lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
+	$(BIN)/ruff check src tests/harness
+	$(BIN)/access-analytics warehouse start > /dev/null
+	$(BIN)/sqlfluff lint models tests analyses
+
+docs: $(STAMP) ## generate the dbt docs and serve them on http://localhost:$(DOCS_PORT)
+	$(BIN)/access-analytics dbt -- docs generate
+	$(BIN)/access-analytics dbt -- docs serve --port $(DOCS_PORT) --no-browser
+
+warehouse: $(STAMP) ## start the embedded PostgreSQL and print its URI
+	$(BIN)/access-analytics warehouse start
+
+stop: $(STAMP) ## stop the embedded PostgreSQL (data is kept)
+	$(BIN)/access-analytics warehouse stop
+
+demo: $(STAMP) ## only generate the demo data in data/demo
+	$(BIN)/access-analytics demo --events $(EVENTS) --seed $(SEED) --out data/demo
+
+clean: ## stop and delete the warehouse, dbt output and generated data
+	@if [ -x $(BIN)/access-analytics ]; then $(BIN)/access-analytics warehouse destroy; fi
+	rm -rf .warehouse target logs data reports .pytest_cache
+
+distclean: clean ## also delete the virtualenv
+	rm -rf $(VENV) src/*.egg-info

@@ -1,0 +1,11 @@
+{#
+    A naive local timestamp written in time zone `tz` (an IANA name such as
+    'America/Chicago'), as an instant (timestamptz, shown in UTC).
+#}
+{% macro local_to_utc(expression, tz) -%}
+    {{ return(adapter.dispatch('local_to_utc', 'access_analytics')(expression, tz)) }}
+{%- endmacro %}
+
+{% macro default__local_to_utc(expression, tz) -%}
+    ({{ expression }} at time zone '{{ tz }}')
+{%- endmacro %}

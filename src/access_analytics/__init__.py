@@ -1,0 +1,1 @@
+"""Harness for the access_analytics dbt project."""

@@ -1,0 +1,254 @@
+"""Command line: ``access-analytics COMMAND``. Run with ``--help`` for the commands.
+
+Errors the user can fix end with one message on stderr and exit code 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+
+from access_analytics import loaders, warehouse
+
+DEFAULT_EVENTS = 1_000_000
+DEFAULT_SEED = 42
+
+
+class UserError(RuntimeError):
+    """An error to show as one line, without a traceback."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> warehouse.Settings:
+    settings = warehouse.settings_from_env()
+    if args.database:
+        settings = warehouse.Settings(**{**settings.__dict__, "dbname": args.database})
+    return settings
+
+
+def _prepare(settings: warehouse.Settings) -> str:
+    """Start the warehouse (if embedded) and create the raw schema; return the URI."""
+    uri = warehouse.start(settings, _say)
+    with warehouse.connect(settings) as conn:
+        loaders.ensure_raw_schema(conn)
+    return uri
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_warehouse(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.action == "start":
+        uri = _prepare(settings)
+        _say(f"warehouse ready: psql {uri}")
+        print(uri)
+    elif args.action == "stop":
+        warehouse.stop(settings, _say)
+    elif args.action == "destroy":
+        warehouse.destroy(settings, _say)
+    elif args.action == "status":
+        running = warehouse.is_running(settings)
+        kind = "external" if settings.external else "embedded"
+        _say(f"{kind} warehouse {'running' if running else 'stopped'}: {settings.uri()}")
+        return 0 if running else 3
+    elif args.action == "uri":
+        print(settings.uri())
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    paths = [Path(name) for name in args.files]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise UserError(f"no such file: {', '.join(missing)}")
+    warehouse.start(settings, _say)
+    totals = [0, 0]
+    with warehouse.connect(settings) as conn:
+        for path in paths:
+            _say(f"loading {path} as {args.format} ...")
+            result = loaders.load_file(conn, path, args.format, progress=_say)
+            _say(result.summary())
+            totals[0] += result.rows_loaded
+            totals[1] += result.lines_rejected
+    if len(paths) > 1:
+        _say(f"{len(paths)} files: {totals[0]:,} rows loaded, {totals[1]:,} lines rejected")
+    if totals[1]:
+        _say("rejected lines and their reasons: select * from raw.rejected_lines")
+    return 0
+
+
+def _demo_is_current(out_dir: Path, events: int, seed: int) -> bool:
+    truth = out_dir / "ground_truth.json"
+    if not truth.is_file() or not (out_dir / "requests.csv").is_file():
+        return False
+    try:
+        known = json.loads(truth.read_text())
+    except (OSError, ValueError):
+        return False
+    return known.get("events") == events and known.get("seed") == seed
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from access_analytics import demo_data
+
+    started = time.perf_counter()
+    files = demo_data.generate(
+        Path(args.out),
+        events=args.events,
+        seed=args.seed,
+        cohorts_file=Path(args.cohorts) if args.cohorts else None,
+        fmt=args.format,
+        progress=_say,
+    )
+    _say(
+        f"demo data: {files.events:,} requests, {files.cohorts} cohorts in "
+        f"{time.perf_counter() - started:.1f} s -> {files.requests_path.parent}/"
+    )
+    return 0
+
+
+def _dbt_executable() -> str:
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("dbt")
+    if not found:
+        raise UserError("dbt is not installed: run `make build` to create the virtualenv")
+    return found
+
+
+def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
+    """Run dbt against the warehouse and return its exit code."""
+    command = [_dbt_executable(), *dbt_args]
+    return subprocess.run(
+        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings), check=False
+    ).returncode
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _prepare(settings)
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    return run_dbt(settings, dbt_args)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    started = time.perf_counter()
+    _say("[1/4] warehouse")
+    uri = _prepare(settings)
+    out_dir = settings.project_dir / "data" / "demo"
+    _say("[2/4] demo data")
+    if _demo_is_current(out_dir, args.events, args.seed):
+        _say(f"  up to date in {out_dir} ({args.events:,} requests, seed {args.seed})")
+    else:
+        cmd_demo(
+            argparse.Namespace(
+                out=str(out_dir), events=args.events, seed=args.seed, cohorts=None, format="csv"
+            )
+        )
+    _say("[3/4] load")
+    with warehouse.connect(settings) as conn:
+        for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv")):
+            result = loaders.load_file(conn, out_dir / name, file_format, progress=_say)
+            _say("  " + result.summary())
+    _say("[4/4] dbt build")
+    code = run_dbt(settings, ["build", *args.dbt_args])
+    seconds = time.perf_counter() - started
+    if code != 0:
+        _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
+        return code
+    _say(f"built in {seconds:.0f} s. Connect with: psql {uri}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# Parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="access-analytics",
+        description="Warehouse, loaders and demo data for the access_analytics dbt project.",
+    )
+    parser.add_argument(
+        "--database", help="database name (default: PGDATABASE or access_analytics)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub = commands.add_parser("warehouse", help="start, stop or inspect the embedded PostgreSQL")
+    sub.add_argument("action", choices=["start", "stop", "status", "uri", "destroy"])
+    sub.set_defaults(func=cmd_warehouse)
+
+    sub = commands.add_parser("load", help="load log or cohort files into the raw schema")
+    sub.add_argument("format", choices=sorted(loaders.FORMATS), help="file format")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="files to load (.gz is fine)")
+    sub.set_defaults(func=cmd_load)
+
+    sub = commands.add_parser("demo", help="generate the demo data set with planted truth")
+    sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
+    sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    sub.add_argument("--out", default="data/demo", help="output folder (default data/demo)")
+    sub.add_argument("--cohorts", help="use this cohort table (real export format)")
+    sub.add_argument("--format", choices=["csv", "bootcamp"], default="csv")
+    sub.set_defaults(func=cmd_demo)
+
+    sub = commands.add_parser(
+        "build", help="start, generate and load the demo data, then dbt build"
+    )
+    sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
+    sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    sub.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build")
+    sub.set_defaults(func=cmd_build)
+
+    sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
+    sub.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    sub.set_defaults(func=cmd_dbt)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``access-analytics`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, warehouse.WarehouseError, loaders.LoadError, ValueError) as error:
+        _say(f"error: {error}")
+        return 2
+    except psycopg.Error as error:
+        first_line = (str(error).strip().splitlines() or ["unknown error"])[0]
+        _say(f"error: the database said: {first_line}")
+        return 2
+    except KeyboardInterrupt:
+        _say("interrupted: the unfinished step was rolled back")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

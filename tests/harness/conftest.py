@@ -1,0 +1,83 @@
+"""Shared fixtures: one warehouse per test session, one fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from access_analytics import warehouse
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def settings() -> warehouse.Settings:
+    """The warehouse the tests use (embedded unless PGHOST is set), started once."""
+    found = warehouse.settings_from_env(PROJECT_DIR)
+    warehouse.start(found)
+    return found
+
+
+@pytest.fixture
+def database(
+    settings: warehouse.Settings, request: pytest.FixtureRequest
+) -> Iterator[warehouse.Settings]:
+    """Settings of a new, empty database named after the test; dropped afterwards."""
+    name = "aa_test_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    warehouse.drop_database(settings, name)
+    warehouse.ensure_database(settings, name)
+    yield warehouse.Settings(**{**settings.__dict__, "dbname": name})
+    if not os.environ.get("AA_KEEP_TEST_DATABASES"):
+        warehouse.drop_database(settings, name)
+
+
+@pytest.fixture
+def conn(database: warehouse.Settings) -> Iterator[psycopg.Connection]:
+    """A connection to the test's own database."""
+    with warehouse.connect(database) as connection:
+        yield connection
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real reference data in ../shared/data; the test is skipped without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real reference data not found at {SHARED_DATA} (a user's clone has none)")
+    return SHARED_DATA
+
+
+def run_cli(args: Sequence[str], database: warehouse.Settings | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the access-analytics command in a subprocess, as a user would."""
+    command = [sys.executable, "-m", "access_analytics.cli"]
+    if database is not None:
+        command += ["--database", database.dbname]
+    return subprocess.run(
+        [*command, *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def dbt(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run dbt against a test database, with target and logs in the test's tmp folder."""
+
+    def run(database: warehouse.Settings, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [
+            str(Path(sys.executable).parent / "dbt"), *args,
+            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+        ]
+        return subprocess.run(
+            command, cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True,
+            text=True, timeout=900, check=False,
+        )
+
+    return run
