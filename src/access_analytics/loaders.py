@@ -166,10 +166,15 @@ _INT_RE = re.compile(r"\d{1,18}")
 
 
 class _Fields:
-    """Validating field parsers with per-load caches."""
+    """Validating field parsers. Logs repeat few distinct dates, ids and IPs, so each
+    distinct text is validated once per load and the answer cached."""
 
     def __init__(self) -> None:
         self._dates: dict[str, bool] = {}
+        # One cache per field: ids (user_id in the log formats) and cohort ids and IPs.
+        self._users: dict[str, Any] = {}
+        self._cohorts: dict[str, Any] = {}
+        self._ips: dict[str, Any] = {}
 
     def timestamp(self, day: str, clock: str) -> str:
         valid = self._dates.get(day)
@@ -188,27 +193,62 @@ class _Fields:
         return f"{day} {clock}"
 
     @staticmethod
-    def integer(text: str, name: str) -> int:
-        if not _INT_RE.fullmatch(text):
-            raise Rejected(f"{name} is not a whole number: {text!r}")
-        return int(text)
+    def _lookup(cache: dict[str, Any], text: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            outcome = parse(text)
+        except Rejected as reason:
+            outcome = reason
+        if len(cache) < 100_000:
+            cache[text] = outcome
+        return outcome
 
-    @staticmethod
-    def optional_integer(text: str, name: str) -> int | None:
-        if text in ("", "NaN", "nan", "NULL", "null", "None"):
-            return None
-        # pandas writes integer columns with missing values as floats: "8.0"
-        if text.endswith(".0"):
-            text = text[:-2]
-        if not _INT_RE.fullmatch(text):
-            raise Rejected(f"{name} is not a whole number, empty or NaN: {text!r}")
-        return int(text)
+    def integer(self, text: str, name: str) -> int:
+        outcome = self._users.get(text)
+        if outcome is None:
+            outcome = self._lookup(self._users, text, lambda value: _integer(value, name))
+        if outcome.__class__ is Rejected:
+            raise outcome
+        return outcome
 
-    @staticmethod
-    def ip(text: str) -> str:
-        if not text or len(text) > 64 or any(char.isspace() for char in text):
-            raise Rejected(f"invalid ip {text!r}")
-        return text
+    def optional_integer(self, text: str, name: str) -> int | None:
+        outcome = self._cohorts.get(text, self)
+        if outcome is self:
+            outcome = self._lookup(
+                self._cohorts, text, lambda value: _optional_integer(value, name)
+            )
+        if outcome.__class__ is Rejected:
+            raise outcome
+        return outcome
+
+    def ip(self, text: str) -> str:
+        outcome = self._ips.get(text)
+        if outcome is None:
+            outcome = self._lookup(self._ips, text, _ip)
+        if outcome.__class__ is Rejected:
+            raise outcome
+        return outcome
+
+
+def _integer(text: str, name: str) -> int:
+    if not _INT_RE.fullmatch(text):
+        raise Rejected(f"{name} is not a whole number: {text!r}")
+    return int(text)
+
+
+def _optional_integer(text: str, name: str) -> int | None:
+    if text in ("", "NaN", "nan", "NULL", "null", "None"):
+        return None
+    # pandas writes integer columns with missing values as floats: "8.0"
+    digits = text[:-2] if text.endswith(".0") else text
+    if not _INT_RE.fullmatch(digits):
+        raise Rejected(f"{name} is not a whole number, empty or NaN: {text!r}")
+    return int(digits)
+
+
+def _ip(text: str) -> str:
+    if not text or len(text) > 64 or any(char.isspace() for char in text):
+        raise Rejected(f"invalid ip {text!r}")
+    return text
 
 
 # --------------------------------------------------------------------------------------
@@ -389,7 +429,7 @@ def _parse_cohorts(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str,
                 raise Rejected("name is empty")
             program = value(record, "program_id")
             row = (
-                _Fields.integer(value(record, "id") or "", "id"),
+                _integer(value(record, "id") or "", "id"),
                 name,
                 value(record, "slack"),
                 day(record, "start_date"),
@@ -397,7 +437,7 @@ def _parse_cohorts(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str,
                 moment(record, "created_at"),
                 moment(record, "updated_at"),
                 moment(record, "deleted_at"),
-                None if program is None else _Fields.integer(program, "program_id"),
+                None if program is None else _integer(program, "program_id"),
             )
         except Rejected as reason:
             yield number, text, reason

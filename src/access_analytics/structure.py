@@ -1,0 +1,319 @@
+"""Structure check of the dbt project, read from dbt's ``manifest.json``.
+
+dbt packages such as dbt-project-evaluator cannot be installed here, so this module
+checks the project's own conventions (see ``docs/style.md``):
+
+1. Every model, seed, source and source table has a non-empty description.
+2. Every model and seed declares its primary key in ``config.meta.primary_key`` (a
+   column name or a list of column names) and the key is tested: ``unique`` and
+   ``not_null`` for one column; ``unique_combination_of_columns`` over exactly the key
+   columns and ``not_null`` on each of them for a composite key.
+3. ``source()`` is used only in staging: a model that depends on a source lives under
+   ``models/staging/``.
+4. The folder matches the prefix: ``stg_`` models under ``models/staging/``, ``int_``
+   under ``models/intermediate/``, ``fct_`` and ``dim_`` under ``models/marts/``; every
+   model under staging is ``stg_*``, under intermediate ``int_*``; every model lives in
+   one of those three folders.
+
+Usage, after ``dbt parse`` (no database connection needed)::
+
+    python -m access_analytics.structure [target/manifest.json]
+
+prints one violation per line and exits 1, or prints a one-line summary and exits 0.
+Errors the user can fix (no manifest) end with one message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MANIFEST = Path("target/manifest.json")
+DEFAULT_PROJECT = "access_analytics"
+
+# Model folders, as a prefix of `original_file_path`, and the name prefix each requires.
+FOLDER_PREFIXES: tuple[tuple[str, str | None], ...] = (
+    ("models/staging/", "stg_"),
+    ("models/intermediate/", "int_"),
+    ("models/marts/", None),
+)
+# Name prefixes and the folder each belongs in.
+PREFIX_FOLDERS: tuple[tuple[str, str], ...] = (
+    ("stg_", "models/staging/"),
+    ("int_", "models/intermediate/"),
+    ("fct_", "models/marts/"),
+    ("dim_", "models/marts/"),
+)
+STAGING_FOLDER = "models/staging/"
+
+
+@dataclass(frozen=True)
+class _GenericTest:
+    """The parts of a generic data test node that the key rule looks at."""
+
+    name: str
+    column: str | None
+    combination: frozenset[str] | None
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """Read a dbt ``manifest.json``.
+
+    Raises ``OSError`` when the file cannot be read and ``ValueError`` when it is not
+    a JSON object.
+    """
+    manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{path} is not a dbt manifest (expected a JSON object)")
+    return manifest
+
+
+def check_manifest(manifest: dict[str, Any], project_name: str = DEFAULT_PROJECT) -> list[str]:
+    """Return the sorted violations of the project's structure rules; ``[]`` when clean.
+
+    Only models, seeds and sources of the package ``project_name`` are checked; the
+    tests that prove a primary key may come from any package.
+    """
+    tests = _generic_tests_by_node(manifest)
+    violations: list[str] = []
+    for unique_id, node in manifest.get("nodes", {}).items():
+        resource_type = node.get("resource_type")
+        if node.get("package_name") != project_name or resource_type not in ("model", "seed"):
+            continue
+        label = _label(node)
+        violations += _check_description(label, node.get("description"))
+        violations += _check_primary_key(label, node, tests.get(unique_id, []))
+        if resource_type == "model":
+            violations += _check_sources_only_in_staging(label, node)
+            violations += _check_folder(label, node)
+
+    described_sources: dict[str, str] = {}
+    for node in manifest.get("sources", {}).values():
+        if node.get("package_name") != project_name:
+            continue
+        violations += _check_description(_label(node), node.get("description"))
+        source_label = f"source {node.get('source_name')} ({_path(node)})"
+        described_sources.setdefault(source_label, node.get("source_description") or "")
+    for source_label, description in described_sources.items():
+        violations += _check_description(source_label, description)
+    return sorted(violations)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check a manifest and print the violations; return the exit code (0, 1 or 2)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m access_analytics.structure",
+        description="Check the dbt project's structure conventions in manifest.json "
+        "(run `dbt parse` first).",
+    )
+    parser.add_argument(
+        "manifest",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_MANIFEST,
+        help=f"path of dbt's manifest.json (default: {DEFAULT_MANIFEST})",
+    )
+    parser.add_argument(
+        "--project",
+        default=DEFAULT_PROJECT,
+        help=f"dbt project (package) whose nodes are checked (default: {DEFAULT_PROJECT})",
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        manifest = load_manifest(args.manifest)
+    except (OSError, ValueError) as exc:
+        print(f"structure check: cannot read {args.manifest}: {exc}", file=sys.stderr)
+        return 2
+    models = _count(manifest.get("nodes", {}), args.project, "model")
+    seeds = _count(manifest.get("nodes", {}), args.project, "seed")
+    sources = _count(manifest.get("sources", {}), args.project, "source")
+    if models + seeds + sources == 0:
+        # A wrong project name would otherwise pass with nothing checked.
+        print(
+            f"structure check: {args.manifest} has no models, seeds or sources of "
+            f"project {args.project!r}",
+            file=sys.stderr,
+        )
+        return 2
+
+    violations = check_manifest(manifest, args.project)
+    for violation in violations:
+        print(violation)
+    if violations:
+        return 1
+    print(f"structure check: {models} models, {sources} sources, OK")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# Rules
+
+
+def _check_description(label: str, description: object) -> list[str]:
+    if isinstance(description, str) and description.strip():
+        return []
+    return [f"{label}: missing description"]
+
+
+def _check_primary_key(label: str, node: dict[str, Any], tests: list[_GenericTest]) -> list[str]:
+    declared = _declared_primary_key(node)
+    if declared is None:
+        return [f"{label}: no primary key; declare config.meta.primary_key"]
+    key = _key_columns(declared)
+    if key is None:
+        return [
+            f"{label}: config.meta.primary_key must be a column name or a list of column "
+            f"names, not {declared!r}"
+        ]
+
+    def has_test(name: str, column: str) -> bool:
+        wanted = _normalise(column)
+        return any(test.name == name and test.column == wanted for test in tests)
+
+    violations: list[str] = []
+    if len(key) == 1:
+        column = key[0]
+        for name in ("unique", "not_null"):
+            if not has_test(name, column):
+                violations.append(f"{label}: primary key {column} has no {name} test")
+        return violations
+
+    wanted = frozenset(_normalise(column) for column in key)
+    if not any(
+        test.name == "unique_combination_of_columns" and test.combination == wanted
+        for test in tests
+    ):
+        violations.append(
+            f"{label}: composite primary key [{', '.join(key)}] has no "
+            "unique_combination_of_columns test over exactly those columns"
+        )
+    violations += [
+        f"{label}: composite primary key column {column} has no not_null test"
+        for column in key
+        if not has_test("not_null", column)
+    ]
+    return violations
+
+
+def _check_sources_only_in_staging(label: str, node: dict[str, Any]) -> list[str]:
+    sources = sorted(
+        parent
+        for parent in node.get("depends_on", {}).get("nodes", [])
+        if parent.startswith("source.")
+    )
+    if not sources or _path(node).startswith(STAGING_FOLDER):
+        return []
+    return [f"{label}: uses source() outside {STAGING_FOLDER} ({', '.join(sources)})"]
+
+
+def _check_folder(label: str, node: dict[str, Any]) -> list[str]:
+    """At most one violation per model: the folder and the name prefix must agree."""
+    path = _path(node)
+    name = str(node.get("name", ""))
+    folder = next((folder for folder, _ in FOLDER_PREFIXES if path.startswith(folder)), None)
+    if folder is None:
+        folders = ", ".join(folder for folder, _ in FOLDER_PREFIXES)
+        return [f"{label}: models must live under one of {folders}"]
+    for prefix, home in PREFIX_FOLDERS:
+        if name.startswith(prefix) and folder != home:
+            return [f"{label}: {prefix} models must live under {home}"]
+    required = dict(FOLDER_PREFIXES)[folder]
+    if required is not None and not name.startswith(required):
+        return [f"{label}: models under {folder} must be named {required}*"]
+    return []
+
+
+# --------------------------------------------------------------------------------------
+# Manifest helpers
+
+
+def _label(node: dict[str, Any]) -> str:
+    """Name a node for a message: kind, name and the file that defines it."""
+    if node.get("resource_type") == "source":
+        return f"source table {node.get('source_name')}.{node.get('name')} ({_path(node)})"
+    name = node.get("name")
+    if node.get("version") is not None:
+        name = f"{name}.v{node['version']}"
+    return f"{node.get('resource_type')} {name} ({_path(node)})"
+
+
+def _path(node: dict[str, Any]) -> str:
+    return str(node.get("original_file_path", "")).replace("\\", "/")
+
+
+def _count(nodes: dict[str, Any], project_name: str, resource_type: str) -> int:
+    return sum(
+        1
+        for node in nodes.values()
+        if node.get("package_name") == project_name and node.get("resource_type") == resource_type
+    )
+
+
+def _declared_primary_key(node: dict[str, Any]) -> object | None:
+    """``config.meta.primary_key``, else ``meta.primary_key``; None when absent or empty."""
+    for meta in ((node.get("config") or {}).get("meta"), node.get("meta")):
+        if isinstance(meta, dict) and meta.get("primary_key") not in (None, "", []):
+            return meta["primary_key"]
+    return None
+
+
+def _key_columns(declared: object) -> list[str] | None:
+    """The key's column names in declared order without repeats; None when malformed."""
+    columns = [declared] if isinstance(declared, str) else declared
+    if not isinstance(columns, list) or not all(
+        isinstance(column, str) and column.strip() for column in columns
+    ):
+        return None
+    unique: dict[str, str] = {}
+    for column in columns:
+        unique.setdefault(_normalise(column), column.strip())
+    return list(unique.values())
+
+
+def _normalise(column: str) -> str:
+    """Column names compare case-insensitively and without identifier quotes."""
+    return column.strip().strip('"').lower()
+
+
+def _generic_tests_by_node(manifest: dict[str, Any]) -> dict[str, list[_GenericTest]]:
+    """Generic data tests grouped by the unique_id of the node they are attached to.
+
+    dbt 1.11 writes a test's ``arguments:`` flattened into ``test_metadata.kwargs``;
+    ``kwargs.arguments`` is read as well in case a version keeps them nested. A column
+    test has ``column_name``; a model-level test names its column in the kwargs.
+    """
+    tests: dict[str, list[_GenericTest]] = {}
+    for node in manifest.get("nodes", {}).values():
+        metadata = node.get("test_metadata")
+        attached = node.get("attached_node")
+        if node.get("resource_type") != "test" or not metadata or not attached:
+            continue
+        kwargs = metadata.get("kwargs") or {}
+        arguments = kwargs.get("arguments")
+        arguments = arguments if isinstance(arguments, dict) else {}
+        column = node.get("column_name") or kwargs.get("column_name")
+        column = column or arguments.get("column_name")
+        combination = kwargs.get("combination_of_columns")
+        combination = combination or arguments.get("combination_of_columns")
+        tests.setdefault(attached, []).append(
+            _GenericTest(
+                name=str(metadata.get("name")),
+                column=_normalise(column) if isinstance(column, str) else None,
+                combination=(
+                    frozenset(_normalise(str(item)) for item in combination)
+                    if isinstance(combination, list)
+                    else None
+                ),
+            )
+        )
+    return tests
+
+
+if __name__ == "__main__":
+    sys.exit(main())
