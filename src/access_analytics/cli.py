@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from access_analytics import loaders, warehouse
 
@@ -173,8 +174,26 @@ def cmd_build(args: argparse.Namespace) -> int:
     if code != 0:
         _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
         return code
+    _say(_row_counts(settings))
     _say(f"built in {seconds:.0f} s. Connect with: psql {uri}")
     return 0
+
+
+def _row_counts(settings: warehouse.Settings) -> str:
+    """Rows per table and view of the raw schema and every dbt layer, one line each."""
+    lines = ["rows per relation:"]
+    with warehouse.connect(settings) as conn:
+        relations = conn.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_schema in ('raw', 'seeds', 'staging', 'intermediate', 'marts')"
+            " order by array_position(array['raw', 'seeds', 'staging', 'intermediate',"
+            " 'marts']::text[], table_schema::text), table_name"
+        ).fetchall()
+        for schema, table in relations:
+            query = sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))
+            row = conn.execute(query).fetchone()
+            lines.append(f"  {schema}.{table:<32} {row[0] if row else 0:>12,}")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------

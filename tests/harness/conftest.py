@@ -19,11 +19,17 @@ SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def settings() -> warehouse.Settings:
-    """The warehouse the tests use (embedded unless PGHOST is set), started once."""
+def settings() -> Iterator[warehouse.Settings]:
+    """The warehouse the tests use (embedded unless PGHOST is set), started once.
+
+    An embedded server that the tests started is stopped again at the end.
+    """
     found = warehouse.settings_from_env(PROJECT_DIR)
+    was_running = warehouse.is_running(found)
     warehouse.start(found)
-    return found
+    yield found
+    if not was_running:
+        warehouse.stop(found)
 
 
 @pytest.fixture
