@@ -322,21 +322,35 @@ def _csv_records(
         yield start, "\n".join(pending), Rejected("unterminated quoted field at end of file")
 
 
-def _parse_csv(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
-    records = _csv_records(lines)
+def _csv_header(
+    records: Iterator[tuple[int, str, list[str] | Rejected]],
+    required: tuple[str, ...],
+    what: str,
+) -> list[str] | None:
+    """Column names of the header record (lower case); None for an empty file.
+
+    Raises LoadError when the header is not CSV or lacks a required column."""
     try:
         _, header_text, header = next(records)
     except StopIteration:
-        return
+        return None
     if isinstance(header, Rejected):
         raise LoadError(f"the header line is not valid CSV: {header}")
     names = [name.strip().lower() for name in header]
-    missing = [name for name in _CSV_REQUIRED if name not in names]
+    missing = [name for name in required if name not in names]
     if missing:
         raise LoadError(
-            f"the CSV header must name {', '.join(_CSV_REQUIRED)} (and optionally user_agent); "
+            f"the {what} header must name {', '.join(required)}; "
             f"missing: {', '.join(missing)}; header was: {header_text[:200]!r}"
         )
+    return names
+
+
+def _parse_csv(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
+    records = _csv_records(lines)
+    names = _csv_header(records, _CSV_REQUIRED, "CSV (user_agent optional)")
+    if names is None:
+        return
     index = {name: names.index(name) for name in (*_CSV_REQUIRED, "user_agent") if name in names}
     width = len(names)
     ua_index = index.get("user_agent")
@@ -382,19 +396,9 @@ def _nullable(text: str) -> str | None:
 
 def _parse_cohorts(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
     records = _csv_records(lines)
-    try:
-        _, header_text, header = next(records)
-    except StopIteration:
+    names = _csv_header(records, _COHORT_REQUIRED, "cohort file's")
+    if names is None:
         return
-    if isinstance(header, Rejected):
-        raise LoadError(f"the header line is not valid CSV: {header}")
-    names = [name.strip().lower() for name in header]
-    missing = [name for name in _COHORT_REQUIRED if name not in names]
-    if missing:
-        raise LoadError(
-            f"the cohort file's header must name {', '.join(_COHORT_REQUIRED)}; "
-            f"missing: {', '.join(missing)}; header was: {header_text[:200]!r}"
-        )
     position = {name: names.index(name) for name in _COHORT_COLUMNS if name in names}
 
     def value(record: list[str], name: str) -> str | None:

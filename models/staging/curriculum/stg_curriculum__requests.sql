@@ -6,9 +6,7 @@ source as (
 
 renamed as (
     select
-        {{ dbt.concat([
-            "source_file", "':'", dbt.cast("line_number", api.Column.translate_type("string"))
-        ]) }} as request_id,
+        {{ line_key() }} as request_id,
         source_file,
         line_number,
         {{ local_to_utc('requested_at', var('curriculum_log_timezone')) }} as requested_at,

@@ -6,9 +6,7 @@ source as (
 
 renamed as (
     select
-        {{ dbt.concat([
-            "source_file", "':'", dbt.cast("line_number", api.Column.translate_type("string"))
-        ]) }} as rejected_line_id,
+        {{ line_key() }} as rejected_line_id,
         source_file,
         line_number,
         file_format,
