@@ -180,19 +180,21 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _row_counts(settings: warehouse.Settings) -> str:
-    """Rows per table and view of the raw schema and every dbt layer, one line each."""
-    lines = ["rows per relation:"]
+    """Rows per table of the raw schema and every dbt layer (views are not counted:
+    counting one recomputes it)."""
+    lines = ["rows per table:"]
     with warehouse.connect(settings) as conn:
         relations = conn.execute(
             "select table_schema, table_name from information_schema.tables"
             " where table_schema in ('raw', 'seeds', 'staging', 'intermediate', 'marts')"
+            " and table_type = 'BASE TABLE'"
             " order by array_position(array['raw', 'seeds', 'staging', 'intermediate',"
             " 'marts']::text[], table_schema::text), table_name"
         ).fetchall()
         for schema, table in relations:
             query = sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))
             row = conn.execute(query).fetchone()
-            lines.append(f"  {schema}.{table:<32} {row[0] if row else 0:>12,}")
+            lines.append(f"  {schema + '.' + table:<44} {row[0] if row else 0:>12,}")
     return "\n".join(lines)
 
 
