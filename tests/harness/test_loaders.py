@@ -270,7 +270,11 @@ def test_csv_without_the_required_columns_is_refused(
 ) -> None:
     path = tmp_path / "wrong.csv"
     path.write_text("when,where\n2019-01-01,home\n")
-    with pytest.raises(loaders.LoadError, match=r"the CSV \(user_agent optional\) header must name date, time, path, user_id, cohort_id, ip; missing: date, time, path, user_id"):
+    expected = (
+        r"the CSV \(user_agent optional\) header must name date, time, path, user_id,"
+        r" cohort_id, ip; missing: date, time, path, user_id"
+    )
+    with pytest.raises(loaders.LoadError, match=expected):
         loaders.load_file(conn, path, "csv")
 
 

@@ -1,0 +1,113 @@
+"""End to end: generated data -> loaders -> dbt build, with exact checks on the result."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from access_analytics import demo_data, warehouse
+from conftest import run_cli
+
+SMALL_EVENTS = 30_000
+
+DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def scalar(conn: psycopg.Connection, query: str) -> object:
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def load(database: warehouse.Settings, files: demo_data.DemoFiles, fmt: str) -> None:
+    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, fmt)):
+        result = run_cli(["load", file_format, str(path)], database)
+        assert result.returncode == 0, result.stderr
+        assert f"{path.name}: loaded:" in result.stderr
+
+
+def test_dbt_build_passes_on_a_small_generated_data_set(
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
+) -> None:
+    files = demo_data.generate(tmp_path / "demo", events=SMALL_EVENTS, seed=7)
+    load(database, files, "csv")
+
+    built = dbt(database, "build")
+
+    assert built.returncode == 0, built.stdout[-3000:]
+    assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    statuses = {result["status"] for result in results["results"]}
+    assert statuses <= {"success", "pass"}, statuses
+    truth = json.loads(files.ground_truth_path.read_text())
+    with warehouse.connect(database) as conn:
+        assert scalar(conn, "select count(*) from staging.stg_curriculum__requests") == (
+            SMALL_EVENTS
+        )
+        assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == (
+            files.cohorts
+        )
+        assert scalar(
+            conn, "select count(*) from staging.stg_curriculum__requests where path is null"
+        ) == truth["missing_path_rows"] == 1
+        assert scalar(
+            conn, "select cohort_id from staging.stg_curriculum__cohorts where is_staff"
+        ) == truth["staff_cohort_id"]
+        assert scalar(
+            conn, "select count(*) from staging.stg_curriculum__requests where not is_valid_ip"
+        ) == 0
+        assert scalar(conn, "select count(*) from staging.stg_loads__rejected_lines") == 0
+        # Every request's user agent survives the CSV round trip.
+        assert scalar(
+            conn, "select count(*) from staging.stg_curriculum__requests where user_agent is null"
+        ) == 0
+
+
+def test_bootcamp_format_round_trip(
+    database: warehouse.Settings, tmp_path: Path
+) -> None:
+    files = demo_data.generate(tmp_path / "demo", events=SMALL_EVENTS, seed=7, fmt="bootcamp")
+    load(database, files, "bootcamp")
+    with warehouse.connect(database) as conn:
+        assert scalar(conn, "select count(*) from raw.curriculum_requests") == SMALL_EVENTS
+        assert scalar(conn, "select count(*) from raw.rejected_lines") == 0
+        assert scalar(conn, "select count(*) from raw.curriculum_requests where path is null") == 1
+
+
+def test_real_cohort_table_with_generated_logs(
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path, shared_data: Path
+) -> None:
+    cohorts_file = shared_data / "codeup_cohorts" / "cohorts.csv"
+    files = demo_data.generate(
+        tmp_path / "demo", events=SMALL_EVENTS, seed=3, cohorts_file=cohorts_file
+    )
+    load(database, files, "csv")
+
+    built = dbt(database, "build")
+
+    assert built.returncode == 0, built.stdout[-3000:]
+    with warehouse.connect(database) as conn:
+        assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == 53
+        assert scalar(
+            conn, "select cohort_id from staging.stg_curriculum__cohorts where is_staff"
+        ) == 28
+        unknown = scalar(
+            conn,
+            "select count(*) from staging.stg_curriculum__requests as requests"
+            " where cohort_id is not null and not exists (select 1 from"
+            " staging.stg_curriculum__cohorts as cohorts"
+            " where cohorts.cohort_id = requests.cohort_id)",
+        )
+        assert unknown == 0
+
+
+@pytest.mark.parametrize("events", [999, 0])
+def test_demo_command_refuses_a_too_small_size(events: int, tmp_path: Path) -> None:
+    result = run_cli(["demo", "--events", str(events), "--out", str(tmp_path)])
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
