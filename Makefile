@@ -36,7 +36,7 @@ lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
 	$(BIN)/access-analytics warehouse start > /dev/null
 	$(BIN)/sqlfluff lint models tests analyses
 
-docs: $(STAMP) ## generate the dbt docs and serve them on http://localhost:$(DOCS_PORT)
+docs: $(STAMP) ## generate the dbt docs and serve them (http://localhost:DOCS_PORT)
 	$(BIN)/access-analytics dbt -- docs generate
 	$(BIN)/access-analytics dbt -- docs serve --port $(DOCS_PORT) --no-browser
 
