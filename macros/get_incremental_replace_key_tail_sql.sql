@@ -1,0 +1,37 @@
+{#
+    Incremental strategy `replace_key_tail`: for every key (config `tail_key`, e.g.
+    user_key) present in the new batch, delete the target's rows of that key from the
+    batch's earliest `tail_column` value on, then insert the batch.
+
+    The sessions models build each user's batch from the start of the visit that holds
+    (or precedes) the user's earliest new request, so "from the batch's earliest row on"
+    is exactly the part of that user's history that was recomputed: merged or split
+    sessions leave no stale rows behind, whatever their keys were.
+#}
+{% macro get_incremental_replace_key_tail_sql(arg_dict) -%}
+    {{ return(adapter.dispatch('replace_key_tail_sql', 'access_analytics')(arg_dict)) }}
+{%- endmacro %}
+
+{% macro default__replace_key_tail_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set batch = arg_dict['temp_relation'] -%}
+    {%- set key = config.require('tail_key') -%}
+    {%- set tail = config.require('tail_column') -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+
+    delete from {{ target }} as existing
+    using (
+        select
+            {{ key }},
+            min({{ tail }}) as replace_from
+        from {{ batch }}
+        group by {{ key }}
+    ) as batch_keys
+    where
+        existing.{{ key }} = batch_keys.{{ key }}
+        and existing.{{ tail }} >= batch_keys.replace_from;
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }}
+    from {{ batch }}
+{%- endmacro %}

@@ -1,0 +1,216 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_key_tail',
+        tail_key='user_key',
+        tail_column='requested_at',
+        on_schema_change='fail',
+        indexes=[{'columns': ['user_key', 'requested_at']}],
+    )
+}}
+
+with
+
+requests as (
+    select * from {{ ref('int_requests_enriched') }}
+    where not is_future_dated
+),
+
+{% if is_incremental() %}
+
+watermark as (
+    select
+        max(loaded_at) as loaded_at,
+        max(sessionized_until) as sessionized_until
+    from {{ this }}
+),
+
+{# New: loaded since the last run, or dated after the last run's "now" (those were
+   future-dated then and are not any more). #}
+new_requests as (
+    select
+        requests.user_key,
+        min(requests.requested_at) as earliest_new_at
+    from requests
+    cross join watermark
+    where
+        requests.loaded_at > watermark.loaded_at
+        or requests.requested_at > watermark.sessionized_until
+    group by requests.user_key
+),
+
+{# Each user is recomputed from the start of the visit holding (or preceding) the
+   earliest new request: earlier visits cannot change, and a visit start is also a
+   session and activity start, so the recomputed part starts clean. #}
+previous_visits as (
+    select
+        new_requests.user_key,
+        max(sessionized.visit_started_at) as visit_started_at
+    from new_requests
+    inner join {{ this }} as sessionized
+        on
+            new_requests.user_key = sessionized.user_key
+            and new_requests.earliest_new_at >= sessionized.requested_at
+    group by new_requests.user_key
+),
+
+scope as (
+    select
+        new_requests.user_key,
+        coalesce(
+            previous_visits.visit_started_at, new_requests.earliest_new_at
+        ) as recompute_from
+    from new_requests
+    left join previous_visits
+        on new_requests.user_key = previous_visits.user_key
+),
+
+{# The last request before the recomputed part, so that the first recomputed request
+   still knows the time since its predecessor. #}
+last_kept as (
+    select
+        scope.user_key,
+        max(sessionized.requested_at) as requested_at
+    from scope
+    inner join {{ this }} as sessionized
+        on
+            scope.user_key = sessionized.user_key
+            and scope.recompute_from > sessionized.requested_at
+    group by scope.user_key
+),
+
+scoped_requests as (
+    select
+        requests.*,
+        last_kept.requested_at as previous_kept_at
+    from requests
+    inner join scope
+        on
+            requests.user_key = scope.user_key
+            and requests.requested_at >= scope.recompute_from
+    left join last_kept
+        on requests.user_key = last_kept.user_key
+),
+
+{% else %}
+
+scoped_requests as (
+    select
+        requests.*,
+        cast(null as {{ dbt.type_timestamp() }}) as previous_kept_at
+    from requests
+),
+
+{% endif %}
+
+gaps as (
+    select
+        scoped_requests.*,
+        {{ seconds_between(
+            'coalesce(lag(requested_at) over by_user, previous_kept_at)', 'requested_at'
+        ) }} as seconds_since_previous
+    from scoped_requests
+    window by_user as (partition by user_key order by requested_at, request_id)
+),
+
+starts as (
+    select
+        gaps.*,
+        coalesce(
+            seconds_since_previous > {{ var('session_gap_minutes') }} * 60, true
+        ) as is_visit_start,
+        coalesce(
+            seconds_since_previous >= {{ var('activity_gap_minutes') }} * 60, true
+        ) as is_activity_start
+    from gaps
+),
+
+numbered as (
+    select
+        starts.*,
+        sum(case when is_visit_start then 1 else 0 end) over running as visit_number,
+        sum(case when is_activity_start then 1 else 0 end) over running as activity_number
+    from starts
+    window running as (
+        partition by user_key order by requested_at, request_id
+        rows between unbounded preceding and current row
+    )
+),
+
+visits as (
+    select
+        numbered.*,
+        min(requested_at) over (partition by user_key, visit_number) as visit_started_at,
+        min(requested_at) over (
+            partition by user_key, activity_number
+        ) as activity_started_at
+    from numbered
+),
+
+{# Sessions are visits cut into pieces of at most max_session_hours, counted from
+   the visit's first request, so the cut points do not depend on where a run starts. #}
+pieces as (
+    select
+        visits.*,
+        floor(
+            {{ seconds_between('visit_started_at', 'requested_at') }}
+            / ({{ var('max_session_hours') }} * 3600)
+        ) as visit_piece
+    from visits
+),
+
+sessions as (
+    select
+        pieces.*,
+        min(requested_at) over (
+            partition by user_key, visit_started_at, visit_piece
+        ) as session_started_at
+    from pieces
+),
+
+dwell as (
+    select
+        sessions.*,
+        {{ seconds_between(
+            'requested_at',
+            'lead(requested_at) over (partition by user_key, session_started_at '
+            ~ 'order by requested_at, request_id)'
+        ) }} as dwell_seconds
+    from sessions
+),
+
+final as (
+    select
+        request_id,
+        user_key,
+        requested_at,
+        {{ dbt.hash(dbt.concat([
+            "user_key", "'|'", dbt.cast("session_started_at", dbt.type_string())
+        ])) }} as session_id,
+        session_started_at,
+        visit_started_at,
+        {{ dbt.hash(dbt.concat([
+            "user_key", "'|'", dbt.cast("activity_started_at", dbt.type_string())
+        ])) }} as activity_id,
+        activity_started_at,
+        seconds_since_previous,
+        dwell_seconds,
+        log_kind,
+        user_id,
+        cohort_id,
+        program_id,
+        is_staff,
+        ip,
+        user_agent,
+        path,
+        module,
+        lesson,
+        is_asset,
+        loaded_at,
+        {{ dbt.dateadd('hour', var('future_tolerance_hours'), as_of_timestamp()) }}
+            as sessionized_until,
+        {{ dbt.current_timestamp() }} as sessionized_at
+    from dwell
+)
+
+select * from final

@@ -1,0 +1,59 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_key_tail',
+        tail_key='user_key',
+        tail_column='activity_started_at',
+        on_schema_change='fail',
+        indexes=[{'columns': ['user_key', 'activity_started_at']}],
+    )
+}}
+
+with
+
+requests as (
+    select * from {{ ref('int_requests_sessionized') }} as requests
+    where {{ sessionized_batch('requests') }}
+),
+
+activities as (
+    select
+        activity_id,
+        user_key,
+        max(user_id) as user_id,
+        min(requested_at) as activity_started_at,
+        max(requested_at) as activity_ended_at,
+        count(*) as requests,
+        count(distinct ip) as distinct_ips,
+        count(distinct user_agent) as distinct_user_agents,
+        max(sessionized_at) as sessionized_at
+    from requests
+    group by activity_id, user_key
+),
+
+measured as (
+    select
+        activity_id,
+        user_key,
+        user_id,
+        activity_started_at,
+        activity_ended_at,
+        {{ seconds_between('activity_started_at', 'activity_ended_at') }} as duration_seconds,
+        requests,
+        distinct_ips,
+        distinct_user_agents,
+        sessionized_at
+    from activities
+),
+
+{# Analysis B keeps activities that last at least a second and have more than two
+   events: shorter runs are page loads, not activity. #}
+kept as (
+    select *
+    from measured
+    where
+        duration_seconds >= {{ var('activity_min_seconds') }}
+        and requests >= {{ var('activity_min_requests') }}
+)
+
+select * from kept

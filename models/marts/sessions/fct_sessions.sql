@@ -1,0 +1,58 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_key_tail',
+        tail_key='user_key',
+        tail_column='session_started_at',
+        on_schema_change='fail',
+        indexes=[{'columns': ['user_key', 'session_started_at']}],
+    )
+}}
+
+with
+
+requests as (
+    select * from {{ ref('int_requests_sessionized') }} as requests
+    where {{ sessionized_batch('requests') }}
+),
+
+sessions as (
+    select
+        session_id,
+        user_key,
+        max(user_id) as user_id,
+        max(log_kind) as log_kind,
+        min(requested_at) as session_started_at,
+        max(requested_at) as session_ended_at,
+        min(visit_started_at) as visit_started_at,
+        count(*) as requests,
+        count(distinct case when not is_asset then path end) as distinct_lessons,
+        sum(case when is_asset then 1 else 0 end) as asset_requests,
+        count(distinct ip) as distinct_ips,
+        count(distinct user_agent) as distinct_user_agents,
+        count(distinct activity_id) as activities_touched,
+        max(sessionized_at) as sessionized_at
+    from requests
+    group by session_id, user_key
+),
+
+measured as (
+    select
+        session_id,
+        user_key,
+        user_id,
+        log_kind,
+        session_started_at,
+        session_ended_at,
+        {{ seconds_between('session_started_at', 'session_ended_at') }} as duration_seconds,
+        session_started_at > visit_started_at as is_continuation,
+        requests,
+        distinct_lessons,
+        asset_requests,
+        distinct_ips,
+        distinct_user_agents,
+        sessionized_at
+    from sessions
+)
+
+select * from measured
