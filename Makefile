@@ -10,7 +10,7 @@ SEED ?= 42
 DOCS_PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build test lint docs warehouse stop demo clean distclean
+.PHONY: help venv build test lint docs warehouse stop demo bench visits clean distclean
 
 help: ## list the targets
 	@echo "access_analytics: make TARGET"
@@ -48,6 +48,12 @@ stop: $(STAMP) ## stop the embedded PostgreSQL (data is kept)
 
 demo: $(STAMP) ## only generate the demo data in data/demo
 	$(BIN)/access-analytics demo --events $(EVENTS) --seed $(SEED) --out data/demo
+
+bench: $(STAMP) ## time a full refresh vs an incremental run of the sessions models
+	$(BIN)/access-analytics bench --events $(EVENTS) --seed $(SEED)
+
+visits: $(STAMP) ## sessions and median length for session gaps of 10, 30, 60 minutes
+	$(BIN)/access-analytics visits --gaps 10 30 60
 
 clean: ## stop and delete the warehouse, dbt output and generated data
 	@if [ -x $(BIN)/access-analytics ]; then $(BIN)/access-analytics warehouse destroy; fi

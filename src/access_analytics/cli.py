@@ -123,6 +123,66 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ensure_demo(settings: warehouse.Settings, events: int, seed: int) -> Path:
+    """The demo data folder, generated unless it already holds this size and seed."""
+    out_dir = settings.project_dir / "data" / "demo"
+    if _demo_is_current(out_dir, events, seed):
+        _say(f"  up to date in {out_dir} ({events:,} requests, seed {seed})")
+    else:
+        cmd_demo(
+            argparse.Namespace(
+                out=str(out_dir), events=events, seed=seed, cohorts=None, format="csv"
+            )
+        )
+    return out_dir
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from access_analytics import benchmarks
+
+    settings = _settings(args)
+    _prepare(settings)
+    demo_dir = _ensure_demo(settings, args.events, args.seed)
+    figures = benchmarks.bench_incremental(settings, demo_dir, _say)
+    _say(
+        f"sessions models on {figures['requests']:,.0f} requests; one more day appended:"
+        f" {figures['appended_requests']:,.0f} requests, recomputed"
+        f" {figures['recomputed_requests']:,.0f} requests of"
+        f" {figures['recomputed_users']:,.0f} users"
+    )
+    _say("| run | dbt elapsed (s) | wall incl. dbt start-up (s) |")
+    _say("|---|---:|---:|")
+    _say(
+        f"| full refresh | {figures['full_refresh_dbt_seconds']:.1f} |"
+        f" {figures['full_refresh_wall_seconds']:.1f} |"
+    )
+    _say(
+        f"| incremental | {figures['incremental_dbt_seconds']:.1f} |"
+        f" {figures['incremental_wall_seconds']:.1f} |"
+    )
+    _say(
+        f"incremental / full refresh: {figures['ratio_dbt']:.1%} (dbt elapsed),"
+        f" {figures['ratio_wall']:.1%} (wall)"
+    )
+    return 0
+
+
+def cmd_visits(args: argparse.Namespace) -> int:
+    from access_analytics import benchmarks
+
+    settings = _settings(args)
+    _prepare(settings)
+    figures = benchmarks.visit_definitions(settings, args.gaps, _say)
+    print("| session gap (min) | sessions | median session (min) | requests per session |")
+    print("|---:|---:|---:|---:|")
+    for row in figures:
+        print(
+            f"| {row['gap_minutes']:.0f} | {row['sessions']:,.0f} |"
+            f" {row['median_minutes']:.1f} | {row['mean_requests']:.1f} |"
+        )
+    return 0
+
+
 def _dbt_executable() -> str:
     beside = Path(sys.executable).parent / "dbt"
     if beside.is_file():
@@ -153,16 +213,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _say("[1/4] warehouse")
     uri = _prepare(settings)
-    out_dir = settings.project_dir / "data" / "demo"
     _say("[2/4] demo data")
-    if _demo_is_current(out_dir, args.events, args.seed):
-        _say(f"  up to date in {out_dir} ({args.events:,} requests, seed {args.seed})")
-    else:
-        cmd_demo(
-            argparse.Namespace(
-                out=str(out_dir), events=args.events, seed=args.seed, cohorts=None, format="csv"
-            )
-        )
+    out_dir = _ensure_demo(settings, args.events, args.seed)
     _say("[3/4] load")
     with warehouse.connect(settings) as conn:
         for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv")):
@@ -248,6 +300,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build")
     sub.set_defaults(func=cmd_build)
 
+    sub = commands.add_parser(
+        "bench", help="time a full refresh and an incremental run of the sessions models"
+    )
+    sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
+    sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    sub.set_defaults(func=cmd_bench)
+
+    sub = commands.add_parser(
+        "visits", help="sessions and median session length for several session gaps"
+    )
+    sub.add_argument(
+        "--gaps", type=_positive, nargs="+", default=[10, 30, 60], metavar="MINUTES"
+    )
+    sub.set_defaults(func=cmd_visits)
+
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)
     sub.set_defaults(func=cmd_dbt)
@@ -259,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, warehouse.WarehouseError, loaders.LoadError, ValueError) as error:
+    except (UserError, warehouse.WarehouseError, loaders.LoadError, ValueError,
+            RuntimeError) as error:
         _say(f"error: {error}")
         return 2
     except psycopg.Error as error:

@@ -633,8 +633,9 @@ def load_file(
     ensure_raw_schema(conn)
 
     with conn.transaction():
-        # Two loads of the same file name never interleave.
-        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (source_file,))
+        # One load at a time: then `loaded_at` (the transaction's start) grows with
+        # commit order, which the incremental models use as their watermark.
+        conn.execute("select pg_advisory_xact_lock(hashtext('access_analytics.load'))")
         previous = _previous(conn, source_file, sha)
         if previous and previous[1] == sha:
             if previous[0] != source_file:

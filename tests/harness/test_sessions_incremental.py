@@ -29,7 +29,8 @@ DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
 COMPARED = {
     "marts.fct_sessions": "session_id, user_key, user_id, log_kind, session_started_at,"
     " session_ended_at, duration_seconds, is_continuation, requests, distinct_lessons,"
-    " asset_requests, distinct_ips, distinct_user_agents",
+    " asset_requests, distinct_ips, distinct_user_agents, distinct_device_classes,"
+    " has_bot_user_agent",
     "marts.fct_activities": "activity_id, user_key, user_id, activity_started_at,"
     " activity_ended_at, duration_seconds, requests, distinct_ips, distinct_user_agents",
     "intermediate.int_requests_sessionized": "request_id, user_key, requested_at, session_id,"

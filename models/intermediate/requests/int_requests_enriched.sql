@@ -16,23 +16,16 @@ module_curricula as (
     select * from {{ ref('module_curricula') }}
 ),
 
-ip_addresses as (
-    select * from {{ ref('int_ip_addresses_parsed') }}
+user_agents as (
+    select * from {{ ref('int_user_agents_classified') }}
 ),
 
 keyed as (
     select
         requests.*,
-        {# A user is the logged-in account; without one, the IP and user agent. #}
-        case
-            when requests.user_id is not null
-                then {{ dbt.concat(["'user:'", dbt.cast("requests.user_id", dbt.type_string())]) }}
-            else {{ dbt.concat([
-                "'agent:'", "requests.ip", "'|'", "coalesce(requests.user_agent, '')"
-            ]) }}
-        end as user_key,
         {{ utc_to_local_date('requests.requested_at', var('curriculum_log_timezone')) }}
-            as requested_date
+            as requested_date,
+        {{ ipv4_attributes('requests.ip', 'requests.ip_version') }}
     from requests
 ),
 
@@ -47,10 +40,11 @@ joined as (
         cohorts.start_date as cohort_start_date,
         cohorts.end_date as cohort_end_date,
         module_curricula.curriculum as content_curriculum,
-        ip_addresses.block_16,
-        ip_addresses.block_24,
-        coalesce(ip_addresses.is_private_ip, false) as is_private_ip,
-        coalesce(ip_addresses.is_reserved_ip, false) as is_reserved_ip
+        user_agents.os_family,
+        user_agents.os_class,
+        user_agents.browser_family,
+        user_agents.device_class,
+        user_agents.is_bot
     from keyed
     left join cohorts
         on keyed.cohort_id = cohorts.cohort_id
@@ -58,8 +52,8 @@ joined as (
         on cohorts.program_id = programs.program_id
     left join module_curricula
         on keyed.module = module_curricula.module
-    left join ip_addresses
-        on keyed.ip = ip_addresses.ip
+    left join user_agents
+        on coalesce(keyed.user_agent, '') = user_agents.user_agent
 ),
 
 classified as (

@@ -1,12 +1,36 @@
-{# Both kinds of logs as one request stream with the columns they share. #}
+{#
+    Both kinds of logs as one request stream with the columns they share, parsed once
+    and stored: incremental, a run adds the rows of files loaded since the last run.
+    (Loads are serialised, so `loaded_at` only grows.)
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='request_id',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['user_key', 'requested_at']},
+            {'columns': ['loaded_at']},
+            {'columns': ['requested_at']},
+        ],
+    )
+}}
+
 with
 
 curriculum_requests as (
     select * from {{ ref('stg_curriculum__requests') }}
+    {% if is_incremental() %}
+    where loaded_at > {{ incremental_watermark('loaded_at') }}
+    {% endif %}
 ),
 
 web_requests as (
     select * from {{ ref('stg_web__requests') }}
+    {% if is_incremental() %}
+    where loaded_at > {{ incremental_watermark('loaded_at') }}
+    {% endif %}
 ),
 
 unioned as (
@@ -60,7 +84,20 @@ unioned as (
         status,
         is_error,
         loaded_at
+
     from web_requests
+),
+
+keyed as (
+    select
+        unioned.*,
+        {# A user is the logged-in account; without one, the IP and user agent. #}
+        case
+            when user_id is not null
+                then {{ dbt.concat(["'user:'", dbt.cast("user_id", dbt.type_string())]) }}
+            else {{ dbt.concat(["'agent:'", "ip", "'|'", "coalesce(user_agent, '')"]) }}
+        end as user_key
+    from unioned
 )
 
-select * from unioned
+select * from keyed

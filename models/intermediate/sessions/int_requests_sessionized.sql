@@ -5,7 +5,10 @@
         tail_key='user_key',
         tail_column='requested_at',
         on_schema_change='fail',
-        indexes=[{'columns': ['user_key', 'requested_at']}],
+        indexes=[
+            {'columns': ['user_key', 'requested_at']},
+            {'columns': ['sessionized_at']},
+        ],
     )
 }}
 
@@ -18,25 +21,20 @@ requests as (
 
 {% if is_incremental() %}
 
-watermark as (
-    select
-        max(loaded_at) as loaded_at,
-        max(sessionized_until) as sessionized_until
-    from {{ this }}
-),
-
 {# New: loaded since the last run, or dated after the last run's "now" (those were
    future-dated then and are not any more). #}
 new_requests as (
     select
-        requests.user_key,
-        min(requests.requested_at) as earliest_new_at
-    from requests
-    cross join watermark
+        user_key,
+        min(requested_at) as earliest_new_at
+    from {{ ref('int_requests_enriched') }}
     where
-        requests.loaded_at > watermark.loaded_at
-        or requests.requested_at > watermark.sessionized_until
-    group by requests.user_key
+        not is_future_dated
+        and (
+            loaded_at > {{ incremental_watermark('loaded_at') }}
+            or requested_at > {{ incremental_watermark('sessionized_until') }}
+        )
+    group by user_key
 ),
 
 {# Each user is recomputed from the start of the visit holding (or preceding) the
@@ -201,7 +199,13 @@ final as (
         program_id,
         is_staff,
         ip,
+        block_16,
+        block_24,
         user_agent,
+        os_class,
+        browser_family,
+        device_class,
+        is_bot,
         path,
         module,
         lesson,

@@ -12,8 +12,9 @@
 with
 
 requests as (
-    select * from {{ ref('int_requests_sessionized') }} as requests
-    where {{ sessionized_batch('requests') }}
+    select requests.*
+    from {{ ref('int_requests_sessionized') }} as requests
+    {{ sessionized_batch_join('requests') }}
 ),
 
 activities as (

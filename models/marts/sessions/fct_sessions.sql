@@ -12,8 +12,9 @@
 with
 
 requests as (
-    select * from {{ ref('int_requests_sessionized') }} as requests
-    where {{ sessionized_batch('requests') }}
+    select requests.*
+    from {{ ref('int_requests_sessionized') }} as requests
+    {{ sessionized_batch_join('requests') }}
 ),
 
 sessions as (
@@ -30,7 +31,8 @@ sessions as (
         sum(case when is_asset then 1 else 0 end) as asset_requests,
         count(distinct ip) as distinct_ips,
         count(distinct user_agent) as distinct_user_agents,
-        count(distinct activity_id) as activities_touched,
+        count(distinct device_class) as distinct_device_classes,
+        {{ dbt.bool_or('is_bot') }} as has_bot_user_agent,
         max(sessionized_at) as sessionized_at
     from requests
     group by session_id, user_key
@@ -51,6 +53,8 @@ measured as (
         asset_requests,
         distinct_ips,
         distinct_user_agents,
+        distinct_device_classes,
+        coalesce(has_bot_user_agent, false) as has_bot_user_agent,
         sessionized_at
     from sessions
 )

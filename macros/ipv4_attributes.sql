@@ -1,0 +1,31 @@
+{#
+    Columns derived from a validated IP (`ip_version` 4 or 6): the /16 and /24 block
+    keys, and whether it is a private or reserved address rather than a public
+    Internet client. Private: RFC 1918, carrier-grade NAT (100.64/10), loopback,
+    link-local. Reserved: 0/8, 192.0.0/24, documentation (192.0.2/24, 198.51.100/24,
+    203.0.113/24), benchmarking (198.18/15), multicast and class E. IPv6 addresses get
+    no blocks and no flags.
+#}
+{% macro ipv4_attributes(ip, ip_version) -%}
+    {%- set first = ipv4_octet(ip, 1) -%}
+    {%- set second = ipv4_octet(ip, 2) -%}
+    {%- set third = ipv4_octet(ip, 3) -%}
+    case when {{ ip_version }} = 4 then {{ ipv4_block(ip, 2) }} end as block_16,
+    case when {{ ip_version }} = 4 then {{ ipv4_block(ip, 3) }} end as block_24,
+    coalesce({{ ip_version }} = 4 and (
+        {{ first }} = 10
+        or ({{ first }} = 172 and {{ second }} between 16 and 31)
+        or ({{ first }} = 192 and {{ second }} = 168)
+        or ({{ first }} = 100 and {{ second }} between 64 and 127)
+        or {{ first }} = 127
+        or ({{ first }} = 169 and {{ second }} = 254)
+    ), false) as is_private_ip,
+    coalesce({{ ip_version }} = 4 and (
+        {{ first }} = 0
+        or ({{ first }} = 192 and {{ second }} = 0 and {{ third }} in (0, 2))
+        or ({{ first }} = 198 and {{ second }} in (18, 19))
+        or ({{ first }} = 198 and {{ second }} = 51 and {{ third }} = 100)
+        or ({{ first }} = 203 and {{ second }} = 0 and {{ third }} = 113)
+        or {{ first }} >= 224
+    ), false) as is_reserved_ip
+{%- endmacro %}

@@ -1,0 +1,266 @@
+"""User-agent classification (int_user_agents_classified) on real and generated data.
+
+One database is built for the whole module (a single ``dbt build``): the demo data set,
+and, when ../shared/data is present, the labelled user agents of ua-parser (uap-core)
+written as a CSV export of requests, and a real Apache combined log. Each test then
+reads ``intermediate.int_user_agents_classified``.
+
+Accuracy is measured against uap-core's labels (a development set the rules were tuned
+on): OS family over all 483 labelled strings, browser family over the strings whose
+expected family is one of the major browsers, with false positives (strings of other
+families classified as a major browser) reported beside.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from access_analytics import demo_data, warehouse
+from conftest import PROJECT_DIR, SHARED_DATA, run_cli
+
+OS_TARGET = 0.97
+BROWSER_TARGET = 0.90
+DEMO_EVENTS = 5_000
+
+MAJOR_BROWSERS = (
+    "Chrome", "Firefox", "Safari", "Edge", "IE", "Opera", "Mobile Safari", "Chrome Mobile",
+    "Samsung Internet",
+)
+# uap-core OS families that are Linux distributions (or plain Linux). Linux-based
+# systems with their own identity (Android, Chrome OS, webOS, Tizen, Chromecast,
+# GoogleTV, Kindle, Maemo, MeeGo, Sailfish, KaiOS...) are not: they map to "other"
+# (Android and Chrome OS to themselves).
+LINUX_DISTRIBUTIONS = frozenset({
+    "Linux", "Ubuntu", "Kubuntu", "Debian", "Fedora", "Red Hat", "SUSE", "openSUSE", "Mint",
+    "Linux Mint", "Arch Linux", "Arch", "CentOS", "Gentoo", "Slackware", "Mandriva",
+})
+OWN_OS_FAMILIES = frozenset({"Mac OS X", "iOS", "Android", "Chrome OS"})
+# The search crawlers of the Apache log that must be bots.
+CRAWLER_NAMES = ("googlebot", "bingbot", "baiduspider", "yandex")
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One row of int_user_agents_classified."""
+
+    os_family: str
+    os_class: str
+    browser_family: str
+    device_class: str
+    is_bot: bool
+
+
+def expected_os(uap_family: str) -> str:
+    """uap-core's OS family mapped to ours.
+
+    Windows* (Windows Phone, Windows Mobile, ...) is Windows; Mac OS X, iOS, Android and
+    Chrome OS keep their name; Linux distributions are Linux; everything else (classic
+    "Mac OS", BSDs, Symbian, TVs, consoles, watches, "Other", ...) is other.
+    """
+    if uap_family.startswith("Windows"):
+        return "Windows"
+    if uap_family in OWN_OS_FAMILIES:
+        return uap_family
+    if uap_family in LINUX_DISTRIBUTIONS:
+        return "Linux"
+    return "other"
+
+
+def expected_browser(uap_family: str) -> str:
+    """uap-core's browser family if it is a major one, else "(not major)"."""
+    return uap_family if uap_family in MAJOR_BROWSERS else "(not major)"
+
+
+def labelled(path: Path) -> dict[str, str]:
+    """The user-agent strings of a uap-core test file (trimmed, as the loader keeps them)
+    with their expected family. A string listed twice must carry the same label."""
+    labels: dict[str, str] = {}
+    for case in yaml.safe_load(path.read_text(encoding="utf-8"))["test_cases"]:
+        user_agent = case["user_agent_string"].strip()
+        assert labels.setdefault(user_agent, case["family"]) == case["family"], user_agent
+    return labels
+
+
+def write_requests_csv(path: Path, user_agents: Iterable[str]) -> int:
+    """Write one request per user agent as a CSV export; return the number of rows."""
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["date", "time", "path", "user_id", "cohort_id", "ip", "user_agent"])
+        for rows, user_agent in enumerate(sorted(user_agents), start=1):
+            writer.writerow(["2021-03-01", "12:00:00", "/", rows, "", "10.0.0.1", user_agent])
+    return rows
+
+
+def confusion_table(title: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """Counts of (expected, ours) pairs as a text table, largest first."""
+    counts = Counter(pairs)
+    width = max([len("expected"), *(len(expected) for expected, _ in counts)])
+    lines = [title, f"  {'expected':<{width}}  {'ours':<28} {'count':>5}"]
+    for (expected, ours), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        mark = "" if expected == ours else "  <- differs"
+        lines.append(f"  {expected:<{width}}  {ours:<28} {count:>5}{mark}")
+    return "\n".join(lines)
+
+
+def load(database: warehouse.Settings, file_format: str, path: Path) -> None:
+    """Load a file with the project's command line; fail on any error."""
+    result = run_cli(["load", file_format, str(path)], database)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def classified(
+    settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Classification]]:
+    """int_user_agents_classified built over the demo data and, when present, the real
+    data, keyed by user agent ('' for the missing one)."""
+    tmp = tmp_path_factory.mktemp("user_agents")
+    name = "aa_test_user_agents"
+    warehouse.drop_database(settings, name)
+    warehouse.ensure_database(settings, name)
+    database = warehouse.Settings(**{**settings.__dict__, "dbname": name})
+    try:
+        files = demo_data.generate(tmp / "demo", events=DEMO_EVENTS, seed=11)
+        load(database, "cohorts", files.cohorts_path)
+        load(database, "csv", files.requests_path)
+        if SHARED_DATA.is_dir():
+            uap = SHARED_DATA / "uap_core_dev"
+            strings = labelled(uap / "test_os.yaml").keys() | labelled(uap / "test_ua.yaml").keys()
+            write_requests_csv(tmp / "uap_core_requests.csv", strings)
+            load(database, "csv", tmp / "uap_core_requests.csv")
+            load(database, "combined", SHARED_DATA / "apache_logs" / "apache_logs")
+        built = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "dbt"), "build",
+                "--select", "+int_user_agents_classified",
+                # Only tests whose parents are all built (not the staging models'
+                # relationships to cohorts, say).
+                "--indirect-selection", "cautious",
+                "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+            ],
+            cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
+            timeout=900, check=False,
+        )
+        assert built.returncode == 0, built.stdout[-3000:]
+        with warehouse.connect(database) as conn:
+            rows = conn.execute(
+                "select user_agent, os_family, os_class, browser_family, device_class, is_bot"
+                " from intermediate.int_user_agents_classified"
+            ).fetchall()
+        yield {row[0]: Classification(*row[1:]) for row in rows}
+    finally:
+        if not os.environ.get("AA_KEEP_TEST_DATABASES"):
+            warehouse.drop_database(settings, name)
+
+
+def test_os_family_agrees_with_uap_core(
+    classified: dict[str, Classification], shared_data: Path
+) -> None:
+    labels = labelled(shared_data / "uap_core_dev" / "test_os.yaml")
+    cases = yaml.safe_load(
+        (shared_data / "uap_core_dev" / "test_os.yaml").read_text(encoding="utf-8")
+    )["test_cases"]
+    # Denominator: every labelled case of the file (483), duplicates included.
+    pairs = [
+        (expected_os(case["family"]), classified[case["user_agent_string"].strip()].os_family)
+        for case in cases
+    ]
+    agreeing = sum(expected == ours for expected, ours in pairs)
+    report = confusion_table(
+        f"OS family vs uap-core test_os.yaml: {agreeing}/{len(pairs)} agree "
+        f"({agreeing / len(pairs):.1%}; {len(labels)} distinct strings)",
+        pairs,
+    )
+    print("\n" + report)
+    assert len(pairs) == 483
+    assert agreeing / len(pairs) >= OS_TARGET, report
+
+
+def test_browser_family_agrees_with_uap_core(
+    classified: dict[str, Classification], shared_data: Path
+) -> None:
+    cases = yaml.safe_load(
+        (shared_data / "uap_core_dev" / "test_ua.yaml").read_text(encoding="utf-8")
+    )["test_cases"]
+    pairs = [
+        (expected_browser(case["family"]),
+         classified[case["user_agent_string"].strip()].browser_family)
+        for case in cases
+    ]
+    major = [(expected, ours) for expected, ours in pairs if expected != "(not major)"]
+    agreeing = sum(expected == ours for expected, ours in major)
+    # Strings of other families (minor browsers, apps, bots) that we call a major browser.
+    false_positives = [(expected, ours) for expected, ours in pairs
+                       if expected == "(not major)" and ours in MAJOR_BROWSERS]
+    others = len(pairs) - len(major)
+    report = confusion_table(
+        f"Browser family vs uap-core test_ua.yaml, major families: {agreeing}/{len(major)} "
+        f"agree ({agreeing / len(major):.1%}); false positives: {len(false_positives)} of "
+        f"{others} other-family strings called a major browser",
+        major + false_positives,
+    )
+    print("\n" + report)
+    assert len(pairs) == 1601
+    assert agreeing / len(major) >= BROWSER_TARGET, report
+    # Chromium shells and in-app browsers must not inflate the major families.
+    assert len(false_positives) / others <= 0.02, report
+
+
+def test_demo_scrapers_are_bots_and_browsers_are_not(
+    classified: dict[str, Classification], tmp_path: Path
+) -> None:
+    files = demo_data.generate(tmp_path / "demo", events=DEMO_EVENTS, seed=11)
+    truth = json.loads(files.ground_truth_path.read_text())
+    scrapers = {item["user_agent"]: item["user_agent_kind"] for item in truth["scrapers"]}
+    with files.requests_path.open(encoding="utf-8", newline="") as handle:
+        demo_agents = {row["user_agent"].strip() for row in csv.DictReader(handle)}
+
+    automated = {agent: kind for agent, kind in scrapers.items() if kind != "browser"}
+    assert set(automated.values()) == {"python-requests", "curl", "wget", "headless"}
+    for agent in automated:
+        assert classified[agent].is_bot, agent
+        assert classified[agent].device_class == "bot", agent
+    assert classified["python-requests/2.22.0"].browser_family == "python-requests"
+    # Every other demo user agent is a real browser: not a bot, and fully recognised.
+    browsers = demo_agents - automated.keys()
+    assert len(browsers) > 50
+    for agent in browsers:
+        row = classified[agent]
+        assert not row.is_bot, agent
+        assert row.os_family != "other" and row.browser_family != "other", (agent, row)
+        assert row.device_class in {"desktop", "mobile"}, (agent, row)
+
+
+def test_real_apache_log_search_crawlers_are_bots(
+    classified: dict[str, Classification], shared_data: Path
+) -> None:
+    agents: set[str] = set()
+    with (shared_data / "apache_logs" / "apache_logs").open(encoding="utf-8") as log:
+        for line in log:
+            match = re.search(r'"([^"]*)"\s*$', line)
+            if match and match.group(1) not in ("", "-"):
+                agents.add(match.group(1).strip())
+    crawlers = {
+        name: {agent for agent in agents if name in agent.lower()} for name in CRAWLER_NAMES
+    }
+    for name, found in crawlers.items():
+        assert found, f"no {name} user agent in the log"
+        for agent in found:
+            assert classified[agent].is_bot, agent
+    assert classified[""].is_bot
+    # Most of the log's distinct user agents are people's browsers, not bots.
+    bots = sum(classified[agent].is_bot for agent in agents)
+    assert 0.1 < bots / len(agents) < 0.5, (bots, len(agents))
