@@ -1,8 +1,8 @@
 {#
     Columns derived from a normalised path (see normalize_path): module = first segment,
     lesson = last segment, depth = number of segments, the file extension of the last
-    segment, and whether the request is for an asset (an extension listed in the var
-    asset_extensions) or the home page. The home page has no module and no lesson.
+    segment, whether the request is for an asset (an extension listed in the var
+    asset_extensions) and which kind (var asset_types), and whether it is the home page. The home page has no module and no lesson.
 #}
 {% macro path_parts(path) -%}
     case when {{ path }} = '/' then null else {{ dbt.split_part(path, "'/'", 1) }} end as module,
@@ -17,5 +17,18 @@
         in ({{ string_list(var('asset_extensions') | map('lower') | list) }}),
         false
     ) as is_asset,
+    case
+        when not coalesce(
+            lower({{ regexp_substr(path, "'\\.([A-Za-z0-9]+)$'") }})
+            in ({{ string_list(var('asset_extensions') | map('lower') | list) }}),
+            false
+        ) then null
+        {%- for asset_type, extensions in var('asset_types').items() %}
+        when lower({{ regexp_substr(path, "'\\.([A-Za-z0-9]+)$'") }})
+            in ({{ string_list(extensions | map('lower') | list) }})
+            then '{{ asset_type }}'
+        {%- endfor %}
+        else 'other'
+    end as asset_type,
     coalesce({{ path }} = '/', false) as is_home
 {%- endmacro %}

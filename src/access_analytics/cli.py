@@ -79,6 +79,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         raise UserError(f"no such file: {', '.join(missing)}")
     warehouse.start(settings, _say)
     totals = [0, 0]
+    replaced = False
     with warehouse.connect(settings) as conn:
         for path in paths:
             _say(f"loading {path} as {args.format} ...")
@@ -86,10 +87,16 @@ def cmd_load(args: argparse.Namespace) -> int:
             _say(result.summary())
             totals[0] += result.rows_loaded
             totals[1] += result.lines_rejected
+            replaced = replaced or result.status == "replaced"
     if len(paths) > 1:
         _say(f"{len(paths)} files: {totals[0]:,} rows loaded, {totals[1]:,} lines rejected")
     if totals[1]:
         _say("rejected lines and their reasons: select * from raw.rejected_lines")
+    if replaced:
+        _say(
+            "a file was replaced by a changed version: rebuild the incremental models with"
+            " `access-analytics dbt -- build --full-refresh`"
+        )
     return 0
 
 

@@ -1,20 +1,27 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
 
 {#
     Each distinct user agent is classified once, by the ordered rules of the seed
     user_agent_rules: per attribute, the matching rule with the lowest rule_id wins.
     The seed ends each attribute (except bot) with a catch-all rule, so every user agent
-    gets a value; a missing user agent is the empty string.
+    gets a value; a missing user agent is the empty string. Incremental: a run
+    classifies only user agents not seen before (after editing the rules, rebuild with
+    --full-refresh).
 #}
 
 with
 
-stg_curriculum__requests as (
-    select * from {{ ref('stg_curriculum__requests') }}
-),
-
-stg_web__requests as (
-    select * from {{ ref('stg_web__requests') }}
+requests as (
+    select * from {{ ref('int_requests_unioned') }}
+    {% if is_incremental() %}
+    where loaded_at > {{ incremental_watermark('first_loaded_at') }}
+    {% endif %}
 ),
 
 user_agent_rules as (
@@ -22,11 +29,17 @@ user_agent_rules as (
 ),
 
 user_agents as (
-    select distinct coalesce(user_agent, '') as user_agent
-    from stg_curriculum__requests
-    union
-    select distinct coalesce(user_agent, '') as user_agent
-    from stg_web__requests
+    select
+        coalesce(user_agent, '') as user_agent,
+        min(loaded_at) as first_loaded_at
+    from requests
+    group by coalesce(user_agent, '')
+    {% if is_incremental() %}
+    having
+        coalesce(user_agent, '') not in (
+            select classified.user_agent from {{ this }} as classified
+        )
+    {% endif %}
 ),
 
 matches as (
@@ -72,7 +85,8 @@ classified as (
             when first_matches.bot_name is not null then 'bot'
             else first_matches.device_class
         end as device_class,
-        first_matches.bot_name is not null as is_bot
+        first_matches.bot_name is not null as is_bot,
+        user_agents.first_loaded_at
     from user_agents
     left join first_matches
         on user_agents.user_agent = first_matches.user_agent
