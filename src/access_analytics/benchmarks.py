@@ -10,8 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,19 +40,27 @@ class DbtTiming:
 def _dbt(
     settings: warehouse.Settings, target_path: Path, args: Sequence[str]
 ) -> DbtTiming:
-    """Run dbt quietly; return its timings, or raise with the tail of its output."""
-    command = [
-        str(Path(sys.executable).parent / "dbt"), *args,
+    """Run dbt in this process (so start-up is paid once, not per timing); return its
+    timings, or raise with the failure."""
+    from dbt.cli.main import dbtRunner
+
+    full_args = [
+        *args, "--project-dir", str(settings.project_dir),
+        "--profiles-dir", str(settings.project_dir),
         "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
+        "--quiet",
     ]
-    started = time.perf_counter()
-    result = subprocess.run(
-        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings),
-        capture_output=True, text=True, check=False,
-    )
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        raise BenchmarkError(f"dbt {' '.join(args)} failed:\n{result.stdout[-3000:]}")
+    saved = dict(os.environ)
+    os.environ.update(warehouse.dbt_env(settings))
+    try:
+        started = time.perf_counter()
+        result = dbtRunner().invoke(full_args)
+        wall = time.perf_counter() - started
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if not result.success:
+        raise BenchmarkError(f"dbt {' '.join(args)} failed: {result.exception or 'see logs'}")
     run_results = json.loads((target_path / "run_results.json").read_text())
     return DbtTiming(wall, float(run_results["elapsed_time"]))
 

@@ -157,7 +157,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         f" {figures['recomputed_requests']:,.0f} requests of"
         f" {figures['recomputed_users']:,.0f} users"
     )
-    _say("| run | dbt elapsed (s) | wall incl. dbt start-up (s) |")
+    _say("| run | dbt elapsed (s) | wall, whole dbt invocation (s) |")
     _say("|---|---:|---:|")
     _say(
         f"| full refresh | {figures['full_refresh_dbt_seconds']:.1f} |"
