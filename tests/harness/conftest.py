@@ -87,3 +87,34 @@ def dbt(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(
+    settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[warehouse.Settings, dict[str, object]]]:
+    """The default demo data (1,000,000 requests, seed 42) loaded and built once per
+    test session in its own database; yields its settings and the ground truth."""
+    import json
+
+    from access_analytics import demo_data
+
+    folder = tmp_path_factory.mktemp("demo_warehouse")
+    files = demo_data.generate(folder / "demo", events=1_000_000, seed=42)
+    name = "aa_test_demo_warehouse"
+    warehouse.drop_database(settings, name)
+    warehouse.ensure_database(settings, name)
+    demo = warehouse.Settings(**{**settings.__dict__, "dbname": name})
+    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
+        loaded = run_cli(["load", file_format, str(path)], demo)
+        assert loaded.returncode == 0, loaded.stderr
+    built = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--target-path",
+         str(folder / "target"), "--log-path", str(folder / "logs")],
+        cwd=PROJECT_DIR, env=warehouse.dbt_env(demo), capture_output=True, text=True,
+        timeout=1200, check=False,
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    yield demo, json.loads(files.ground_truth_path.read_text())
+    if not os.environ.get("AA_KEEP_TEST_DATABASES"):
+        warehouse.drop_database(settings, name)
