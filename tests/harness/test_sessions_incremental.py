@@ -86,7 +86,11 @@ def load(database: warehouse.Settings, file_format: str, path: Path) -> None:
 
 
 def build(dbt: DbtRunner, database: warehouse.Settings, *args: str) -> None:
-    built = dbt(database, "build", *args)
+    """dbt build of the sessions models, their parents and their tests."""
+    built = dbt(
+        database, "build", "--select", "+fct_sessions", "+fct_activities",
+        "--indirect-selection", "cautious", *args,
+    )
     assert built.returncode == 0, built.stdout[-4000:]
 
 

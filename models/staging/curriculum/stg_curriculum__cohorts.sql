@@ -24,6 +24,12 @@ renamed as (
         end_date,
         program_id,
         trim(name) in ({{ string_list(var('staff_cohort_names')) }}) as is_staff,
+        {# A "cohort" spanning years holds students in transition, not a class. #}
+        coalesce(
+            {{ dbt.datediff('start_date', 'end_date', 'day') }}
+            > {{ var('placeholder_cohort_min_days') }},
+            false
+        ) as is_placeholder,
         deleted_at is not null as is_deleted,
         {{ local_to_utc('created_at', var('curriculum_log_timezone')) }} as created_at,
         {{ local_to_utc('updated_at', var('curriculum_log_timezone')) }} as updated_at,

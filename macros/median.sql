@@ -1,0 +1,8 @@
+{# Median of `expression` as an aggregate (group by, not a window function). #}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'access_analytics')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}

@@ -1,0 +1,90 @@
+with
+
+requests as (
+    select * from {{ ref('int_requests_enriched') }}
+),
+
+{# Students of real classes while their cohort was in session: the `during` phase
+   already leaves out staff, requests without a cohort and unknown cohorts. #}
+lesson_requests as (
+    select
+        program_id,
+        program_curriculum,
+        cohort_id,
+        cohort_name,
+        path,
+        module,
+        lesson,
+        content_curriculum,
+        user_key
+    from requests
+    where
+        cohort_phase = 'during'
+        and not is_staff
+        and not is_asset
+        and not is_home
+        and path is not null
+        and program_id is not null
+),
+
+lesson_counts as (
+    select
+        program_id,
+        program_curriculum,
+        cohort_id,
+        cohort_name,
+        path,
+        module,
+        lesson,
+        content_curriculum,
+        count(*) as requests,
+        count(distinct user_key) as distinct_users
+    from lesson_requests
+    group by
+        program_id,
+        program_curriculum,
+        cohort_id,
+        cohort_name,
+        path,
+        module,
+        lesson,
+        content_curriculum
+),
+
+ranked as (
+    select
+        lesson_counts.*,
+        sum(requests) over by_cohort as cohort_requests,
+        {# Ties in requests are broken by path, so each cohort has exactly one lesson
+           per rank and at most `lesson_top_n` top lessons. #}
+        row_number() over (
+            partition by program_id, cohort_id
+            order by requests desc, path asc
+        ) as rank_in_cohort
+    from lesson_counts
+    window by_cohort as (partition by program_id, cohort_id)
+),
+
+final as (
+    select
+        {{ dbt.concat([dbt.cast('cohort_id', dbt.type_string()), "':'", 'path']) }}
+            as cohort_lesson_id,
+        program_id,
+        program_curriculum,
+        cohort_id,
+        cohort_name,
+        path,
+        module,
+        lesson,
+        content_curriculum,
+        requests,
+        distinct_users,
+        cast(cohort_requests as bigint) as cohort_requests,
+        cast(requests as {{ dbt.type_float() }})
+        / cast(cohort_requests as {{ dbt.type_float() }}) as share_of_cohort,
+        rank_in_cohort,
+        rank_in_cohort <= {{ var('lesson_top_n') }} as is_top_n
+    from ranked
+)
+
+select * from final

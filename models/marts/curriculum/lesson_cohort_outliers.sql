@@ -1,0 +1,184 @@
+with
+
+cohort_lesson_rankings as (
+    select * from {{ ref('cohort_lesson_rankings') }}
+),
+
+cohorts as (
+    select distinct
+        program_id,
+        cohort_id,
+        cohort_name,
+        cohort_requests
+    from cohort_lesson_rankings
+),
+
+lessons as (
+    select distinct
+        program_id,
+        path,
+        module,
+        lesson
+    from cohort_lesson_rankings
+),
+
+{# Every cohort of a program against every lesson requested in that program: a cohort
+   that never opened a lesson has a share of 0 and still counts as a peer. #}
+cohort_lessons as (
+    select
+        cohorts.program_id,
+        cohorts.cohort_id,
+        cohorts.cohort_name,
+        cohorts.cohort_requests,
+        lessons.path,
+        lessons.module,
+        lessons.lesson,
+        coalesce(cohort_lesson_rankings.requests, 0) as requests,
+        coalesce(cohort_lesson_rankings.share_of_cohort, 0) as share_of_cohort
+    from cohorts
+    inner join lessons
+        on cohorts.program_id = lessons.program_id
+    left join cohort_lesson_rankings
+        on
+            cohorts.program_id = cohort_lesson_rankings.program_id
+            and cohorts.cohort_id = cohort_lesson_rankings.cohort_id
+            and lessons.path = cohort_lesson_rankings.path
+),
+
+{# Leave-one-out: each cohort is compared with the other cohorts of its program only,
+   so a strong outlier does not pull its own reference towards itself. #}
+peer_pairs as (
+    select
+        subject.program_id,
+        subject.path,
+        subject.cohort_id,
+        peer.share_of_cohort as peer_share
+    from cohort_lessons as subject
+    inner join cohort_lessons as peer
+        on
+            subject.program_id = peer.program_id
+            and subject.path = peer.path
+            and subject.cohort_id != peer.cohort_id
+),
+
+peer_medians as (
+    select
+        program_id,
+        path,
+        cohort_id,
+        count(*) as peer_cohorts,
+        cast({{ median('peer_share') }} as {{ dbt.type_float() }}) as peer_median_share,
+        cast(stddev_samp(peer_share) as {{ dbt.type_float() }}) as peer_stddev_share
+    from peer_pairs
+    group by
+        program_id,
+        path,
+        cohort_id
+),
+
+peer_deviations as (
+    select
+        peer_pairs.program_id,
+        peer_pairs.path,
+        peer_pairs.cohort_id,
+        cast(
+            {{ median('abs(peer_pairs.peer_share - peer_medians.peer_median_share)') }}
+            as {{ dbt.type_float() }}
+        ) as peer_mad_share
+    from peer_pairs
+    inner join peer_medians
+        on
+            peer_pairs.program_id = peer_medians.program_id
+            and peer_pairs.path = peer_medians.path
+            and peer_pairs.cohort_id = peer_medians.cohort_id
+    group by
+        peer_pairs.program_id,
+        peer_pairs.path,
+        peer_pairs.cohort_id
+),
+
+scaled as (
+    select
+        cohort_lessons.*,
+        peer_medians.peer_cohorts,
+        peer_medians.peer_median_share,
+        peer_deviations.peer_mad_share,
+        peer_medians.peer_stddev_share,
+        {# 1.4826 * MAD estimates the standard deviation of normal data. #}
+        1.4826 * peer_deviations.peer_mad_share as mad_scale,
+        {# Sampling error of a share of `peer_median_share` over the cohort's requests
+           (binomial): the noise expected even if the cohort behaved like its peers. #}
+        sqrt(
+            peer_medians.peer_median_share
+            * (1 - peer_medians.peer_median_share)
+            / cohort_lessons.cohort_requests
+        ) as sampling_error
+    from cohort_lessons
+    inner join peer_medians
+        on
+            cohort_lessons.program_id = peer_medians.program_id
+            and cohort_lessons.path = peer_medians.path
+            and cohort_lessons.cohort_id = peer_medians.cohort_id
+    inner join peer_deviations
+        on
+            cohort_lessons.program_id = peer_deviations.program_id
+            and cohort_lessons.path = peer_deviations.path
+            and cohort_lessons.cohort_id = peer_deviations.cohort_id
+),
+
+{# The scale is 1.4826 * MAD floored at the sampling error, so a few peers with nearly
+   equal shares cannot turn a small difference into a huge score. When both are 0
+   (more than half of the peers never opened the lesson), fall back to the peers'
+   standard deviation; when all peers are equal there is no scale and no score. #}
+scaled_with_fallback as (
+    select
+        scaled.*,
+        case
+            when greatest(mad_scale, sampling_error) > 0
+                then greatest(mad_scale, sampling_error)
+            when peer_stddev_share > 0
+                then peer_stddev_share
+        end as peer_scale
+    from scaled
+),
+
+scored as (
+    select
+        scaled_with_fallback.*,
+        (share_of_cohort - peer_median_share) / peer_scale as robust_score,
+        share_of_cohort / nullif(peer_median_share, 0) as share_ratio
+    from scaled_with_fallback
+),
+
+final as (
+    select
+        {{ dbt.concat([
+            dbt.cast('program_id', dbt.type_string()), "':'",
+            'path', "':'",
+            dbt.cast('cohort_id', dbt.type_string()),
+        ]) }} as lesson_cohort_id,
+        program_id,
+        path,
+        module,
+        lesson,
+        cohort_id,
+        cohort_name,
+        cast(requests as bigint) as requests,
+        cohort_requests,
+        share_of_cohort,
+        cast(peer_cohorts as bigint) as peer_cohorts,
+        peer_median_share,
+        peer_mad_share,
+        peer_stddev_share,
+        cast(peer_scale as {{ dbt.type_float() }}) as peer_scale,
+        cast(robust_score as {{ dbt.type_float() }}) as robust_score,
+        cast(share_ratio as {{ dbt.type_float() }}) as share_ratio,
+        coalesce(
+            robust_score > {{ var('outlier_score_threshold') }}
+            and requests >= {{ var('outlier_min_requests') }},
+            false
+        ) as is_outlier
+    from scored
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{#
+    Question 6: what graduates keep reading. A graduate is a student of a class (not
+    staff, not a placeholder cohort) requesting after the cohort's end date. Only
+    lesson views count: assets and the home page are not topics.
+#}
+with
+
+requests as (
+    select * from {{ ref('int_requests_enriched') }}
+    where log_kind = 'curriculum'
+),
+
+cohorts as (
+    select * from {{ ref('stg_curriculum__cohorts') }}
+),
+
+graduation_days as (
+    select
+        requests.*,
+        {{ dbt.datediff('cohort_end_date', 'requested_date', 'day') }}
+            as days_since_graduation
+    from requests
+),
+
+{# Aggregate before joining cohorts: the join then touches few rows whatever plan is chosen. #}
+after_requests as (
+    select
+        cohort_id,
+        program_id,
+        program_slug,
+        path,
+        module,
+        lesson,
+        user_id,
+        count(*) as requests,
+        sum(days_since_graduation) / 30.4375 as sum_months_since_graduation
+    from graduation_days
+    where
+        cohort_phase = 'after'
+        and not is_asset
+        and not is_home
+        and path is not null
+    group by cohort_id, program_id, program_slug, path, module, lesson, user_id
+),
+
+graduate_requests as (
+    select after_requests.*
+    from after_requests
+    inner join cohorts
+        on after_requests.cohort_id = cohorts.cohort_id
+    where
+        not cohorts.is_staff
+        and not cohorts.is_placeholder
+),
+
+topics as (
+    select
+        program_id,
+        program_slug,
+        path,
+        module,
+        lesson,
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
+        count(distinct user_id) as distinct_users,
+        cast(
+            sum(sum_months_since_graduation) / sum(requests) as {{ dbt.type_float() }}
+        ) as mean_months_since_graduation
+    from graduate_requests
+    group by program_id, program_slug, path, module, lesson
+),
+
+ranked as (
+    select
+        topics.*,
+        rank() over (
+            partition by program_id order by requests desc
+        ) as rank_in_program
+    from topics
+)
+
+select * from ranked

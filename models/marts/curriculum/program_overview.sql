@@ -1,0 +1,52 @@
+{#
+    Question 8 input: where the traffic of the curriculum log comes from. Requests
+    without a cohort (and with a cohort id missing from the cohort table) form one
+    row with program_id and cohort_id null.
+#}
+with
+
+requests as (
+    select * from {{ ref('int_requests_enriched') }}
+    where log_kind = 'curriculum'
+),
+
+cohorts as (
+    select * from {{ ref('stg_curriculum__cohorts') }}
+),
+
+keyed as (
+    select
+        requests.*,
+        cohorts.cohort_id as known_cohort_id,
+        coalesce(cohorts.is_placeholder, false) as is_placeholder_cohort
+    from requests
+    left join cohorts
+        on requests.cohort_id = cohorts.cohort_id
+),
+
+overview as (
+    select
+        coalesce(cast(known_cohort_id as {{ dbt.type_string() }}), 'none') as cohort_key,
+        program_id,
+        program_slug,
+        known_cohort_id as cohort_id,
+        cohort_name,
+        bool_or(is_staff) as is_staff_cohort,
+        bool_or(is_placeholder_cohort) as is_placeholder_cohort,
+        count(*) as requests,
+        count(distinct user_id) as distinct_users,
+        count(distinct ip) as distinct_ips,
+        cast(avg(case when is_staff then 1.0 else 0.0 end) as {{ dbt.type_float() }})
+            as staff_share,
+        cast(avg(case when is_asset then 1.0 else 0.0 end) as {{ dbt.type_float() }})
+            as asset_share,
+        count(*) filter (where cohort_phase = 'before') as before_session_requests,
+        count(*) filter (where cohort_phase = 'during') as in_session_requests,
+        count(*) filter (where cohort_phase = 'after') as after_session_requests,
+        min(requested_at) as first_request_at,
+        max(requested_at) as last_request_at
+    from keyed
+    group by program_id, program_slug, known_cohort_id, cohort_name
+)
+
+select * from overview
