@@ -37,6 +37,7 @@ joined as (
         programs.program_slug,
         programs.curriculum as program_curriculum,
         coalesce(cohorts.is_staff, false) as is_staff,
+        coalesce(cohorts.is_placeholder, false) as is_placeholder_cohort,
         cohorts.start_date as cohort_start_date,
         cohorts.end_date as cohort_end_date,
         module_curricula.curriculum as content_curriculum,
@@ -64,6 +65,7 @@ classified as (
             when joined.cohort_id is null then 'no_cohort'
             when joined.cohort_start_date is null then 'unknown_cohort'
             when joined.is_staff then 'staff'
+            when joined.is_placeholder_cohort then 'placeholder'
             when joined.requested_date < joined.cohort_start_date then 'before'
             when joined.requested_date <= joined.cohort_end_date then 'during'
             else 'after'

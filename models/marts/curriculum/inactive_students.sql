@@ -47,9 +47,14 @@ student_cohorts as (
         requests.user_id,
         requests.cohort_id,
         {# In session = start and end dates inclusive (local dates), as cohort_phase 'during'. #}
-        count(*) filter (
-            where requests.requested_date
-            between judged_cohorts.start_date and judged_cohorts.end_date
+        sum(
+            case
+                when
+                    requests.requested_date
+                    between judged_cohorts.start_date and judged_cohorts.end_date
+                    then 1
+                else 0
+            end
         ) as in_session_requests
     from requests
     inner join judged_cohorts
@@ -97,7 +102,7 @@ ip_summary as (
         user_id,
         count(*) as distinct_ips,
         {{ dbt.listagg('ip', "', '", 'order by ip') }} as ips,
-        bool_or(is_staff_ip) as shares_ip_with_staff
+        {{ dbt.bool_or('is_staff_ip') }} as shares_ip_with_staff
     from user_ips
     group by user_id
 ),

@@ -10,10 +10,6 @@ requests as (
     where log_kind = 'curriculum'
 ),
 
-cohorts as (
-    select * from {{ ref('stg_curriculum__cohorts') }}
-),
-
 graduation_days as (
     select
         requests.*,
@@ -22,7 +18,7 @@ graduation_days as (
     from requests
 ),
 
-{# Aggregate before joining cohorts: the join then touches few rows whatever plan is chosen. #}
+{# `after` is only ever a class's phase: staff and placeholder cohorts have their own. #}
 after_requests as (
     select
         cohort_id,
@@ -43,16 +39,6 @@ after_requests as (
     group by cohort_id, program_id, program_slug, path, module, lesson, user_id
 ),
 
-graduate_requests as (
-    select after_requests.*
-    from after_requests
-    inner join cohorts
-        on after_requests.cohort_id = cohorts.cohort_id
-    where
-        not cohorts.is_staff
-        and not cohorts.is_placeholder
-),
-
 topics as (
     select
         program_id,
@@ -65,7 +51,7 @@ topics as (
         cast(
             sum(sum_months_since_graduation) / sum(requests) as {{ dbt.type_float() }}
         ) as mean_months_since_graduation
-    from graduate_requests
+    from after_requests
     group by program_id, program_slug, path, module, lesson
 ),
 

@@ -10,18 +10,12 @@ requests as (
     where log_kind = 'curriculum'
 ),
 
-cohorts as (
-    select * from {{ ref('stg_curriculum__cohorts') }}
-),
-
 keyed as (
     select
         requests.*,
-        cohorts.cohort_id as known_cohort_id,
-        coalesce(cohorts.is_placeholder, false) as is_placeholder_cohort
+        {# A cohort id missing from the cohort table counts as no cohort. #}
+        case when cohort_start_date is not null then cohort_id end as known_cohort_id
     from requests
-    left join cohorts
-        on requests.cohort_id = cohorts.cohort_id
 ),
 
 overview as (
@@ -31,8 +25,8 @@ overview as (
         program_slug,
         known_cohort_id as cohort_id,
         cohort_name,
-        bool_or(is_staff) as is_staff_cohort,
-        bool_or(is_placeholder_cohort) as is_placeholder_cohort,
+        {{ dbt.bool_or('is_staff') }} as is_staff_cohort,
+        {{ dbt.bool_or('is_placeholder_cohort') }} as is_placeholder_cohort,
         count(*) as requests,
         count(distinct user_id) as distinct_users,
         count(distinct ip) as distinct_ips,
@@ -40,9 +34,9 @@ overview as (
             as staff_share,
         cast(avg(case when is_asset then 1.0 else 0.0 end) as {{ dbt.type_float() }})
             as asset_share,
-        count(*) filter (where cohort_phase = 'before') as before_session_requests,
-        count(*) filter (where cohort_phase = 'during') as in_session_requests,
-        count(*) filter (where cohort_phase = 'after') as after_session_requests,
+        sum(case when cohort_phase = 'before' then 1 else 0 end) as before_session_requests,
+        sum(case when cohort_phase = 'during' then 1 else 0 end) as in_session_requests,
+        sum(case when cohort_phase = 'after' then 1 else 0 end) as after_session_requests,
         min(requested_at) as first_request_at,
         max(requested_at) as last_request_at
     from keyed
