@@ -16,6 +16,9 @@ from access_analytics import warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
+# Test databases are named <prefix><test>; set AA_TEST_DB_PREFIX to run two test
+# sessions side by side on one server.
+DB_PREFIX = os.environ.get("AA_TEST_DB_PREFIX", "aa_test_")
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,7 @@ def database(
     settings: warehouse.Settings, request: pytest.FixtureRequest
 ) -> Iterator[warehouse.Settings]:
     """Settings of a new, empty database named after the test; dropped afterwards."""
-    name = "aa_test_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    name = DB_PREFIX + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
     warehouse.drop_database(settings, name)
     warehouse.ensure_database(settings, name)
     yield warehouse.Settings(**{**settings.__dict__, "dbname": name})
@@ -101,7 +104,7 @@ def demo_warehouse(
 
     folder = tmp_path_factory.mktemp("demo_warehouse")
     files = demo_data.generate(folder / "demo", events=1_000_000, seed=42)
-    name = "aa_test_demo_warehouse"
+    name = DB_PREFIX + "demo_warehouse"
     warehouse.drop_database(settings, name)
     warehouse.ensure_database(settings, name)
     demo = warehouse.Settings(**{**settings.__dict__, "dbname": name})

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from access_analytics import demo_data, warehouse
-from conftest import run_cli
+from conftest import DB_PREFIX, run_cli
 
 EVENTS = 40_000
 LATE_SHARE = 0.02  # of each of the first three batches, delivered one or two batches late
@@ -68,7 +68,7 @@ def write_batches(requests_csv: Path, out_dir: Path) -> list[Path]:
 
 @pytest.fixture
 def second_database(settings: warehouse.Settings) -> Iterator[warehouse.Settings]:
-    name = "aa_test_full_refresh"
+    name = DB_PREFIX + "full_refresh"
     warehouse.drop_database(settings, name)
     warehouse.ensure_database(settings, name)
     yield warehouse.Settings(**{**settings.__dict__, "dbname": name})

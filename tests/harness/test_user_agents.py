@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from access_analytics import demo_data, warehouse
-from conftest import PROJECT_DIR, SHARED_DATA, run_cli
+from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, run_cli
 
 OS_TARGET = 0.97
 BROWSER_TARGET = 0.90
@@ -128,7 +128,7 @@ def classified(
     """int_user_agents_classified built over the demo data and, when present, the real
     data, keyed by user agent ('' for the missing one)."""
     tmp = tmp_path_factory.mktemp("user_agents")
-    name = "aa_test_user_agents"
+    name = DB_PREFIX + "user_agents"
     warehouse.drop_database(settings, name)
     warehouse.ensure_database(settings, name)
     database = warehouse.Settings(**{**settings.__dict__, "dbname": name})

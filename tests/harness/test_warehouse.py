@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from access_analytics import warehouse
+from conftest import DB_PREFIX
 
 
 def test_embedded_is_the_default(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_connecting_to_a_stopped_server_says_how_to_start_it(tmp_path: Path) -> 
 
 
 def test_databases_are_created_once_and_dropped(settings: warehouse.Settings) -> None:
-    name = "aa_test_create_drop"
+    name = DB_PREFIX + "create_drop"
     warehouse.drop_database(settings, name)
     assert warehouse.ensure_database(settings, name) is True
     assert warehouse.ensure_database(settings, name) is False
