@@ -8,9 +8,11 @@ STAMP := $(VENV)/.installed
 EVENTS ?= 1000000
 SEED ?= 42
 DOCS_PORT ?= 8080
+# apt-get needs root: use sudo when not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build test lint docs warehouse stop demo bench visits clean distclean
+.PHONY: help venv browser build test lint docs report warehouse stop demo bench visits clean distclean
 
 help: ## list the targets
 	@echo "access_analytics: make TARGET"
@@ -25,10 +27,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create the virtualenv with the pinned dependencies
 
+browser: ## install Debian's chromium (the docs test renders the docs site in it) when missing
+	@command -v chromium > /dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the headless docs test (first use only, about a minute)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends chromium > /dev/null && echo "chromium installed: $$(command -v chromium)"; }
+
 build: $(STAMP) ## start PostgreSQL, generate and load the demo data, dbt build
 	$(BIN)/access-analytics build --events $(EVENTS) --seed $(SEED)
 
-test: $(STAMP) ## run every test (pytest: loaders, generator, structure, dbt builds)
+test: $(STAMP) browser ## run every test (pytest: loaders, generator, structure, dbt builds)
 	$(BIN)/pytest
 
 lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
@@ -39,6 +47,9 @@ lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
 docs: $(STAMP) ## generate the dbt docs and serve them (http://localhost:DOCS_PORT)
 	$(BIN)/access-analytics dbt -- docs generate
 	$(BIN)/access-analytics dbt -- docs serve --port $(DOCS_PORT) --no-browser
+
+report: $(STAMP) ## the board slide (reports/slide.png, .pdf) and reports/report.html, after make build
+	$(BIN)/access-analytics report --out reports
 
 warehouse: $(STAMP) ## start the embedded PostgreSQL and print its URI
 	$(BIN)/access-analytics warehouse start

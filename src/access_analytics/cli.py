@@ -238,6 +238,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from access_analytics import report
+
+    settings = _settings(args)
+    _prepare(settings)
+    with warehouse.connect(settings) as conn:
+        built = conn.execute("select to_regclass('marts.program_overview') is not null")
+        if not built.fetchone()[0]:
+            raise UserError(f"the marts of database {settings.dbname!r} are not built: "
+                            "run `make build` (or `access-analytics dbt -- build`) first")
+    try:
+        report.make_report(settings, Path(args.out), say=_say)
+    except LookupError as error:
+        raise UserError(f"a mart does not hold what the slide needs: {error}") from None
+    return 0
+
+
 def _row_counts(settings: warehouse.Settings) -> str:
     """Rows per table of the raw schema and every dbt layer (views are not counted:
     counting one recomputes it)."""
@@ -321,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--gaps", type=_positive, nargs="+", default=[10, 30, 60], metavar="MINUTES"
     )
     sub.set_defaults(func=cmd_visits)
+
+    sub = commands.add_parser(
+        "report", help="the board slide (PNG, PDF) and the HTML report, from the marts"
+    )
+    sub.add_argument("--out", default="reports", help="output folder (default reports)")
+    sub.set_defaults(func=cmd_report)
 
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)

@@ -92,6 +92,13 @@ def dbt(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
+def _demo_selection() -> list[str]:
+    """While working on one area, AA_DEMO_SELECT (a dbt selector such as
+    `+marts.curriculum`) builds only that part of the demo warehouse."""
+    selector = os.environ.get("AA_DEMO_SELECT")
+    return ["--select", selector] if selector else []
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(
     settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
@@ -116,7 +123,7 @@ def demo_warehouse(
     built = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--resource-type", "seed",
          "--resource-type", "model", "--target-path", str(folder / "target"),
-         "--log-path", str(folder / "logs")],
+         "--log-path", str(folder / "logs"), *_demo_selection()],
         cwd=PROJECT_DIR, env=warehouse.dbt_env(demo), capture_output=True, text=True,
         timeout=1200, check=False,
     )

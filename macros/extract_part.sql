@@ -1,0 +1,11 @@
+{#
+    A numeric part of timestamp `expression`: 'hour', 'minute', or 'isodow' (ISO day of
+    the week, 1 = Monday to 7 = Sunday).
+#}
+{% macro extract_part(part, expression) -%}
+    {{ return(adapter.dispatch('extract_part', 'access_analytics')(part, expression)) }}
+{%- endmacro %}
+
+{% macro default__extract_part(part, expression) -%}
+    extract({{ part }} from {{ expression }})
+{%- endmacro %}

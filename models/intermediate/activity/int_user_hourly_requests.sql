@@ -1,0 +1,40 @@
+{{ config(materialized='table', indexes=[{'columns': ['activity_hour']}]) }}
+
+with
+
+requests as (
+    select * from {{ ref('int_requests_sessionized') }}
+),
+
+{# Local wall-clock time (var curriculum_log_timezone): hours and weekdays of a
+   person's day, not of UTC. #}
+localised as (
+    select
+        user_key,
+        {{ utc_to_local_timestamp('requested_at', var('curriculum_log_timezone')) }}
+            as requested_local_at
+    from requests
+),
+
+hourly as (
+    select
+        user_key,
+        {{ dbt.date_trunc('hour', 'requested_local_at') }} as activity_hour,
+        count(*) as requests
+    from localised
+    group by
+        user_key,
+        {{ dbt.date_trunc('hour', 'requested_local_at') }}
+),
+
+final as (
+    select
+        user_key,
+        activity_hour,
+        cast({{ extract_part('isodow', 'activity_hour') }} as integer) as day_of_week,
+        cast({{ extract_part('hour', 'activity_hour') }} as integer) as hour_of_day,
+        requests
+    from hourly
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{#
+    Both block levels in one table: /24 rows are needed for the /16 blocks that the
+    mart splits, and cost little beside the /16 rows.
+#}
+with
+
+user_hours as (
+    select * from {{ ref('int_ip_block_user_hours') }}
+),
+
+{# A user-hour row is one user (IP + user agent) in one hour, so count(*) counts users. #}
+{% set os_classes = ['windows', 'mac', 'linux', 'mobile', 'other'] %}
+
+by_block_16 as (
+    select
+        '/16' as block_level,
+        block_16 as block,
+        block_16 as parent_block_16,
+        activity_date,
+        activity_hour,
+        count(*) as unique_users,
+        sum(requests) as requests,
+        {% for os_class in os_classes %}
+            sum(case when os_class = '{{ os_class }}' then 1 else 0 end)
+                as {{ os_class }}_users{{ "," if not loop.last }}
+        {% endfor %}
+    from user_hours
+    group by block_16, activity_date, activity_hour
+),
+
+by_block_24 as (
+    select
+        '/24' as block_level,
+        block_24 as block,
+        block_16 as parent_block_16,
+        activity_date,
+        activity_hour,
+        count(*) as unique_users,
+        sum(requests) as requests,
+        {% for os_class in os_classes %}
+            sum(case when os_class = '{{ os_class }}' then 1 else 0 end)
+                as {{ os_class }}_users{{ "," if not loop.last }}
+        {% endfor %}
+    from user_hours
+    group by block_24, block_16, activity_date, activity_hour
+),
+
+unioned as (
+    select * from by_block_16
+    union all
+    select * from by_block_24
+)
+
+select * from unioned

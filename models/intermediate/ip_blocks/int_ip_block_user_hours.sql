@@ -1,0 +1,58 @@
+{#
+    The people of analysis E: a user is an IP and a user agent. Bots are left out
+    (they are nobody's OS mix), and so are requests without an IPv4 block and
+    future-dated ones. Hours and dates are local (var `curriculum_log_timezone`).
+#}
+with
+
+requests as (
+    select * from {{ ref('int_requests_enriched') }}
+),
+
+people as (
+    select
+        ip,
+        coalesce(user_agent, '') as user_agent,
+        block_16,
+        block_24,
+        coalesce(os_class, 'other') as os_class,
+        requested_date as activity_date,
+        {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
+            as activity_hour
+    from requests
+    where
+        block_16 is not null
+        and not coalesce(is_bot, false)
+        and not is_future_dated
+),
+
+user_hours as (
+    select
+        ip,
+        user_agent,
+        block_16,
+        block_24,
+        os_class,
+        activity_date,
+        activity_hour,
+        count(*) as requests
+    from people
+    group by
+        ip,
+        user_agent,
+        block_16,
+        block_24,
+        os_class,
+        activity_date,
+        activity_hour
+),
+
+keyed as (
+    select
+        {{ dbt.concat(['ip', "'|'", 'user_agent']) }} as block_user_key,
+        user_hours.*,
+        {{ day_of_week('activity_date') }} as day_of_week
+    from user_hours
+)
+
+select * from keyed

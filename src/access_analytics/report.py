@@ -1,0 +1,264 @@
+"""``make report``: the board slide (PNG + PDF) and the HTML report beside it.
+
+The HTML report holds what does not fit on one slide: the weekly heat map of requests
+(analysis B), the average daily profile and the daily anomalies (analysis D), the dwell
+times and a Welch's t-test between two modules (analysis C), the IP-block profiles with
+the hotspots (analysis E) and the top suspicious IPs (question 4). Every table and
+chart is read from the marts; a section whose mart is not built says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from access_analytics import slide as slide_module
+from access_analytics import warehouse
+
+MARTS = slide_module.MARTS
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    png: Path
+    pdf: Path
+    facts: Path
+    html: Path
+
+
+def files_in(folder: Path) -> ReportFiles:
+    return ReportFiles(folder / "slide.png", folder / "slide.pdf", folder / "slide_facts.json",
+                       folder / "report.html")
+
+
+def make_report(settings: warehouse.Settings, folder: Path,
+                say: Callable[[str], None] = print) -> ReportFiles:
+    """Read the marts, draw the slide, write the HTML report; return the files."""
+    started = time.monotonic()
+    files = files_in(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(settings) as conn:
+        say("[1/3] slide: reading the findings from the marts")
+        slide = slide_module.build(conn)
+        slide_module.render(slide, files.png, files.pdf)
+        files.facts.write_text(json.dumps(slide_module.facts_document(slide), indent=2,
+                                          default=str) + "\n")
+        say(f"      {len(slide.findings)} findings, {len(slide.all_facts())} figures -> "
+            f"{files.png.name}, {files.pdf.name}")
+        say("[2/3] HTML report: heat maps, dwell times, IP blocks, suspicious IPs")
+        sections = [section(conn, settings) for section in SECTIONS]
+        say("[3/3] writing")
+        files.html.write_text(_page(slide, files, sections))
+    say(f"report written in {time.monotonic() - started:.0f} s: {files.png}, {files.pdf}, "
+        f"{files.html}")
+    return files
+
+
+# --------------------------------------------------------------------------------------
+# HTML helpers
+
+
+def _exists(conn: psycopg.Connection, table: str) -> bool:
+    return bool(conn.execute("select to_regclass(%s) is not null",
+                             [f"{MARTS}.{table}"]).fetchone()[0])
+
+
+def _query(conn: psycopg.Connection, query: str,
+           params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cursor = conn.execute(query, params)
+    return [column.name for column in cursor.description], cursor.fetchall()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return html.escape("" if value is None else str(value))
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(draw: Callable[[Any], None], size: tuple[float, float] = (10, 3.6)) -> str:
+    """A matplotlib figure as an inline PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=size, dpi=100)
+    draw(axes)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="chart" src="data:image/png;base64,{encoded}">'
+
+
+def _heatmap(axes: Any, grid: Sequence[Sequence[float]], rows: Sequence[str],
+             columns: Sequence[str], label: str) -> None:
+    image = axes.imshow(grid, aspect="auto", cmap="viridis")
+    axes.set_yticks(range(len(rows)), rows)
+    axes.set_xticks(range(len(columns)), columns, fontsize=8)
+    axes.figure.colorbar(image, ax=axes, label=label)
+
+
+def _missing(title: str, table: str) -> str:
+    return (f"<section><h2>{html.escape(title)}</h2><p class=note>The mart "
+            f"<code>{MARTS}.{table}</code> is not built: run <code>make build</code>.</p>"
+            "</section>")
+
+
+# --------------------------------------------------------------------------------------
+# Sections
+
+
+def weekly_heatmap(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+    """Analysis B: the mean share of a user's requests per 2-hour bin of the week."""
+    title = "B · When students use the curriculum (mean share per 2-hour bin of the week)"
+    if not _exists(conn, "user_activity_heatmap"):
+        return _missing(title, "user_activity_heatmap")
+    _, rows = _query(conn, (
+        f"select day_of_week, bin_start_hour, avg(share) from {MARTS}.user_activity_heatmap"
+        " where bin_kind = 'week_2h' group by 1, 2 order by 1, 2"))
+    grid = [[0.0] * 12 for _ in range(7)]
+    for day, hour, share in rows:
+        grid[int(day) - 1][int(hour) // 2] = float(share)
+    image = _figure(lambda axes: _heatmap(axes, grid, WEEKDAYS,
+                                          [f"{h:02d}" for h in range(0, 24, 2)],
+                                          "mean share of a user's requests"))
+    return (f"<section><h2>{html.escape(title)}</h2>{image}<p>Each cell is the average, "
+            "over users, of the share of the user's requests that fall in that 2-hour bin "
+            "(UTC hours; Monday = Mon).</p></section>")
+
+
+def daily_profile(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+    """Analysis D: the average daily profile and the days flagged as anomalies."""
+    title = "D · Daily rhythm and days that break a user's habits"
+    if not _exists(conn, "user_daily_anomalies"):
+        return _missing(title, "user_daily_anomalies")
+    parts = [f"<section><h2>{html.escape(title)}</h2>"]
+    _, weeks = _query(conn, (
+        f"select extract(isodow from activity_date), date_trunc('month', activity_date),"
+        f" count(*) from {MARTS}.user_daily_anomalies where is_anomaly group by 1, 2"
+        " order by 2, 1"))
+    months = sorted({row[1] for row in weeks})
+    if months:
+        index = {month: position for position, month in enumerate(months)}
+        grid = [[0.0] * len(months) for _ in range(7)]
+        for day, month, flagged in weeks:
+            grid[int(day) - 1][index[month]] = float(flagged)
+        labels = [month.strftime("%Y-%m") if position % 3 == 0 else ""
+                  for position, month in enumerate(months)]
+        parts.append(_figure(lambda axes: _heatmap(axes, grid, WEEKDAYS, labels,
+                                                   "anomalous user-days")))
+    columns, rows = _query(conn, (
+        f"select user_key, activity_date, requests, baseline_median, robust_score"
+        f" from {MARTS}.user_daily_anomalies where is_anomaly"
+        " order by robust_score desc, user_key, activity_date limit 15"))
+    parts.append("<h3>Strongest anomalies (requests far above the user's previous 7 days)"
+                 f"</h3>{_table(columns, rows)}</section>")
+    return "".join(parts)
+
+
+def dwell_times(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+    """Analysis C: lessons people leave at once, and a Welch's t-test of two modules."""
+    title = "C · Dwell times: lessons people leave at once"
+    if not _exists(conn, "lesson_dwell_times"):
+        return _missing(title, "lesson_dwell_times")
+    columns, rows = _query(conn, (
+        f"select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
+        f" immediate_exit_share from {MARTS}.lesson_dwell_times"
+        " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"))
+    parts = [f"<section><h2>{html.escape(title)}</h2><h3>Flagged lessons (shortest mean "
+             f"dwell among lessons with enough sessions)</h3>{_table(columns, rows)}"]
+    parts.append(_welch_section(conn, settings))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _welch_section(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+    """Welch's t-test between the two modules with the most dwell times."""
+    try:
+        from access_analytics import dwell
+    except ImportError:
+        return ""
+    _, top = _query(conn, (
+        f"select module from {MARTS}.lesson_dwell_times group by module"
+        " order by sum(sessions) desc, module limit 2"))
+    if len(top) < 2:
+        return ""
+    result = dwell.welch_test(settings, top[0][0], top[1][0])
+    return ("<h3>Welch's t-test between the two most-read modules</h3>"
+            f"<p><code>{html.escape(str(result))}</code></p>")
+
+
+def ip_blocks(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+    """Analysis E: the IP blocks by kind, hotspots first."""
+    title = "E · IP blocks: hotspots, organisations, homes"
+    if not _exists(conn, "ip_block_profiles"):
+        return _missing(title, "ip_block_profiles")
+    columns, rows = _query(conn, (
+        f"select block_level, block, block_kind, kind_reasons, daily_users_avg,"
+        f" windows_pct, mac_pct, mobile_pct, gini_os, workhour_pattern_ind,"
+        f" weekday_high_ind, weekend_high_ind from {MARTS}.ip_block_profiles"
+        " where block_kind <> 'insufficient data'"
+        " order by block_kind = 'hotspot' desc, daily_users_avg desc, block limit 30"))
+    return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
+
+
+def suspicious(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+    """Question 4: the IPs that look most like scrapers, with the rules that fired."""
+    title = "Question 4 · Top suspicious IPs"
+    if not _exists(conn, "suspicious_ips"):
+        return _missing(title, "suspicious_ips")
+    columns, rows = _query(conn, (
+        f"select ip, score, reasons, requests, peak_requests_per_minute, distinct_paths,"
+        f" curriculum_coverage, distinct_users, distinct_user_agents, has_bot_user_agent"
+        f" from {MARTS}.suspicious_ips where grain = 'ip' order by score desc, ip limit 20"))
+    return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
+
+
+SECTIONS: tuple[Callable[[psycopg.Connection, warehouse.Settings], str], ...] = (
+    weekly_heatmap, daily_profile, dwell_times, ip_blocks, suspicious,
+)
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px;
+       color: #1b2a41; }
+h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #d1495b; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }
+th { background: #f3f4f6; } img { max-width: 100%; } .note { color: #777; }
+"""
+
+
+def _page(slide: slide_module.Slide, files: ReportFiles, sections: Sequence[str]) -> str:
+    findings = "".join(
+        f"<li><b>{html.escape(finding.headline)}</b>: {html.escape(finding.text)}</li>"
+        for finding in slide.findings)
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{html.escape(slide.title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{html.escape(slide.title)}</h1><p>{html.escape(slide.subtitle)}</p>"
+        f'<p><a href="{files.png.name}">The slide (PNG)</a> · '
+        f'<a href="{files.pdf.name}">PDF</a> · '
+        f'<a href="{files.facts.name}">where each figure comes from</a></p>'
+        f"<ol>{findings}</ol>{''.join(sections)}</body></html>\n"
+    )
