@@ -36,7 +36,9 @@ browser: ## install Debian's chromium (the docs test renders the docs site in it
 build: $(STAMP) ## start PostgreSQL, generate and load the demo data, dbt build
 	$(BIN)/access-analytics build --events $(EVENTS) --seed $(SEED)
 
-test: $(STAMP) browser ## run every test (pytest: loaders, generator, structure, dbt builds)
+test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs in Chromium)
+	@# The virtualenv and Chromium install side by side (both wait on the network).
+	@$(MAKE) --no-print-directory -j2 venv browser
 	$(BIN)/pytest
 
 lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python

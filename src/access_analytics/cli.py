@@ -88,8 +88,6 @@ def cmd_load(args: argparse.Namespace) -> int:
             totals[0] += result.rows_loaded
             totals[1] += result.lines_rejected
             replaced = replaced or result.status == "replaced"
-    if len(paths) > 1:
-        _say(f"{len(paths)} files: {totals[0]:,} rows loaded, {totals[1]:,} lines rejected")
     if totals[1]:
         _say("rejected lines and their reasons: select * from raw.rejected_lines")
     if replaced:
@@ -97,6 +95,9 @@ def cmd_load(args: argparse.Namespace) -> int:
             "a file was replaced by a changed version: rebuild the incremental models with"
             " `access-analytics dbt -- build --full-refresh`"
         )
+    table = f"{loaders.RAW_SCHEMA}.{loaders.FORMATS[args.format].table}"
+    _say(f"{len(paths)} file{'s' if len(paths) > 1 else ''}: {totals[0]:,} rows loaded into "
+         f"{table}, {totals[1]:,} lines rejected")
     return 0
 
 
@@ -208,6 +209,17 @@ def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
     ).returncode
 
 
+def cmd_dwell_test(args: argparse.Namespace) -> int:
+    from access_analytics import dwell
+
+    result = dwell.welch_test(_settings(args), args.module_a, args.module_b)
+    print(f"Welch's t-test of dwell times (seconds): {args.module_a} vs {args.module_b}")
+    for sample in (result.a, result.b):
+        print(f"  {sample}")
+    print(f"  t = {result.t:.4f}, df = {result.df:.1f}, p = {result.p_value:.4g}")
+    return 0
+
+
 def cmd_dbt(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _prepare(settings)
@@ -234,6 +246,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
         return code
     _say(_row_counts(settings))
+    reader = _reader_uri(settings)
+    if reader:
+        _say(f"BI tools (read-only, marts only): {reader}")
     _say(f"built in {seconds:.0f} s. Connect with: psql {uri}")
     return 0
 
@@ -253,6 +268,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     except LookupError as error:
         raise UserError(f"a mart does not hold what the slide needs: {error}") from None
     return 0
+
+
+def _reader_uri(settings: warehouse.Settings) -> str | None:
+    """The URI BI tools use: the read-only role of `dbt build`, when it exists."""
+    with warehouse.connect(settings) as conn:
+        found = conn.execute("select 1 from pg_roles where rolname = 'analytics_reader'")
+        if found.fetchone() is None:
+            return None
+    return f"postgresql://analytics_reader@{settings.host}:{settings.port}/{settings.dbname}"
 
 
 def _row_counts(settings: warehouse.Settings) -> str:
@@ -344,6 +368,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--out", default="reports", help="output folder (default reports)")
     sub.set_defaults(func=cmd_report)
+
+    sub = commands.add_parser(
+        "dwell-test", help="Welch's t-test between the dwell times of two modules"
+    )
+    sub.add_argument("module_a", metavar="MODULE_A")
+    sub.add_argument("module_b", metavar="MODULE_B")
+    sub.set_defaults(func=cmd_dwell_test)
 
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)

@@ -182,7 +182,7 @@ def question_2(reader: _Reader) -> Finding:
                              lesson_cohort_id=key),
         "flagged": reader.fact("lesson_cohort_outliers", "count(*)", is_outlier=True),
     }
-    return Finding(2, "A cohort outlier", "Cohort {cohort} read {path} {ratio}× as much as "
+    return Finding(2, "A cohort outlier", "Cohort {cohort} read {path} {ratio}\u00d7 as much as "
                    "its peers, relative to its own activity ({flagged} flagged pairs in all).",
                    facts)
 
@@ -251,7 +251,7 @@ def question_7(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
                                            program_id=program_id, least_accessed_rank=1)
         facts[f"{key}_requests"] = reader.fact("program_lesson_consistency", "total_requests",
                                                program_id=program_id, least_accessed_rank=1)
-        parts.append(f"{_label(slug)}: {{{key}_path}}, requested {{{key}_requests}}×")
+        parts.append(f"{_label(slug)}: {{{key}_path}}, requested {{{key}_requests}}\u00d7")
     return Finding(7, "Least accessed lessons", "; ".join(parts) + ".", facts)
 
 

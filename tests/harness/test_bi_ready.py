@@ -76,7 +76,8 @@ def test_reader_role_reads_the_marts_and_nothing_else(demo_warehouse) -> None:
 
 
 @pytest.fixture(scope="module")
-def docs_site(demo_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def docs_site(demo_warehouse,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`dbt docs generate` on the demo warehouse, served over HTTP as `make docs` does."""
     settings, _ = demo_warehouse
     target = tmp_path_factory.mktemp("docs") / "target"
@@ -96,7 +97,7 @@ def docs_site(demo_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """No request log on the test's output."""
 
 

@@ -360,6 +360,9 @@ def test_cli_load_prints_counts(database: warehouse.Settings, shared_data: Path)
     )
     assert result.returncode == 0, result.stderr
     assert "apache_logs: loaded: 9,999 rows loaded, 1 lines rejected" in result.stderr
+    # It ends with one line saying what was loaded and where.
+    assert result.stderr.strip().splitlines()[-1] == (
+        "1 file: 9,999 rows loaded into raw.web_requests, 1 lines rejected")
     again = run_cli(
         ["load", "combined", str(shared_data / "apache_logs" / "apache_logs")], database
     )

@@ -145,7 +145,9 @@ def classified(
         built = subprocess.run(
             [
                 str(Path(sys.executable).parent / "dbt"), "build",
-                "--select", "+int_user_agents_classified",
+                # The security marts too, for the Apache-log tests at the end.
+                "--select", "+int_user_agents_classified", "+suspicious_ips",
+                "+ip_block_profiles",
                 # Only tests whose parents are all built (not the staging models'
                 # relationships to cohorts, say).
                 "--indirect-selection", "cautious",
@@ -264,3 +266,42 @@ def test_real_apache_log_search_crawlers_are_bots(
     # Most of the log's distinct user agents are people's browsers, not bots.
     bots = sum(classified[agent].is_bot for agent in agents)
     assert 0.1 < bots / len(agents) < 0.5, (bots, len(agents))
+
+
+def apache_log_suspects(settings: warehouse.Settings, grain: str) -> list[tuple[object, ...]]:
+    """Rows of marts.suspicious_ips of one grain for the IPs of the Apache log (the
+    web log; the module's database also holds the demo and uap-core requests), most
+    suspicious first: suspicion_rank, ip, user agent, score, reasons, bot flag."""
+    database = warehouse.Settings(**{**settings.__dict__, "dbname": DB_PREFIX + "user_agents"})
+    with warehouse.connect(database) as conn:
+        return conn.execute(
+            "select suspicion_rank, ip, user_agent, score, reasons, has_bot_user_agent"
+            " from marts.suspicious_ips where grain = %s"
+            " and ip in (select ip from staging.stg_web__requests) order by suspicion_rank",
+            (grain,),
+        ).fetchall()
+
+
+def test_real_apache_log_crawlers_are_flagged_in_suspicious_ips(
+    classified: dict[str, Classification], settings: warehouse.Settings, shared_data: Path
+) -> None:
+    rows = apache_log_suspects(settings, "ip_user_agent")
+    for name in CRAWLER_NAMES:
+        found = [row for row in rows if name in str(row[2]).lower()]
+        assert found, f"no {name} user agent in suspicious_ips"
+        for _rank, ip, user_agent, _score, reasons, is_bot in found:
+            assert is_bot, (ip, user_agent)
+            assert "bot_user_agent" in str(reasons).split(", "), (ip, user_agent)
+
+
+def test_real_apache_log_top_suspicious_ips(
+    classified: dict[str, Classification], settings: warehouse.Settings, shared_data: Path
+) -> None:
+    top = apache_log_suspects(settings, "ip")[:10]
+    print("\ntop 10 suspicious IPs of the Apache log (rank, ip, score, reasons):")
+    for rank, ip, _agent, score, reasons, _is_bot in top:
+        print(f"  {rank} {ip} {score} {reasons}")
+    assert len(top) == 10
+    assert all(score > 0 and reasons for _rank, _ip, _agent, score, reasons, _bot in top)
+    # Googlebot's crawler address is among them (the log's busiest crawler).
+    assert "66.249.73.135" in {ip for _rank, ip, *_ in top}

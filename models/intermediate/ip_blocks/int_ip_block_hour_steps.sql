@@ -62,7 +62,10 @@ ratios as (
         case
             when least(stepped.hour_users, stepped.previous_hour_users) > 0
                 then
-                    cast(abs(stepped.hour_users - stepped.previous_hour_users) as {{ dbt.type_float() }})
+                    cast(
+                        abs(stepped.hour_users - stepped.previous_hour_users)
+                        as {{ dbt.type_float() }}
+                    )
                     / least(stepped.hour_users, stepped.previous_hour_users)
         end as step_ratio
     from stepped

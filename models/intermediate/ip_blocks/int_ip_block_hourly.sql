@@ -19,11 +19,10 @@ by_block_16 as (
         activity_date,
         activity_hour,
         count(*) as unique_users,
-        sum(requests) as requests,
-        {% for os_class in os_classes %}
-            sum(case when os_class = '{{ os_class }}' then 1 else 0 end)
-                as {{ os_class }}_users{{ "," if not loop.last }}
-        {% endfor %}
+        {%- for os_class in os_classes %}
+        sum(case when os_class = '{{ os_class }}' then 1 else 0 end) as {{ os_class }}_users,
+        {%- endfor %}
+        sum(requests) as requests
     from user_hours
     group by block_16, activity_date, activity_hour
 ),
@@ -36,11 +35,10 @@ by_block_24 as (
         activity_date,
         activity_hour,
         count(*) as unique_users,
-        sum(requests) as requests,
-        {% for os_class in os_classes %}
-            sum(case when os_class = '{{ os_class }}' then 1 else 0 end)
-                as {{ os_class }}_users{{ "," if not loop.last }}
-        {% endfor %}
+        {%- for os_class in os_classes %}
+        sum(case when os_class = '{{ os_class }}' then 1 else 0 end) as {{ os_class }}_users,
+        {%- endfor %}
+        sum(requests) as requests
     from user_hours
     group by block_24, block_16, activity_date, activity_hour
 ),

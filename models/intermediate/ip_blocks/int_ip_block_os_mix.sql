@@ -68,25 +68,26 @@ counted as (
         parent_block_16,
         count(*) as unique_users,
         count(distinct ip) as distinct_ips,
-        sum(requests) as requests,
-        {% for os_class in os_classes %}
-            sum(case when os_class = '{{ os_class }}' then 1 else 0 end)
-                as {{ os_class }}_users{{ "," if not loop.last }}
-        {% endfor %}
+        {%- for os_class in os_classes %}
+        sum(case when os_class = '{{ os_class }}' then 1 else 0 end) as {{ os_class }}_users,
+        {%- endfor %}
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests
     from block_users
     group by block_level, block, parent_block_16
 ),
 
 shares as (
-    {% for os_class in os_classes %}
-        select
-            block_level,
-            block,
-            '{{ os_class }}' as os_class,
-            cast({{ os_class }}_users as {{ dbt.type_float() }}) / unique_users as os_share
-        from counted
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {%- for os_class in os_classes %}
+    select
+        block_level,
+        block,
+        '{{ os_class }}' as os_class,
+        cast({{ os_class }}_users as {{ dbt.type_float() }}) / unique_users as os_share
+    from counted
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 ordered_shares as (
@@ -94,11 +95,11 @@ ordered_shares as (
         shares.*,
         row_number() over (
             partition by shares.block_level, shares.block
-            order by shares.os_share, shares.os_class
+            order by shares.os_share asc, shares.os_class asc
         ) as share_order,
         row_number() over (
             partition by shares.block_level, shares.block
-            order by shares.os_share desc, shares.os_class
+            order by shares.os_share desc, shares.os_class asc
         ) as dominance_order
     from shares
 ),
@@ -119,10 +120,10 @@ indices as (
 final as (
     select
         counted.*,
-        {% for os_class in os_classes %}
-            round(cast(100.0 * counted.{{ os_class }}_users / counted.unique_users as numeric), 2)
-                as {{ os_class }}_pct,
-        {% endfor %}
+        {%- for os_class in os_classes %}
+        round(cast(100.0 * counted.{{ os_class }}_users / counted.unique_users as numeric), 2)
+            as {{ os_class }}_pct,
+        {%- endfor %}
         indices.dominating_os,
         round(cast(100.0 * indices.dominating_os_share as numeric), 2) as dominating_os_pct,
         round(cast(indices.inequality_index as numeric), 4) as inequality_index,

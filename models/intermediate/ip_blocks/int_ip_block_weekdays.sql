@@ -21,10 +21,9 @@ log_days as (
 
 log_day_counts as (
     select
-        {% for day_name in day_names %}
-            sum(case when day_of_week = {{ loop.index0 }} then 1 else 0 end)
-                as {{ day_name }}_days,
-        {% endfor %}
+        {%- for day_name in day_names %}
+        sum(case when day_of_week = {{ loop.index0 }} then 1 else 0 end) as {{ day_name }}_days,
+        {%- endfor %}
         sum(case when day_of_week in (0, 6) then 0 else 1 end) as weekday_days,
         sum(case when day_of_week in (0, 6) then 1 else 0 end) as weekend_days,
         count(*) as log_days
@@ -36,10 +35,10 @@ block_sums as (
         block_level,
         block,
         parent_block_16,
-        {% for day_name in day_names %}
-            sum(case when day_of_week = {{ loop.index0 }} then unique_users else 0 end)
-                as {{ day_name }}_users,
-        {% endfor %}
+        {%- for day_name in day_names %}
+        sum(case when day_of_week = {{ loop.index0 }} then unique_users else 0 end)
+            as {{ day_name }}_users,
+        {%- endfor %}
         sum(case when day_of_week in (0, 6) then 0 else unique_users end) as weekday_users,
         sum(case when day_of_week in (0, 6) then unique_users else 0 end) as weekend_users,
         sum(unique_users) as user_days,
@@ -58,12 +57,12 @@ averages as (
         block_sums.active_days,
         block_sums.first_active_date,
         block_sums.last_active_date,
-        {% for day_name in day_names %}
-            round(cast(
-                1.0 * block_sums.{{ day_name }}_users
-                / nullif(log_day_counts.{{ day_name }}_days, 0) as numeric
-            ), 2) as {{ day_name }}_avg_users,
-        {% endfor %}
+        {%- for day_name in day_names %}
+        round(cast(
+            1.0 * block_sums.{{ day_name }}_users
+            / nullif(log_day_counts.{{ day_name }}_days, 0) as numeric
+        ), 2) as {{ day_name }}_avg_users,
+        {%- endfor %}
         round(cast(
             1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as numeric
         ), 2) as weekday_avg_users,
@@ -104,9 +103,9 @@ final as (
         active_days,
         first_active_date,
         last_active_date,
-        {% for day_name in day_names %}
-            {{ day_name }}_avg_users,
-        {% endfor %}
+        {%- for day_name in day_names %}
+        {{ day_name }}_avg_users,
+        {%- endfor %}
         weekday_avg_users,
         weekend_avg_users,
         daily_avg_users,

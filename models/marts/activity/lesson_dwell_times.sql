@@ -9,9 +9,9 @@ int_lesson_views as (
 lessons as (
     select
         path,
-        max(module) as module,
-        max(lesson) as lesson,
-        count(*) as views,
+        module,
+        lesson,
+        count(*) as page_views,
         count(distinct session_id) as sessions,
         count(dwell_seconds) as dwell_views,
         sum(case when is_session_exit then 1 else 0 end) as session_exits,
@@ -22,7 +22,7 @@ lessons as (
         {{ median('dwell_seconds') }} as median_dwell_seconds,
         {{ stddev_sample('dwell_seconds') }} as stddev_dwell_seconds
     from int_lesson_views
-    group by path
+    group by path, module, lesson
 ),
 
 eligible as (
@@ -47,7 +47,7 @@ final as (
         path,
         module,
         lesson,
-        cast(views as bigint) as views,
+        cast(page_views as bigint) as page_views,
         cast(sessions as bigint) as sessions,
         cast(dwell_views as bigint) as dwell_views,
         cast(session_exits as bigint) as session_exits,

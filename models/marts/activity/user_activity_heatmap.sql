@@ -24,18 +24,18 @@ days as (
 
 cells as (
     select distinct
-        'hour_of_day' as heatmap,
+        'hour_of_day' as bin_kind,
         case when days.day_of_week >= 6 then 'weekend' else 'weekday' end as day_type,
         0 as day_of_week,
-        hours.hour_of_day as hour_start
+        hours.hour_of_day as bin_start_hour
     from days
     cross join hours
     union all
     select
-        'week_two_hour' as heatmap,
+        'week_2h' as bin_kind,
         case when days.day_of_week >= 6 then 'weekend' else 'weekday' end as day_type,
         days.day_of_week,
-        hours.hour_of_day as hour_start
+        hours.hour_of_day as bin_start_hour
     from days
     cross join hours
     where mod(hours.hour_of_day, 2) = 0
@@ -44,11 +44,11 @@ cells as (
 {# Each hourly row lands in one cell of each heat map. #}
 requests_per_cell as (
     select
-        'hour_of_day' as heatmap,
+        'hour_of_day' as bin_kind,
         user_key,
         case when day_of_week >= 6 then 'weekend' else 'weekday' end as day_type,
         0 as day_of_week,
-        hour_of_day as hour_start,
+        hour_of_day as bin_start_hour,
         sum(requests) as requests
     from int_user_hourly_requests
     group by
@@ -57,11 +57,11 @@ requests_per_cell as (
         hour_of_day
     union all
     select
-        'week_two_hour' as heatmap,
+        'week_2h' as bin_kind,
         user_key,
         case when day_of_week >= 6 then 'weekend' else 'weekday' end as day_type,
         day_of_week,
-        hour_of_day - mod(hour_of_day, 2) as hour_start,
+        hour_of_day - mod(hour_of_day, 2) as bin_start_hour,
         sum(requests) as requests
     from int_user_hourly_requests
     group by
@@ -75,11 +75,11 @@ requests_per_cell as (
    summed (a union and a group by, not an outer join over all cells). #}
 empty_cells as (
     select
-        cells.heatmap,
+        cells.bin_kind,
         users.user_key,
         cells.day_type,
         cells.day_of_week,
-        cells.hour_start,
+        cells.bin_start_hour,
         0 as requests
     from users
     cross join cells
@@ -87,11 +87,11 @@ empty_cells as (
 
 dense as (
     select
-        heatmap,
+        bin_kind,
         user_key,
         day_type,
         day_of_week,
-        hour_start,
+        bin_start_hour,
         sum(requests) as requests
     from (
         select * from requests_per_cell
@@ -99,28 +99,30 @@ dense as (
         select * from empty_cells
     ) as all_cells
     group by
-        heatmap,
+        bin_kind,
         user_key,
         day_type,
         day_of_week,
-        hour_start
+        bin_start_hour
 ),
 
 final as (
     select
         user_key,
-        heatmap,
+        bin_kind,
         {{ dbt.concat([
             'day_type', "'|'",
             dbt.cast('day_of_week', dbt.type_string()), "'|'",
-            dbt.cast('hour_start', dbt.type_string()),
+            dbt.cast('bin_start_hour', dbt.type_string()),
         ]) }} as cell,
         day_type,
         cast(nullif(day_of_week, 0) as integer) as day_of_week,
-        hour_start,
+        bin_start_hour,
         cast(requests as bigint) as requests,
+        {# `share` is a non-reserved keyword in PostgreSQL: fine as a column name, and
+           the name the HTML report reads. #}
         cast(requests as {{ dbt.type_float() }})
-        / sum(requests) over (partition by user_key, heatmap) as share_of_user_requests
+        / sum(requests) over (partition by user_key, bin_kind) as share  -- noqa: RF04
     from dense
 )
 

@@ -23,21 +23,25 @@ offsets as (
    before the user was first seen are not history and are left out. #}
 window_days as (
     select
-        days.user_key,
-        days.activity_date,
+        scored_days.user_key,
+        scored_days.activity_date,
         coalesce(earlier.requests, 0) as window_requests
-    from int_user_daily_requests as days
+    from int_user_daily_requests as scored_days
     inner join first_seen
-        on days.user_key = first_seen.user_key
+        on scored_days.user_key = first_seen.user_key
     cross join offsets
     left join int_user_daily_requests as earlier
         on
-            days.user_key = earlier.user_key
-            and earlier.activity_date
-            = cast({{ dbt.dateadd('day', '-1 * offsets.day_offset', 'days.activity_date') }} as date)
+            scored_days.user_key = earlier.user_key
+            and earlier.activity_date = cast(
+                {{ dbt.dateadd('day', '-1 * offsets.day_offset', 'scored_days.activity_date') }}
+                as date
+            )
     where
-        cast({{ dbt.dateadd('day', '-1 * offsets.day_offset', 'days.activity_date') }} as date)
-        >= first_seen.first_seen_date
+        cast(
+            {{ dbt.dateadd('day', '-1 * offsets.day_offset', 'scored_days.activity_date') }}
+            as date
+        ) >= first_seen.first_seen_date
 ),
 
 baseline_medians as (
@@ -69,25 +73,25 @@ baseline_deviations as (
    is floored at anomaly_min_scale requests. #}
 scaled as (
     select
-        days.user_key,
-        days.user_id,
-        days.activity_date,
-        days.requests,
+        scored_days.user_key,
+        scored_days.user_id,
+        scored_days.activity_date,
+        scored_days.requests,
         coalesce(baseline_medians.history_days, 0) as history_days,
         baseline_medians.baseline_median,
         baseline_deviations.baseline_mad,
         greatest(
             1.4826 * baseline_deviations.baseline_mad, {{ var('anomaly_min_scale') }}
         ) as baseline_scale
-    from int_user_daily_requests as days
+    from int_user_daily_requests as scored_days
     left join baseline_medians
         on
-            days.user_key = baseline_medians.user_key
-            and days.activity_date = baseline_medians.activity_date
+            scored_days.user_key = baseline_medians.user_key
+            and scored_days.activity_date = baseline_medians.activity_date
     left join baseline_deviations
         on
-            days.user_key = baseline_deviations.user_key
-            and days.activity_date = baseline_deviations.activity_date
+            scored_days.user_key = baseline_deviations.user_key
+            and scored_days.activity_date = baseline_deviations.activity_date
 ),
 
 scored as (

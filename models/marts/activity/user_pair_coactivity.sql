@@ -75,7 +75,7 @@ correlated as (
                 )
             ),
             0
-        ) as correlation
+        ) as hourly_correlation
     from pairs
     inner join users as user_a
         on pairs.user_key_a = user_a.user_key
@@ -88,10 +88,10 @@ ranked as (
     select
         correlated.*,
         row_number() over (
-            order by correlation desc, user_key_a asc, user_key_b asc
+            order by hourly_correlation desc, user_key_a asc, user_key_b asc
         ) as pair_rank
     from correlated
-    where correlation >= {{ var('coactivity_min_correlation') }}
+    where hourly_correlation >= {{ var('coactivity_min_correlation') }}
 ),
 
 final as (
@@ -99,7 +99,7 @@ final as (
         {{ dbt.concat(['user_key_a', "'~'", 'user_key_b']) }} as user_pair_id,
         user_key_a,
         user_key_b,
-        cast(correlation as {{ dbt.type_float() }}) as correlation,
+        cast(hourly_correlation as {{ dbt.type_float() }}) as hourly_correlation,
         cast(co_active_hours as bigint) as co_active_hours,
         cast(active_hours_a as bigint) as active_hours_a,
         cast(active_hours_b as bigint) as active_hours_b,

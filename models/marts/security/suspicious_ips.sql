@@ -8,12 +8,14 @@
 {% set weights = var('suspicious_rule_weights') %}
 {% set off_start = var('suspicious_off_hours_start') %}
 {% set off_end = var('suspicious_off_hours_end') %}
+{# Off-hours wrap past midnight when they start later than they end (e.g. 22 to 6). #}
+{% set off_hours_operator = 'and' if off_start < off_end else 'or' %}
 {% set grains = [
     {'name': 'ip', 'key': 'ip'},
     {'name': 'ip_user_agent', 'key': 'ip_agent_key'},
 ] %}
 {% set rule_names = [
-    'high_request_rate', 'many_paths', 'high_coverage', 'regular_intervals', 'off_hours',
+    'high_page_rate', 'many_paths', 'high_coverage', 'regular_intervals', 'off_hours',
     'many_users', 'user_agent_churn', 'bot_user_agent', 'high_error_ratio',
 ] %}
 {% set reason_expressions = [] %}
@@ -32,7 +34,9 @@ requests as (
 timed_requests as (
     select
         request_id,
+        log_kind,
         ip,
+        block_16,
         coalesce(user_agent, '') as user_agent,
         user_key,
         requested_at,
@@ -48,26 +52,36 @@ timed_requests as (
     where ip is not null
 ),
 
+{# The curriculum: every distinct lesson (non-asset) path, per log kind. #}
+lessons as (
+    select distinct
+        log_kind,
+        path
+    from timed_requests
+    where not is_not_lesson
+),
+
+lesson_paths as (
+    select
+        log_kind,
+        count(*) as lesson_paths
+    from lessons
+    group by log_kind
+),
+
 timed as (
     select
         timed_requests.*,
-        {{ dbt.concat(['ip', "'|'", 'user_agent']) }} as ip_agent_key,
-        {% if off_start < off_end %}
-            local_hour >= {{ off_start }} and local_hour < {{ off_end }} as is_off_hours
-        {% else %}
-            local_hour >= {{ off_start }} or local_hour < {{ off_end }} as is_off_hours
-        {% endif %}
+        lesson_paths.lesson_paths,
+        {{ dbt.concat(['timed_requests.ip', "'|'", 'timed_requests.user_agent']) }}
+            as ip_agent_key,
+        (
+            timed_requests.local_hour >= {{ off_start }}
+            {{ off_hours_operator }} timed_requests.local_hour < {{ off_end }}
+        ) as is_off_hours
     from timed_requests
-),
-
-{# The curriculum: every distinct lesson (non-asset) path of the loaded logs. #}
-lesson_paths as (
-    select count(*) as lesson_paths
-    from (
-        select distinct path
-        from timed
-        where not is_not_lesson
-    ) as lessons
+    left join lesson_paths
+        on timed_requests.log_kind = lesson_paths.log_kind
 ),
 
 {#
@@ -78,6 +92,8 @@ lesson_paths as (
 {% for grain in grains %}
 {% set key = grain['key'] %}
 {% set suffix = grain['name'] %}
+{% set agent_expression = 'cast(null as ' ~ dbt.type_string() ~ ')' if suffix == 'ip'
+    else 'min(user_agent)' %}
 
 gaps_{{ suffix }} as (
     select
@@ -105,7 +121,8 @@ minutes_{{ suffix }} as (
     select
         {{ key }} as suspect_key,
         requested_minute,
-        count(*) as minute_requests
+        count(*) as minute_requests,
+        sum(case when is_not_lesson then 0 else 1 end) as minute_pages
     from timed
     group by {{ key }}, requested_minute
 ),
@@ -113,7 +130,8 @@ minutes_{{ suffix }} as (
 peaks_{{ suffix }} as (
     select
         suspect_key,
-        max(minute_requests) as peak_requests_per_minute
+        max(minute_requests) as peak_requests_per_minute,
+        max(minute_pages) as peak_pages_per_minute
     from minutes_{{ suffix }}
     group by suspect_key
 ),
@@ -201,15 +219,14 @@ totals_{{ suffix }} as (
         '{{ suffix }}' as grain,
         {{ key }} as suspect_key,
         min(ip) as ip,
+        min(block_16) as block_16,
         {# The user agent of an ip_user_agent suspect; an IP has many. #}
-        {% if suffix == 'ip' %}
-            cast(null as {{ dbt.type_string() }}) as user_agent,
-        {% else %}
-            min(user_agent) as user_agent,
-        {% endif %}
+        {{ agent_expression }} as user_agent,
         count(*) as requests,
         min(requested_at) as first_seen_at,
         max(requested_at) as last_seen_at,
+        {# Lesson paths of the suspect's log kind (the larger one if it is in both). #}
+        max(lesson_paths) as lesson_paths,
         count(status) as requests_with_status,
         sum(case when is_error then 1 else 0 end) as error_requests,
         sum(case when is_off_hours then 1 else 0 end) as off_hours_requests,
@@ -225,10 +242,11 @@ grain_indicators_{{ suffix }} as (
         daily_peaks.peak_daily_paths,
         daily_peaks.peak_daily_lessons,
         peaks.peak_requests_per_minute,
+        peaks.peak_pages_per_minute,
         path_totals.distinct_paths,
         path_totals.distinct_lessons,
-        users.distinct_users,
-        agents.distinct_user_agents,
+        user_counts.distinct_users,
+        agent_counts.distinct_user_agents,
         regularity.intervals,
         regularity.mean_gap_seconds,
         regularity.stddev_gap_seconds
@@ -239,20 +257,22 @@ grain_indicators_{{ suffix }} as (
         on totals.suspect_key = daily_peaks.suspect_key
     inner join path_totals_{{ suffix }} as path_totals
         on totals.suspect_key = path_totals.suspect_key
-    inner join users_{{ suffix }} as users
-        on totals.suspect_key = users.suspect_key
-    inner join agents_{{ suffix }} as agents
-        on totals.suspect_key = agents.suspect_key
+    inner join users_{{ suffix }} as user_counts
+        on totals.suspect_key = user_counts.suspect_key
+    inner join agents_{{ suffix }} as agent_counts
+        on totals.suspect_key = agent_counts.suspect_key
     left join regularity_{{ suffix }} as regularity
         on totals.suspect_key = regularity.suspect_key
 ),
 {% endfor %}
 
 grain_indicators as (
-    {% for grain in grains %}
-        select * from grain_indicators_{{ grain['name'] }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {%- for grain in grains %}
+    select * from grain_indicators_{{ grain['name'] }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 indicators as (
@@ -260,17 +280,19 @@ indicators as (
         grain_indicators.grain,
         grain_indicators.suspect_key,
         grain_indicators.ip,
+        grain_indicators.block_16,
         grain_indicators.user_agent,
         grain_indicators.requests,
         grain_indicators.first_seen_at,
         grain_indicators.last_seen_at,
         grain_indicators.active_days,
         grain_indicators.peak_requests_per_minute,
+        grain_indicators.peak_pages_per_minute,
         grain_indicators.distinct_paths,
         grain_indicators.peak_daily_paths,
-        1.0 * grain_indicators.distinct_lessons / lesson_paths.lesson_paths
+        1.0 * grain_indicators.distinct_lessons / grain_indicators.lesson_paths
             as curriculum_coverage,
-        1.0 * grain_indicators.peak_daily_lessons / lesson_paths.lesson_paths
+        1.0 * grain_indicators.peak_daily_lessons / grain_indicators.lesson_paths
             as peak_daily_coverage,
         case
             when grain_indicators.requests_with_status > 0
@@ -288,7 +310,6 @@ indicators as (
                 then grain_indicators.stddev_gap_seconds / grain_indicators.mean_gap_seconds
         end as interval_cv
     from grain_indicators
-    cross join lesson_paths
 ),
 
 fired as (
@@ -296,8 +317,8 @@ fired as (
         indicators.*,
         indicators.has_bot_user_agent as fires_bot_user_agent,
         indicators.requests >= {{ var('suspicious_min_requests') }}
-        and indicators.peak_requests_per_minute
-        >= {{ var('suspicious_peak_requests_per_minute') }} as fires_high_request_rate,
+        and indicators.peak_pages_per_minute
+        >= {{ var('suspicious_peak_pages_per_minute') }} as fires_high_page_rate,
         indicators.requests >= {{ var('suspicious_min_requests') }}
         and indicators.peak_daily_paths >= {{ var('suspicious_daily_paths') }}
             as fires_many_paths,
@@ -325,10 +346,16 @@ fired as (
 scored as (
     select
         fired.*,
-        {% for rule in rule_names %}
-            case when fires_{{ rule }} then {{ weights[rule] }} else 0 end
-            {{- " +" if not loop.last }}
-        {% endfor %} as score,
+        case when fires_high_page_rate then {{ weights['high_page_rate'] }} else 0 end
+        + case when fires_many_paths then {{ weights['many_paths'] }} else 0 end
+        + case when fires_high_coverage then {{ weights['high_coverage'] }} else 0 end
+        + case when fires_regular_intervals then {{ weights['regular_intervals'] }} else 0 end
+        + case when fires_off_hours then {{ weights['off_hours'] }} else 0 end
+        + case when fires_many_users then {{ weights['many_users'] }} else 0 end
+        + case when fires_user_agent_churn then {{ weights['user_agent_churn'] }} else 0 end
+        + case when fires_bot_user_agent then {{ weights['bot_user_agent'] }} else 0 end
+        + case when fires_high_error_ratio then {{ weights['high_error_ratio'] }} else 0 end
+            as score,
         nullif({{ join_non_null(', ', reason_expressions) }}, '') as reasons
     from fired
 ),
@@ -341,7 +368,7 @@ ranked as (
             order by
                 scored.score desc,
                 scored.peak_daily_paths desc,
-                scored.peak_requests_per_minute desc,
+                scored.peak_pages_per_minute desc,
                 scored.suspect_key asc
         ) as suspicion_rank
     from scored
@@ -352,6 +379,7 @@ final as (
         grain,
         suspect_key,
         ip,
+        block_16,
         user_agent,
         suspicion_rank,
         score,
@@ -361,17 +389,18 @@ final as (
         last_seen_at,
         active_days,
         peak_requests_per_minute,
+        peak_pages_per_minute,
         distinct_paths,
         peak_daily_paths,
-        curriculum_coverage,
-        peak_daily_coverage,
-        error_ratio,
-        off_hours_share,
+        round(cast(curriculum_coverage as numeric), 4) as curriculum_coverage,
+        round(cast(peak_daily_coverage as numeric), 4) as peak_daily_coverage,
+        round(cast(error_ratio as numeric), 4) as error_ratio,
+        round(cast(off_hours_share as numeric), 4) as off_hours_share,
         distinct_users,
         distinct_user_agents,
         has_bot_user_agent,
         intervals,
-        interval_cv
+        round(cast(interval_cv as numeric), 4) as interval_cv
     from ranked
 )
 
