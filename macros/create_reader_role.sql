@@ -21,6 +21,9 @@
             if not exists (select from pg_catalog.pg_roles where rolname = '{{ role }}') then
                 create role {{ adapter.quote(role) }} login nosuperuser nocreatedb nocreaterole;
             end if;
+        exception
+            -- Another dbt run (another database on the same server) created it first.
+            when duplicate_object or unique_violation then null;
         end
         $$
     {%- else -%}

@@ -26,6 +26,8 @@ from access_analytics import warehouse
 
 MARTS = slide_module.MARTS
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Days shown on each side of a user's strongest anomaly in the analysis-D heat map.
+REPORT_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -149,31 +151,36 @@ def weekly_heatmap(conn: psycopg.Connection, settings: warehouse.Settings) -> st
 
 
 def daily_profile(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
-    """Analysis D: the average daily profile and the days flagged as anomalies."""
-    title = "D · Daily rhythm and days that break a user's habits"
+    """Analysis D: each flagged user's daily requests around their strongest anomaly."""
+    title = "D · Days that break a user's habits (sliding one-week baseline)"
     if not _exists(conn, "user_daily_anomalies"):
         return _missing(title, "user_daily_anomalies")
-    parts = [f"<section><h2>{html.escape(title)}</h2>"]
-    _, weeks = _query(conn, (
-        f"select extract(isodow from activity_date), date_trunc('month', activity_date),"
-        f" count(*) from {MARTS}.user_daily_anomalies where is_anomaly group by 1, 2"
-        " order by 2, 1"))
-    months = sorted({row[1] for row in weeks})
-    if months:
-        index = {month: position for position, month in enumerate(months)}
-        grid = [[0.0] * len(months) for _ in range(7)]
-        for day, month, flagged in weeks:
-            grid[int(day) - 1][index[month]] = float(flagged)
-        labels = [month.strftime("%Y-%m") if position % 3 == 0 else ""
-                  for position, month in enumerate(months)]
-        parts.append(_figure(lambda axes: _heatmap(axes, grid, WEEKDAYS, labels,
-                                                   "anomalous user-days")))
-    columns, rows = _query(conn, (
+    columns, top = _query(conn, (
         f"select user_key, activity_date, requests, baseline_median, robust_score"
         f" from {MARTS}.user_daily_anomalies where is_anomaly"
         " order by robust_score desc, user_key, activity_date limit 15"))
+    parts = [f"<section><h2>{html.escape(title)}</h2>"]
+    users = list(dict.fromkeys(row[0] for row in top))[:12]
+    if users:
+        anchor = {row[0]: row[1] for row in reversed(top)}  # each user's strongest day
+        _, days = _query(conn, (
+            f"select user_key, activity_date, requests from {MARTS}.user_daily_anomalies"
+            " where user_key = any(%s)"), [users])
+        window = range(-REPORT_DAYS, REPORT_DAYS + 1)
+        grid = [[0.0] * len(window) for _ in users]
+        for user, day, requests in days:
+            offset = (day - anchor[user]).days
+            if -REPORT_DAYS <= offset <= REPORT_DAYS:
+                grid[users.index(user)][offset + REPORT_DAYS] = float(requests)
+        labels = [str(offset) if offset % 7 == 0 else "" for offset in window]
+        parts.append(_figure(lambda axes: _heatmap(axes, grid, users, labels,
+                                                   "requests per day"), size=(10, 4.2)))
+        parts.append(f"<p>One row per user with a flagged day, centred on the user's strongest "
+                     f"anomaly (day 0; columns are days from it, {REPORT_DAYS} each side). "
+                     "The baseline of a day is the median of the user's previous 7 calendar "
+                     "days only, never the day itself.</p>")
     parts.append("<h3>Strongest anomalies (requests far above the user's previous 7 days)"
-                 f"</h3>{_table(columns, rows)}</section>")
+                 f"</h3>{_table(columns, top)}</section>")
     return "".join(parts)
 
 
@@ -194,19 +201,30 @@ def dwell_times(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
 
 
 def _welch_section(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
-    """Welch's t-test between the two modules with the most dwell times."""
-    try:
-        from access_analytics import dwell
-    except ImportError:
-        return ""
-    _, top = _query(conn, (
+    """Welch's t-test: the module of the flagged lesson with the shortest mean dwell
+    against the most-read module."""
+    from access_analytics import dwell
+
+    _, flagged = _query(conn, (
+        f"select module from {MARTS}.lesson_dwell_times where is_likely_broken_or_skipped"
+        " order by mean_dwell_seconds, path limit 1"))
+    _, most_read = _query(conn, (
         f"select module from {MARTS}.lesson_dwell_times group by module"
         " order by sum(sessions) desc, module limit 2"))
-    if len(top) < 2:
+    modules = [row[0] for row in flagged + most_read]
+    modules = list(dict.fromkeys(modules))[:2]
+    if len(modules) < 2:
         return ""
-    result = dwell.welch_test(settings, top[0][0], top[1][0])
-    return ("<h3>Welch's t-test between the two most-read modules</h3>"
-            f"<p><code>{html.escape(str(result))}</code></p>")
+    result = dwell.welch_test(settings, modules[0], modules[1])
+    rows = [(side.module, side.n, side.mean, side.sd) for side in (result.a, result.b)]
+    verdict = ("differ significantly (p < 0.05)" if result.p_value < 0.05
+               else "do not differ significantly (p ≥ 0.05)")
+    return (f"<h3>Welch's t-test: {html.escape(modules[0])} (shortest mean dwell) against "
+            f"{html.escape(modules[1])} (most read)</h3>"
+            + _table(["module", "dwell times", "mean (s)", "sd (s)"], rows)
+            + f"<p>t = {result.t:.2f}, degrees of freedom = {result.df:,.1f}, p = "
+            f"{result.p_value:.3g}: the two modules' dwell times {verdict}. "
+            "(<code>access-analytics dwell-test A B</code> compares any two modules.)</p>")
 
 
 def ip_blocks(conn: psycopg.Connection, settings: warehouse.Settings) -> str:

@@ -39,7 +39,7 @@ def test_report_writes_the_slide_and_the_html(rendered) -> None:
     assert _png_size(out / "slide.png") == (1920, 1080)  # 16:9
     assert (out / "slide.pdf").read_bytes()[:5] == b"%PDF-"
     page = (out / "report.html").read_text()
-    for heading in ("B · When students use the curriculum", "D · Daily rhythm",
+    for heading in ("B · When students use the curriculum", "D · Days that break",
                     "C · Dwell times", "E · IP blocks", "Top suspicious IPs"):
         assert heading in page
     assert "is not built" not in page

@@ -1,12 +1,14 @@
 {#
     The people of analysis E: a user is an IP and a user agent. Bots are left out
-    (they are nobody's OS mix), and so are requests without an IPv4 block and
-    future-dated ones. Hours and dates are local (var `curriculum_log_timezone`).
+    (they are nobody's OS mix), and so are requests without an IPv4 block. Hours and
+    dates are local (var `curriculum_log_timezone`). The requests are read from the
+    sessionized table, which holds every request but the future-dated ones: a table
+    scan is several times faster than the enriched view's joins.
 #}
 with
 
 requests as (
-    select * from {{ ref('int_requests_enriched') }}
+    select * from {{ ref('int_requests_sessionized') }}
 ),
 
 people as (
@@ -16,14 +18,14 @@ people as (
         block_16,
         block_24,
         coalesce(os_class, 'other') as os_class,
-        requested_date as activity_date,
+        {{ utc_to_local_date('requested_at', var('curriculum_log_timezone')) }}
+            as activity_date,
         {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
             as activity_hour
     from requests
     where
         block_16 is not null
         and not coalesce(is_bot, false)
-        and not is_future_dated
 ),
 
 user_hours as (

@@ -10,10 +10,6 @@
 {% set off_end = var('suspicious_off_hours_end') %}
 {# Off-hours wrap past midnight when they start later than they end (e.g. 22 to 6). #}
 {% set off_hours_operator = 'and' if off_start < off_end else 'or' %}
-{% set grains = [
-    {'name': 'ip', 'key': 'ip'},
-    {'name': 'ip_user_agent', 'key': 'ip_agent_key'},
-] %}
 {% set rule_names = [
     'high_page_rate', 'many_paths', 'high_coverage', 'regular_intervals', 'off_hours',
     'many_users', 'user_agent_churn', 'bot_user_agent', 'high_error_ratio',
@@ -31,9 +27,8 @@ requests as (
     select * from {{ ref('int_requests_enriched') }}
 ),
 
-timed_requests as (
+timed as (
     select
-        request_id,
         log_kind,
         ip,
         block_16,
@@ -42,14 +37,93 @@ timed_requests as (
         requested_at,
         requested_date,
         {{ dbt.date_trunc('minute', 'requested_at') }} as requested_minute,
-        {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }} as local_hour,
         path,
-        coalesce(is_asset, false) or path is null as is_not_lesson,
-        status,
-        coalesce(is_error, false) as is_error,
+        case when coalesce(is_asset, false) or path is null then 0 else 1 end as is_lesson,
+        case when status is null then 0 else 1 end as has_status,
+        case when coalesce(is_error, false) then 1 else 0 end as is_error,
+        case
+            when
+                {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
+                >= {{ off_start }}
+                {{ off_hours_operator }}
+                {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
+                < {{ off_end }}
+                then 1
+            else 0
+        end as is_off_hours,
         coalesce(is_bot, false) as is_bot
     from requests
     where ip is not null
+),
+
+{#
+    The IP + user agent grain is aggregated from the requests; the IP grain is rolled
+    up from it wherever the measure adds up, so the million requests are read a few
+    times only. Distinct counts are taken in stages (group by, then count rows).
+#}
+agent_minutes as (
+    select
+        ip,
+        user_agent,
+        requested_minute,
+        min(log_kind) as log_kind,
+        min(block_16) as block_16,
+        count(*) as requests,
+        sum(is_lesson) as pages,
+        min(requested_at) as first_seen_at,
+        max(requested_at) as last_seen_at,
+        sum(has_status) as requests_with_status,
+        sum(is_error) as error_requests,
+        sum(is_off_hours) as off_hours_requests,
+        {{ dbt.bool_or('is_bot') }} as has_bot_user_agent
+    from timed
+    group by ip, user_agent, requested_minute
+),
+
+ip_minutes as (
+    select
+        ip,
+        requested_minute,
+        sum(requests) as requests,
+        sum(pages) as pages
+    from agent_minutes
+    group by ip, requested_minute
+),
+
+agent_day_paths as (
+    select
+        ip,
+        user_agent,
+        requested_date,
+        path,
+        max(is_lesson) as is_lesson
+    from timed
+    group by ip, user_agent, requested_date, path
+),
+
+ip_day_paths as (
+    select
+        ip,
+        requested_date,
+        path,
+        max(is_lesson) as is_lesson
+    from agent_day_paths
+    group by ip, requested_date, path
+),
+
+agent_users as (
+    select distinct
+        ip,
+        user_agent,
+        user_key
+    from timed
+),
+
+ip_users as (
+    select distinct
+        ip,
+        user_key
+    from agent_users
 ),
 
 {# The curriculum: every distinct lesson (non-asset) path, per log kind. #}
@@ -57,8 +131,8 @@ lessons as (
     select distinct
         log_kind,
         path
-    from timed_requests
-    where not is_not_lesson
+    from timed
+    where is_lesson = 1
 ),
 
 lesson_paths as (
@@ -69,210 +143,278 @@ lesson_paths as (
     group by log_kind
 ),
 
-timed as (
+{# Gaps between consecutive requests, per IP + user agent and per IP. #}
+gaps as (
     select
-        timed_requests.*,
-        lesson_paths.lesson_paths,
-        {{ dbt.concat(['timed_requests.ip', "'|'", 'timed_requests.user_agent']) }}
-            as ip_agent_key,
-        (
-            timed_requests.local_hour >= {{ off_start }}
-            {{ off_hours_operator }} timed_requests.local_hour < {{ off_end }}
-        ) as is_off_hours
-    from timed_requests
-    left join lesson_paths
-        on timed_requests.log_kind = lesson_paths.log_kind
-),
-
-{#
-    The same indicators for each grain; `suspect_key` is the IP, or `<ip>|<user agent>`.
-    Distinct counts are taken in stages (group by, then count rows): that hashes
-    instead of sorting, several times faster than count(distinct) on a million rows.
-#}
-{% for grain in grains %}
-{% set key = grain['key'] %}
-{% set suffix = grain['name'] %}
-{% set agent_expression = 'cast(null as ' ~ dbt.type_string() ~ ')' if suffix == 'ip'
-    else 'min(user_agent)' %}
-
-gaps_{{ suffix }} as (
-    select
-        {{ key }} as suspect_key,
+        ip,
+        user_agent,
         {{ seconds_between(
-            'lag(requested_at) over (partition by ' ~ key ~ ' order by requested_at, request_id)',
+            'lag(requested_at) over (partition by ip, user_agent order by requested_at)',
             'requested_at'
-        ) }} as gap_seconds
+        ) }} as agent_gap_seconds,
+        {{ seconds_between(
+            'lag(requested_at) over (partition by ip order by requested_at)',
+            'requested_at'
+        ) }} as ip_gap_seconds
     from timed
 ),
 
-regularity_{{ suffix }} as (
+{# Only gaps inside a visit: the pauses between visits are not a rhythm. #}
+agent_regularity as (
     select
-        suspect_key,
+        ip,
+        user_agent,
         count(*) as intervals,
-        avg(gap_seconds) as mean_gap_seconds,
-        {{ stddev('gap_seconds') }} as stddev_gap_seconds
-    from gaps_{{ suffix }}
-    {# Only gaps inside a visit: the pauses between visits are not a rhythm. #}
-    where gap_seconds <= {{ var('session_gap_minutes') }} * 60
-    group by suspect_key
+        avg(agent_gap_seconds) as mean_gap_seconds,
+        {{ stddev('agent_gap_seconds') }} as stddev_gap_seconds
+    from gaps
+    where agent_gap_seconds <= {{ var('session_gap_minutes') }} * 60
+    group by ip, user_agent
 ),
 
-minutes_{{ suffix }} as (
+ip_regularity as (
     select
-        {{ key }} as suspect_key,
-        requested_minute,
-        count(*) as minute_requests,
-        sum(case when is_not_lesson then 0 else 1 end) as minute_pages
-    from timed
-    group by {{ key }}, requested_minute
+        ip,
+        count(*) as intervals,
+        avg(ip_gap_seconds) as mean_gap_seconds,
+        {{ stddev('ip_gap_seconds') }} as stddev_gap_seconds
+    from gaps
+    where ip_gap_seconds <= {{ var('session_gap_minutes') }} * 60
+    group by ip
 ),
 
-peaks_{{ suffix }} as (
+agent_totals as (
     select
-        suspect_key,
-        max(minute_requests) as peak_requests_per_minute,
-        max(minute_pages) as peak_pages_per_minute
-    from minutes_{{ suffix }}
-    group by suspect_key
+        ip,
+        user_agent,
+        min(log_kind) as log_kind,
+        min(block_16) as block_16,
+        sum(requests) as requests,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        max(requests) as peak_requests_per_minute,
+        max(pages) as peak_pages_per_minute,
+        sum(requests_with_status) as requests_with_status,
+        sum(error_requests) as error_requests,
+        sum(off_hours_requests) as off_hours_requests,
+        {{ dbt.bool_or('has_bot_user_agent') }} as has_bot_user_agent
+    from agent_minutes
+    group by ip, user_agent
 ),
 
-day_paths_{{ suffix }} as (
+ip_totals as (
     select
-        {{ key }} as suspect_key,
+        ip,
+        min(log_kind) as log_kind,
+        min(block_16) as block_16,
+        sum(requests) as requests,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        sum(requests_with_status) as requests_with_status,
+        sum(error_requests) as error_requests,
+        sum(off_hours_requests) as off_hours_requests,
+        {{ dbt.bool_or('has_bot_user_agent') }} as has_bot_user_agent,
+        count(*) as distinct_user_agents
+    from agent_totals
+    group by ip
+),
+
+ip_peaks as (
+    select
+        ip,
+        max(requests) as peak_requests_per_minute,
+        max(pages) as peak_pages_per_minute
+    from ip_minutes
+    group by ip
+),
+
+agent_days as (
+    select
+        ip,
+        user_agent,
         requested_date,
-        path,
-        min(case when is_not_lesson then 0 else 1 end) as is_lesson
-    from timed
-    group by {{ key }}, requested_date, path
-),
-
-days_{{ suffix }} as (
-    select
-        suspect_key,
-        requested_date,
-        count(path) as day_paths,
+        count(*) as day_paths,
         sum(is_lesson) as day_lessons
-    from day_paths_{{ suffix }}
-    group by suspect_key, requested_date
+    from agent_day_paths
+    group by ip, user_agent, requested_date
 ),
 
-daily_peaks_{{ suffix }} as (
+agent_daily_peaks as (
     select
-        suspect_key,
+        ip,
+        user_agent,
         count(*) as active_days,
         max(day_paths) as peak_daily_paths,
         max(day_lessons) as peak_daily_lessons
-    from days_{{ suffix }}
-    group by suspect_key
+    from agent_days
+    group by ip, user_agent
 ),
 
-paths_{{ suffix }} as (
+ip_days as (
     select
-        suspect_key,
+        ip,
+        requested_date,
+        count(*) as day_paths,
+        sum(is_lesson) as day_lessons
+    from ip_day_paths
+    group by ip, requested_date
+),
+
+ip_daily_peaks as (
+    select
+        ip,
+        count(*) as active_days,
+        max(day_paths) as peak_daily_paths,
+        max(day_lessons) as peak_daily_lessons
+    from ip_days
+    group by ip
+),
+
+agent_paths as (
+    select
+        ip,
+        user_agent,
         path,
         max(is_lesson) as is_lesson
-    from day_paths_{{ suffix }}
-    group by suspect_key, path
+    from agent_day_paths
+    group by ip, user_agent, path
 ),
 
-path_totals_{{ suffix }} as (
+agent_path_totals as (
     select
-        suspect_key,
+        ip,
+        user_agent,
         count(path) as distinct_paths,
         sum(is_lesson) as distinct_lessons
-    from paths_{{ suffix }}
-    group by suspect_key
+    from agent_paths
+    group by ip, user_agent
 ),
 
-suspect_users_{{ suffix }} as (
-    select distinct
-        {{ key }} as suspect_key,
-        user_key
-    from timed
-),
-
-users_{{ suffix }} as (
+ip_paths as (
     select
-        suspect_key,
+        ip,
+        path,
+        max(is_lesson) as is_lesson
+    from agent_paths
+    group by ip, path
+),
+
+ip_path_totals as (
+    select
+        ip,
+        count(path) as distinct_paths,
+        sum(is_lesson) as distinct_lessons
+    from ip_paths
+    group by ip
+),
+
+agent_user_counts as (
+    select
+        ip,
+        user_agent,
         count(*) as distinct_users
-    from suspect_users_{{ suffix }}
-    group by suspect_key
+    from agent_users
+    group by ip, user_agent
 ),
 
-suspect_agents_{{ suffix }} as (
-    select distinct
-        {{ key }} as suspect_key,
-        user_agent
-    from timed
-),
-
-agents_{{ suffix }} as (
+ip_user_counts as (
     select
-        suspect_key,
-        count(*) as distinct_user_agents
-    from suspect_agents_{{ suffix }}
-    group by suspect_key
+        ip,
+        count(*) as distinct_users
+    from ip_users
+    group by ip
 ),
 
-totals_{{ suffix }} as (
+agent_indicators as (
     select
-        '{{ suffix }}' as grain,
-        {{ key }} as suspect_key,
-        min(ip) as ip,
-        min(block_16) as block_16,
-        {# The user agent of an ip_user_agent suspect; an IP has many. #}
-        {{ agent_expression }} as user_agent,
-        count(*) as requests,
-        min(requested_at) as first_seen_at,
-        max(requested_at) as last_seen_at,
-        {# Lesson paths of the suspect's log kind (the larger one if it is in both). #}
-        max(lesson_paths) as lesson_paths,
-        count(status) as requests_with_status,
-        sum(case when is_error then 1 else 0 end) as error_requests,
-        sum(case when is_off_hours then 1 else 0 end) as off_hours_requests,
-        {{ dbt.bool_or('is_bot') }} as has_bot_user_agent
-    from timed
-    group by {{ key }}
+        'ip_user_agent' as grain,
+        {{ dbt.concat(['agent_totals.ip', "'|'", 'agent_totals.user_agent']) }} as suspect_key,
+        agent_totals.ip,
+        agent_totals.block_16,
+        agent_totals.user_agent,
+        agent_totals.log_kind,
+        agent_totals.requests,
+        agent_totals.first_seen_at,
+        agent_totals.last_seen_at,
+        agent_totals.peak_requests_per_minute,
+        agent_totals.peak_pages_per_minute,
+        agent_totals.requests_with_status,
+        agent_totals.error_requests,
+        agent_totals.off_hours_requests,
+        agent_totals.has_bot_user_agent,
+        1 as distinct_user_agents,
+        agent_daily_peaks.active_days,
+        agent_daily_peaks.peak_daily_paths,
+        agent_daily_peaks.peak_daily_lessons,
+        agent_path_totals.distinct_paths,
+        agent_path_totals.distinct_lessons,
+        agent_user_counts.distinct_users,
+        agent_regularity.intervals,
+        agent_regularity.mean_gap_seconds,
+        agent_regularity.stddev_gap_seconds
+    from agent_totals
+    inner join agent_daily_peaks
+        on
+            agent_totals.ip = agent_daily_peaks.ip
+            and agent_totals.user_agent = agent_daily_peaks.user_agent
+    inner join agent_path_totals
+        on
+            agent_totals.ip = agent_path_totals.ip
+            and agent_totals.user_agent = agent_path_totals.user_agent
+    inner join agent_user_counts
+        on
+            agent_totals.ip = agent_user_counts.ip
+            and agent_totals.user_agent = agent_user_counts.user_agent
+    left join agent_regularity
+        on
+            agent_totals.ip = agent_regularity.ip
+            and agent_totals.user_agent = agent_regularity.user_agent
 ),
 
-grain_indicators_{{ suffix }} as (
+ip_indicators as (
     select
-        totals.*,
-        daily_peaks.active_days,
-        daily_peaks.peak_daily_paths,
-        daily_peaks.peak_daily_lessons,
-        peaks.peak_requests_per_minute,
-        peaks.peak_pages_per_minute,
-        path_totals.distinct_paths,
-        path_totals.distinct_lessons,
-        user_counts.distinct_users,
-        agent_counts.distinct_user_agents,
-        regularity.intervals,
-        regularity.mean_gap_seconds,
-        regularity.stddev_gap_seconds
-    from totals_{{ suffix }} as totals
-    inner join peaks_{{ suffix }} as peaks
-        on totals.suspect_key = peaks.suspect_key
-    inner join daily_peaks_{{ suffix }} as daily_peaks
-        on totals.suspect_key = daily_peaks.suspect_key
-    inner join path_totals_{{ suffix }} as path_totals
-        on totals.suspect_key = path_totals.suspect_key
-    inner join users_{{ suffix }} as user_counts
-        on totals.suspect_key = user_counts.suspect_key
-    inner join agents_{{ suffix }} as agent_counts
-        on totals.suspect_key = agent_counts.suspect_key
-    left join regularity_{{ suffix }} as regularity
-        on totals.suspect_key = regularity.suspect_key
+        'ip' as grain,
+        ip_totals.ip as suspect_key,
+        ip_totals.ip,
+        ip_totals.block_16,
+        cast(null as {{ dbt.type_string() }}) as user_agent,
+        ip_totals.log_kind,
+        ip_totals.requests,
+        ip_totals.first_seen_at,
+        ip_totals.last_seen_at,
+        ip_peaks.peak_requests_per_minute,
+        ip_peaks.peak_pages_per_minute,
+        ip_totals.requests_with_status,
+        ip_totals.error_requests,
+        ip_totals.off_hours_requests,
+        ip_totals.has_bot_user_agent,
+        ip_totals.distinct_user_agents,
+        ip_daily_peaks.active_days,
+        ip_daily_peaks.peak_daily_paths,
+        ip_daily_peaks.peak_daily_lessons,
+        ip_path_totals.distinct_paths,
+        ip_path_totals.distinct_lessons,
+        ip_user_counts.distinct_users,
+        ip_regularity.intervals,
+        ip_regularity.mean_gap_seconds,
+        ip_regularity.stddev_gap_seconds
+    from ip_totals
+    inner join ip_peaks
+        on ip_totals.ip = ip_peaks.ip
+    inner join ip_daily_peaks
+        on ip_totals.ip = ip_daily_peaks.ip
+    inner join ip_path_totals
+        on ip_totals.ip = ip_path_totals.ip
+    inner join ip_user_counts
+        on ip_totals.ip = ip_user_counts.ip
+    left join ip_regularity
+        on ip_totals.ip = ip_regularity.ip
 ),
-{% endfor %}
 
 grain_indicators as (
-    {%- for grain in grains %}
-    select * from grain_indicators_{{ grain['name'] }}
-    {%- if not loop.last %}
+    select * from ip_indicators
     union all
-    {%- endif %}
-    {%- endfor %}
+    select * from agent_indicators
 ),
 
 indicators as (
@@ -282,17 +424,19 @@ indicators as (
         grain_indicators.ip,
         grain_indicators.block_16,
         grain_indicators.user_agent,
-        grain_indicators.requests,
+        cast(grain_indicators.requests as {{ dbt.type_bigint() }}) as requests,
         grain_indicators.first_seen_at,
         grain_indicators.last_seen_at,
         grain_indicators.active_days,
-        grain_indicators.peak_requests_per_minute,
-        grain_indicators.peak_pages_per_minute,
+        cast(grain_indicators.peak_requests_per_minute as {{ dbt.type_bigint() }})
+            as peak_requests_per_minute,
+        cast(grain_indicators.peak_pages_per_minute as {{ dbt.type_bigint() }})
+            as peak_pages_per_minute,
         grain_indicators.distinct_paths,
         grain_indicators.peak_daily_paths,
-        1.0 * grain_indicators.distinct_lessons / grain_indicators.lesson_paths
+        1.0 * grain_indicators.distinct_lessons / lesson_paths.lesson_paths
             as curriculum_coverage,
-        1.0 * grain_indicators.peak_daily_lessons / grain_indicators.lesson_paths
+        1.0 * grain_indicators.peak_daily_lessons / lesson_paths.lesson_paths
             as peak_daily_coverage,
         case
             when grain_indicators.requests_with_status > 0
@@ -309,7 +453,10 @@ indicators as (
                 and grain_indicators.mean_gap_seconds > 0
                 then grain_indicators.stddev_gap_seconds / grain_indicators.mean_gap_seconds
         end as interval_cv
+    {# Coverage of the suspect's log kind (the first by name if it is in both logs). #}
     from grain_indicators
+    left join lesson_paths
+        on grain_indicators.log_kind = lesson_paths.log_kind
 ),
 
 fired as (
