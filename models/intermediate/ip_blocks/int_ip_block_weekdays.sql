@@ -61,17 +61,17 @@ averages as (
         round(cast(
             1.0 * block_sums.{{ day_name }}_users
             / nullif(log_day_counts.{{ day_name }}_days, 0) as numeric
-        ), 2) as {{ day_name }}_avg_users,
+        ), 2) as {{ day_name }}_users_avg,
         {%- endfor %}
         round(cast(
             1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as numeric
-        ), 2) as weekday_avg_users,
+        ), 2) as weekday_users_avg,
         round(cast(
             1.0 * block_sums.weekend_users / nullif(log_day_counts.weekend_days, 0) as numeric
-        ), 2) as weekend_avg_users,
+        ), 2) as weekend_users_avg,
         round(cast(
             1.0 * block_sums.user_days / log_day_counts.log_days as numeric
-        ), 2) as daily_avg_users,
+        ), 2) as daily_users_avg,
         {# Unrounded, for the comparisons below. #}
         1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as weekday_mean,
         1.0 * block_sums.weekend_users / nullif(log_day_counts.weekend_days, 0) as weekend_mean
@@ -104,11 +104,11 @@ final as (
         first_active_date,
         last_active_date,
         {%- for day_name in day_names %}
-        {{ day_name }}_avg_users,
+        {{ day_name }}_users_avg,
         {%- endfor %}
-        weekday_avg_users,
-        weekend_avg_users,
-        daily_avg_users,
+        weekday_users_avg,
+        weekend_users_avg,
+        daily_users_avg,
         weekday_high_ind,
         weekend_high_ind,
         case when weekday_high_ind = 1 or weekend_high_ind = 1 then 1 else 0 end

@@ -23,37 +23,56 @@
 
 with
 
+{#
+    The requests are read from int_requests_unioned and their user agents' classes
+    joined here: the enriched view's cohort and curriculum joins are not needed, and
+    skipping them makes the model several times faster.
+#}
 requests as (
-    select * from {{ ref('int_requests_enriched') }}
+    select * from {{ ref('int_requests_unioned') }}
+),
+
+user_agents as (
+    select * from {{ ref('int_user_agents_classified') }}
+),
+
+timed_requests as (
+    select
+        requests.log_kind,
+        requests.ip,
+        requests.ip_version,
+        coalesce(requests.user_agent, '') as user_agent,
+        requests.user_key,
+        requests.requested_at,
+        {{ utc_to_local_date('requests.requested_at', var('curriculum_log_timezone')) }}
+            as requested_date,
+        {{ dbt.date_trunc('minute', 'requests.requested_at') }} as requested_minute,
+        requests.path,
+        case
+            when coalesce(requests.is_asset, false) or requests.path is null then 0 else 1
+        end as is_lesson,
+        case when requests.status is null then 0 else 1 end as has_status,
+        case when coalesce(requests.is_error, false) then 1 else 0 end as is_error,
+        {{ utc_to_local_hour('requests.requested_at', var('curriculum_log_timezone')) }}
+            as local_hour,
+        coalesce(user_agents.is_bot, false) as is_bot
+    from requests
+    left join user_agents
+        on coalesce(requests.user_agent, '') = user_agents.user_agent
+    where requests.ip is not null
 ),
 
 timed as (
     select
-        log_kind,
-        ip,
-        block_16,
-        coalesce(user_agent, '') as user_agent,
-        user_key,
-        requested_at,
-        requested_date,
-        {{ dbt.date_trunc('minute', 'requested_at') }} as requested_minute,
-        path,
-        case when coalesce(is_asset, false) or path is null then 0 else 1 end as is_lesson,
-        case when status is null then 0 else 1 end as has_status,
-        case when coalesce(is_error, false) then 1 else 0 end as is_error,
+        timed_requests.*,
         case
             when
-                {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
-                >= {{ off_start }}
-                {{ off_hours_operator }}
-                {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
-                < {{ off_end }}
+                timed_requests.local_hour >= {{ off_start }}
+                {{ off_hours_operator }} timed_requests.local_hour < {{ off_end }}
                 then 1
             else 0
-        end as is_off_hours,
-        coalesce(is_bot, false) as is_bot
-    from requests
-    where ip is not null
+        end as is_off_hours
+    from timed_requests
 ),
 
 {#
@@ -67,7 +86,7 @@ agent_minutes as (
         user_agent,
         requested_minute,
         min(log_kind) as log_kind,
-        min(block_16) as block_16,
+        max(ip_version) as ip_version,
         count(*) as requests,
         sum(is_lesson) as pages,
         min(requested_at) as first_seen_at,
@@ -188,7 +207,7 @@ agent_totals as (
         ip,
         user_agent,
         min(log_kind) as log_kind,
-        min(block_16) as block_16,
+        max(ip_version) as ip_version,
         sum(requests) as requests,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at,
@@ -206,7 +225,7 @@ ip_totals as (
     select
         ip,
         min(log_kind) as log_kind,
-        min(block_16) as block_16,
+        max(ip_version) as ip_version,
         sum(requests) as requests,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at,
@@ -330,7 +349,9 @@ agent_indicators as (
         'ip_user_agent' as grain,
         {{ dbt.concat(['agent_totals.ip', "'|'", 'agent_totals.user_agent']) }} as suspect_key,
         agent_totals.ip,
-        agent_totals.block_16,
+        case
+            when agent_totals.ip_version = 4 then {{ ipv4_block('agent_totals.ip', 2) }}
+        end as block_16,
         agent_totals.user_agent,
         agent_totals.log_kind,
         agent_totals.requests,
@@ -376,7 +397,9 @@ ip_indicators as (
         'ip' as grain,
         ip_totals.ip as suspect_key,
         ip_totals.ip,
-        ip_totals.block_16,
+        case
+            when ip_totals.ip_version = 4 then {{ ipv4_block('ip_totals.ip', 2) }}
+        end as block_16,
         cast(null as {{ dbt.type_string() }}) as user_agent,
         ip_totals.log_kind,
         ip_totals.requests,
@@ -510,6 +533,7 @@ scored as (
 ranked as (
     select
         scored.*,
+        scored.score >= {{ var('suspicious_min_score') }} as is_suspicious,
         row_number() over (
             partition by scored.grain
             order by
@@ -530,6 +554,7 @@ final as (
         user_agent,
         suspicion_rank,
         score,
+        is_suspicious,
         reasons,
         requests,
         first_seen_at,
