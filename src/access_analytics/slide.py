@@ -210,14 +210,16 @@ def question_4(reader: _Reader) -> Finding:
         "flagged": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True),
         "bots": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True,
                             has_bot_user_agent=True),
+        "hidden": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True,
+                              has_bot_user_agent=False),
     }
+    template = ("{flagged} IPs read the curriculum like scrapers: {bots} announce a bot user "
+                "agent, {hidden} pose as browsers.")
     if top:
         facts["top_ip"] = reader.fact("suspicious_ips", "ip", grain="ip", ip=top[0][0])
-        facts["top_reasons"] = reader.fact("suspicious_ips", "reasons", grain="ip",
-                                           ip=top[0][0])
-    return Finding(4, "Scrapers and machines",
-                   "{flagged} IPs behave like scrapers ({bots} with a bot user agent, the rest "
-                   "only by behaviour); worst: {top_ip} ({top_reasons}).", facts)
+        facts["top_score"] = reader.fact("suspicious_ips", "score", grain="ip", ip=top[0][0])
+        template += " Worst: {top_ip} (score {top_score})."
+    return Finding(4, "Scrapers and machines", template, facts)
 
 
 def question_5(reader: _Reader) -> Finding:
@@ -270,7 +272,7 @@ def question_8(reader: _Reader) -> Finding:
                 "cohort: leave both out of student metrics.")
     if _exists(reader, "shared_accounts"):
         facts["shared"] = reader.fact("shared_accounts", "count(*)")
-        template += " {shared} accounts were used from many places at once (shared logins?)."
+        template += " {shared} accounts were used from many places at once."
     return Finding(8, "Also worth knowing", template, facts)
 
 

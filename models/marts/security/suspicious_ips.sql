@@ -185,7 +185,7 @@ agent_regularity as (
         user_agent,
         count(*) as intervals,
         avg(agent_gap_seconds) as mean_gap_seconds,
-        {{ stddev('agent_gap_seconds') }} as stddev_gap_seconds
+        {{ stddev_sample('agent_gap_seconds') }} as stddev_gap_seconds
     from gaps
     where agent_gap_seconds <= {{ var('session_gap_minutes') }} * 60
     group by ip, user_agent
@@ -196,7 +196,7 @@ ip_regularity as (
         ip,
         count(*) as intervals,
         avg(ip_gap_seconds) as mean_gap_seconds,
-        {{ stddev('ip_gap_seconds') }} as stddev_gap_seconds
+        {{ stddev_sample('ip_gap_seconds') }} as stddev_gap_seconds
     from gaps
     where ip_gap_seconds <= {{ var('session_gap_minutes') }} * 60
     group by ip
