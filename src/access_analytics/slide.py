@@ -223,12 +223,11 @@ def question_4(reader: _Reader) -> Finding:
 
 
 def question_5(reader: _Reader) -> Finding:
-    facts = {}
-    for direction in ("web_dev_to_data_science", "data_science_to_web_dev"):
-        facts[f"{direction}_cutoff"] = reader.fact("cross_program_cutoffs", "cutoff_date",
-                                                   direction=direction)
-        facts[f"{direction}_first"] = reader.fact("cross_program_cutoffs",
-                                                  "first_cross_access_date", direction=direction)
+    facts = {f"{direction}_cutoff": reader.fact("cross_program_cutoffs", "cutoff_date",
+                                                direction=direction)
+             for direction in ("web_dev_to_data_science", "data_science_to_web_dev")}
+    facts["web_dev_to_data_science_first"] = reader.fact(
+        "cross_program_cutoffs", "first_cross_access_date", direction="web_dev_to_data_science")
     return Finding(5, "Cross-access shut off",
                    "Web dev → data science stopped {web_dev_to_data_science_cutoff}, data "
                    "science → web dev {data_science_to_web_dev_cutoff}; web-dev students "
