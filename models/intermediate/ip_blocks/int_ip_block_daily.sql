@@ -4,36 +4,28 @@ user_hours as (
     select * from {{ ref('int_ip_block_user_hours') }}
 ),
 
-by_block_16 as (
+{% for level, column in ip_block_levels() %}
+by_{{ column }} as (
     select
-        '/16' as block_level,
-        block_16 as block,
+        '{{ level }}' as block_level,
+        {{ column }} as block,
         block_16 as parent_block_16,
         activity_date,
         day_of_week,
         count(distinct block_user_key) as unique_users,
         sum(requests) as requests
     from user_hours
-    group by block_16, activity_date, day_of_week
+    group by {{ column }}, block_16, activity_date, day_of_week
 ),
-
-by_block_24 as (
-    select
-        '/24' as block_level,
-        block_24 as block,
-        block_16 as parent_block_16,
-        activity_date,
-        day_of_week,
-        count(distinct block_user_key) as unique_users,
-        sum(requests) as requests
-    from user_hours
-    group by block_24, block_16, activity_date, day_of_week
-),
+{% endfor %}
 
 unioned as (
-    select * from by_block_16
+    {%- for level, column in ip_block_levels() %}
+    select * from by_{{ column }}
+    {%- if not loop.last %}
     union all
-    select * from by_block_24
+    {%- endif %}
+    {%- endfor %}
 )
 
 select * from unioned

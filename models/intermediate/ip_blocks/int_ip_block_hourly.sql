@@ -11,10 +11,11 @@ user_hours as (
 {# A user-hour row is one user (IP + user agent) in one hour, so count(*) counts users. #}
 {% set os_classes = ['windows', 'mac', 'linux', 'mobile', 'other'] %}
 
-by_block_16 as (
+{% for level, column in ip_block_levels() %}
+by_{{ column }} as (
     select
-        '/16' as block_level,
-        block_16 as block,
+        '{{ level }}' as block_level,
+        {{ column }} as block,
         block_16 as parent_block_16,
         activity_date,
         activity_hour,
@@ -24,29 +25,17 @@ by_block_16 as (
         {%- endfor %}
         sum(requests) as requests
     from user_hours
-    group by block_16, activity_date, activity_hour
+    group by {{ column }}, block_16, activity_date, activity_hour
 ),
-
-by_block_24 as (
-    select
-        '/24' as block_level,
-        block_24 as block,
-        block_16 as parent_block_16,
-        activity_date,
-        activity_hour,
-        count(*) as unique_users,
-        {%- for os_class in os_classes %}
-        sum(case when os_class = '{{ os_class }}' then 1 else 0 end) as {{ os_class }}_users,
-        {%- endfor %}
-        sum(requests) as requests
-    from user_hours
-    group by block_24, block_16, activity_date, activity_hour
-),
+{% endfor %}
 
 unioned as (
-    select * from by_block_16
+    {%- for level, column in ip_block_levels() %}
+    select * from by_{{ column }}
+    {%- if not loop.last %}
     union all
-    select * from by_block_24
+    {%- endif %}
+    {%- endfor %}
 )
 
 select * from unioned

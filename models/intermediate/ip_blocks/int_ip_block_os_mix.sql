@@ -40,25 +40,20 @@ users_with_requests as (
 ),
 
 block_users as (
+    {%- for level, column in ip_block_levels() %}
     select
-        '/16' as block_level,
-        block_16 as block,
+        '{{ level }}' as block_level,
+        {{ column }} as block,
         block_16 as parent_block_16,
         block_user_key,
         ip,
         os_class,
         requests
     from users_with_requests
+    {%- if not loop.last %}
     union all
-    select
-        '/24' as block_level,
-        block_24 as block,
-        block_16 as parent_block_16,
-        block_user_key,
-        ip,
-        os_class,
-        requests
-    from users_with_requests
+    {%- endif %}
+    {%- endfor %}
 ),
 
 counted as (
