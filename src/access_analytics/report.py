@@ -10,6 +10,7 @@ chart is read from the marts; a section whose mart is not built says so.
 from __future__ import annotations
 
 import base64
+import decimal
 import html
 import io
 import json
@@ -82,6 +83,8 @@ def _query(conn: psycopg.Connection, query: str,
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, decimal.Decimal):
+        value = float(value)
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
