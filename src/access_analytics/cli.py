@@ -212,7 +212,9 @@ def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
 def cmd_dwell_test(args: argparse.Namespace) -> int:
     from access_analytics import dwell
 
-    result = dwell.welch_test(_settings(args), args.module_a, args.module_b)
+    settings = _settings(args)
+    _prepare(settings)
+    result = dwell.welch_test(settings, args.module_a, args.module_b)
     print(f"Welch's t-test of dwell times (seconds): {args.module_a} vs {args.module_b}")
     for sample in (result.a, result.b):
         print(f"  {sample}")

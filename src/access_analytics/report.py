@@ -150,7 +150,7 @@ def weekly_heatmap(conn: psycopg.Connection, settings: warehouse.Settings) -> st
                                           "mean share of a user's requests"))
     return (f"<section><h2>{html.escape(title)}</h2>{image}<p>Each cell is the average, "
             "over users, of the share of the user's requests that fall in that 2-hour bin "
-            "(UTC hours; Monday = Mon).</p></section>")
+            "(local hours of the var <code>curriculum_log_timezone</code>).</p></section>")
 
 
 def daily_profile(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
@@ -180,9 +180,10 @@ def daily_profile(conn: psycopg.Connection, settings: warehouse.Settings) -> str
                                                    "requests per day"), size=(10, 4.2)))
         parts.append(f"<p>One row per user with a flagged day, centred on the user's strongest "
                      f"anomaly (day 0; columns are days from it, {REPORT_DAYS} each side). "
-                     "The baseline of a day is the median of the user's previous 7 calendar "
-                     "days only, never the day itself.</p>")
-    parts.append("<h3>Strongest anomalies (requests far above the user's previous 7 days)"
+                     "The baseline of a day is the median of the user's previous calendar "
+                     "days (var <code>anomaly_window_days</code>) only, never the day itself."
+                     "</p>")
+    parts.append("<h3>Strongest anomalies (requests far above the user's own baseline)"
                  f"</h3>{_table(columns, top)}</section>")
     return "".join(parts)
 
@@ -218,7 +219,10 @@ def _welch_section(conn: psycopg.Connection, settings: warehouse.Settings) -> st
     modules = list(dict.fromkeys(modules))[:2]
     if len(modules) < 2:
         return ""
-    result = dwell.welch_test(settings, modules[0], modules[1])
+    try:
+        result = dwell.welch_test(settings, modules[0], modules[1])
+    except ValueError as error:  # too few or constant dwell times: nothing to test
+        return f"<p class=note>No Welch's t-test: {html.escape(str(error))}.</p>"
     rows = [(side.module, side.n, side.mean, side.sd) for side in (result.a, result.b)]
     verdict = ("differ significantly (p < 0.05)" if result.p_value < 0.05
                else "do not differ significantly (p ≥ 0.05)")
@@ -252,7 +256,7 @@ def suspicious(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
     columns, rows = _query(conn, (
         f"select ip, score, reasons, requests, peak_requests_per_minute, distinct_paths,"
         f" curriculum_coverage, distinct_users, distinct_user_agents, has_bot_user_agent"
-        f" from {MARTS}.suspicious_ips where grain = 'ip' order by score desc, ip limit 20"))
+        f" from {MARTS}.suspicious_ips where grain = 'ip' order by suspicion_rank limit 20"))
     return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
 
 

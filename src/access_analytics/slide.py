@@ -152,16 +152,17 @@ def question_1(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
     parts, facts = [], {}
     for program_id, slug in programs:
         # The most consistent *lesson*: navigation pages (toc, index) have no curriculum.
-        rank = reader.rows(
-            f"select min(consistency_rank) from {MARTS}.program_lesson_consistency"
-            " where program_id = %s and content_curriculum is not null", program_id)[0][0]
+        path = _first(reader, "program_lesson_consistency", program_id,
+                      "content_curriculum is not null", "consistency_rank, path")
+        if path is None:
+            continue
         key = f"p{program_id}"
         facts[f"{key}_path"] = reader.fact("program_lesson_consistency", "path",
-                                           program_id=program_id, consistency_rank=rank)
+                                           program_id=program_id, path=path)
         facts[f"{key}_top"] = reader.fact("program_lesson_consistency", "top_n_cohorts",
-                                          program_id=program_id, consistency_rank=rank)
+                                          program_id=program_id, path=path)
         facts[f"{key}_cohorts"] = reader.fact("program_lesson_consistency", "cohorts_in_program",
-                                              program_id=program_id, consistency_rank=rank)
+                                              program_id=program_id, path=path)
         parts.append(f"{_label(slug)}: {{{key}_path}}, a top lesson in {{{key}_top}} of "
                      f"{{{key}_cohorts}} cohorts")
     return Finding(1, "Most consistent lessons", "; ".join(parts) + ".", facts)
@@ -205,7 +206,7 @@ def question_4(reader: _Reader) -> Finding:
         return Finding(4, "Suspicious access", "Build the security marts (suspicious_ips) to "
                        "answer this question.", {})
     top = reader.rows(f"select ip from {MARTS}.suspicious_ips where grain = 'ip'"
-                      " order by score desc, ip limit 1")
+                      " and suspicion_rank = 1")
     facts = {
         "flagged": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True),
         "bots": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True,
@@ -237,9 +238,13 @@ def question_5(reader: _Reader) -> Finding:
 def question_6(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
     parts, facts = [], {}
     for program_id, slug in programs:
+        path = _first(reader, "post_graduation_topics", program_id, "rank_in_program = 1",
+                      "path")
+        if path is None:  # no graduates in the log
+            continue
         key = f"p{program_id}"
         facts[key] = reader.fact("post_graduation_topics", "path", program_id=program_id,
-                                 rank_in_program=1)
+                                 path=path)
         parts.append(f"{_label(slug)}: {{{key}}}")
     return Finding(6, "What graduates come back to", "; ".join(parts) + ".", facts)
 
@@ -247,13 +252,26 @@ def question_6(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
 def question_7(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
     parts, facts = [], {}
     for program_id, slug in programs:
+        path = _first(reader, "program_lesson_consistency", program_id,
+                      "least_accessed_rank = 1", "path")
+        if path is None:
+            continue
         key = f"p{program_id}"
         facts[f"{key}_path"] = reader.fact("program_lesson_consistency", "path",
-                                           program_id=program_id, least_accessed_rank=1)
+                                           program_id=program_id, path=path)
         facts[f"{key}_requests"] = reader.fact("program_lesson_consistency", "total_requests",
-                                               program_id=program_id, least_accessed_rank=1)
+                                               program_id=program_id, path=path)
         parts.append(f"{_label(slug)}: {{{key}_path}}, requested {{{key}_requests}}\u00d7")
     return Finding(7, "Least accessed lessons", "; ".join(parts) + ".", facts)
+
+
+def _first(reader: _Reader, table: str, program_id: int, condition: str,
+           order_by: str) -> str | None:
+    """The path of a program's first row (by `order_by`) meeting `condition`; ties of a
+    rank are broken by path, so the slide always names one lesson."""
+    rows = reader.rows(f"select path from {MARTS}.{table} where program_id = %s and "
+                       f"{condition} order by {order_by} limit 1", program_id)
+    return rows[0][0] if rows else None
 
 
 def question_8(reader: _Reader) -> Finding:
@@ -299,15 +317,19 @@ def build(conn: psycopg.Connection) -> Slide:
     cross = [(row[0], row[1], row[2]) for row in reader.rows(
         f"select direction, month_date, requests from {MARTS}.cross_program_access"
         " order by direction, month_date")]
-    biggest = max(programs, key=lambda program: reader.rows(
-        f"select max(cohorts_in_program) from {MARTS}.program_lesson_consistency"
-        " where program_id = %s", program[0])[0][0])
-    consistency = [(row[0], float(row[1])) for row in reader.rows(
-        f"select path, top_n_share from {MARTS}.program_lesson_consistency"
-        " where program_id = %s and content_curriculum is not null"
-        " order by consistency_rank limit 8", biggest[0])]
+    consistency: list[tuple[str, float]] = []
+    biggest_label = ""
+    if programs:
+        biggest = max(programs, key=lambda program: reader.rows(
+            f"select max(cohorts_in_program) from {MARTS}.program_lesson_consistency"
+            " where program_id = %s", program[0])[0][0])
+        biggest_label = _label(biggest[1])
+        consistency = [(row[0], float(row[1])) for row in reader.rows(
+            f"select path, top_n_share from {MARTS}.program_lesson_consistency"
+            " where program_id = %s and content_curriculum is not null"
+            " order by consistency_rank, path limit 8", biggest[0])]
     return Slide("What the curriculum logs tell the board", subtitle, subtitle_facts,
-                 findings, cross, consistency, _label(biggest[1]))
+                 findings, cross, consistency, biggest_label)
 
 
 # --------------------------------------------------------------------------------------

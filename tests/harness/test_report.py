@@ -115,3 +115,24 @@ def test_report_without_marts_is_one_clear_error(database) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: the marts of database")
     assert "Traceback" not in result.stderr
+
+
+def test_the_charts_plot_mart_values(rendered) -> None:
+    """The charts' series: the monthly cross-program requests add up to each direction's
+    total in cross_program_cutoffs, and each bar is the lesson's share of cohorts with
+    it among their top lessons."""
+    settings, _, _, _, slide = rendered
+    with warehouse.connect(settings) as conn:
+        totals = dict(conn.execute(
+            "select direction, cross_requests from marts.cross_program_cutoffs").fetchall())
+        assert len(slide.cross_program) >= 12
+        for direction, total in totals.items():
+            assert sum(requests for d, _, requests in slide.cross_program
+                       if d == direction) == total, direction
+        assert len(slide.consistency) == 8
+        assert slide.consistency_program == "Java"  # program 2 has the most cohorts
+        for path, share in slide.consistency:
+            top, cohorts = conn.execute(
+                "select top_n_cohorts, cohorts_in_program from marts.program_lesson_consistency"
+                " where path = %s and program_id = 2", [path]).fetchone()
+            assert share == pytest.approx(top / cohorts), path

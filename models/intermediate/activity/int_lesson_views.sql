@@ -1,10 +1,30 @@
+{{ config(materialized='table') }}
+
 with
 
 requests as (
     select * from {{ ref('int_requests_sessionized') }}
 ),
 
-{# Lesson pages only: assets are not read, and the home page has no module. #}
+{# Page views only: a page's own images and json arrive right after it, so the time to
+   the next request of any kind would make every image-heavy lesson look abandoned.
+   The home page is a page view (reading a lesson then going home ends the dwell). #}
+page_views as (
+    select
+        request_id,
+        user_key,
+        session_id,
+        requested_at,
+        path,
+        module,
+        lesson,
+        lead(requested_at) over by_session as next_page_view_at
+    from requests
+    where not is_asset
+    window by_session as (partition by session_id order by requested_at, request_id)
+),
+
+{# Lesson views: the home page has no module. #}
 lesson_views as (
     select
         request_id,
@@ -14,12 +34,10 @@ lesson_views as (
         path,
         module,
         lesson,
-        dwell_seconds,
-        dwell_seconds is null as is_session_exit
-    from requests
-    where
-        not is_asset
-        and coalesce(module, '') != ''
+        {{ seconds_between('requested_at', 'next_page_view_at') }} as dwell_seconds,
+        next_page_view_at is null as is_session_exit
+    from page_views
+    where coalesce(module, '') != ''
 )
 
 select * from lesson_views

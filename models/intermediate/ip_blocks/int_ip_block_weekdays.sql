@@ -60,17 +60,17 @@ averages as (
         {%- for day_name in day_names %}
         round(cast(
             1.0 * block_sums.{{ day_name }}_users
-            / nullif(log_day_counts.{{ day_name }}_days, 0) as numeric
+            / nullif(log_day_counts.{{ day_name }}_days, 0) as {{ dbt.type_numeric() }}
         ), 2) as {{ day_name }}_users_avg,
         {%- endfor %}
         round(cast(
-            1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as numeric
+            1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as {{ dbt.type_numeric() }}
         ), 2) as weekday_users_avg,
         round(cast(
-            1.0 * block_sums.weekend_users / nullif(log_day_counts.weekend_days, 0) as numeric
+            1.0 * block_sums.weekend_users / nullif(log_day_counts.weekend_days, 0) as {{ dbt.type_numeric() }}
         ), 2) as weekend_users_avg,
         round(cast(
-            1.0 * block_sums.user_days / log_day_counts.log_days as numeric
+            1.0 * block_sums.user_days / log_day_counts.log_days as {{ dbt.type_numeric() }}
         ), 2) as daily_users_avg,
         {# Unrounded, for the comparisons below. #}
         1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as weekday_mean,

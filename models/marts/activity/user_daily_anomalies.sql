@@ -100,7 +100,7 @@ scored as (
         history_days >= {{ var('anomaly_min_history_days') }} as has_min_history,
         case
             when history_days >= {{ var('anomaly_min_history_days') }}
-                then (requests - baseline_median) / baseline_scale
+                then (requests - baseline_median) / nullif(baseline_scale, 0)
         end as robust_score
     from scaled
 ),

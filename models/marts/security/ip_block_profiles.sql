@@ -72,7 +72,7 @@ joined as (
         os_mix.parent_block_16,
         os_mix.unique_users,
         os_mix.distinct_ips,
-        round(cast(1.0 * os_mix.unique_users / os_mix.distinct_ips as numeric), 2)
+        round(cast(1.0 * os_mix.unique_users / os_mix.distinct_ips as {{ dbt.type_numeric() }}), 2)
             as users_per_ip,
         os_mix.requests,
         weekdays.active_days,

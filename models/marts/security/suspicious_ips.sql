@@ -564,15 +564,15 @@ final as (
         peak_pages_per_minute,
         distinct_paths,
         peak_daily_paths,
-        round(cast(curriculum_coverage as numeric), 4) as curriculum_coverage,
-        round(cast(peak_daily_coverage as numeric), 4) as peak_daily_coverage,
-        round(cast(error_ratio as numeric), 4) as error_ratio,
-        round(cast(off_hours_share as numeric), 4) as off_hours_share,
+        round(cast(curriculum_coverage as {{ dbt.type_numeric() }}), 4) as curriculum_coverage,
+        round(cast(peak_daily_coverage as {{ dbt.type_numeric() }}), 4) as peak_daily_coverage,
+        round(cast(error_ratio as {{ dbt.type_numeric() }}), 4) as error_ratio,
+        round(cast(off_hours_share as {{ dbt.type_numeric() }}), 4) as off_hours_share,
         distinct_users,
         distinct_user_agents,
         has_bot_user_agent,
         intervals,
-        round(cast(interval_cv as numeric), 4) as interval_cv
+        round(cast(interval_cv as {{ dbt.type_numeric() }}), 4) as interval_cv
     from ranked
 )
 
