@@ -116,11 +116,15 @@ final as (
     select
         counted.*,
         {%- for os_class in os_classes %}
-        round(cast(100.0 * counted.{{ os_class }}_users / counted.unique_users as {{ dbt.type_numeric() }}), 2)
-            as {{ os_class }}_pct,
+        round(cast(
+            100.0 * counted.{{ os_class }}_users / counted.unique_users
+            as {{ dbt.type_numeric() }}
+        ), 2) as {{ os_class }}_pct,
         {%- endfor %}
         indices.dominating_os,
-        round(cast(100.0 * indices.dominating_os_share as {{ dbt.type_numeric() }}), 2) as dominating_os_pct,
+        round(cast(
+            100.0 * indices.dominating_os_share as {{ dbt.type_numeric() }}
+        ), 2) as dominating_os_pct,
         round(cast(indices.inequality_index as {{ dbt.type_numeric() }}), 4) as inequality_index,
         round(cast(indices.gini_os as {{ dbt.type_numeric() }}), 4) as gini_os
     from counted

@@ -64,10 +64,12 @@ averages as (
         ), 2) as {{ day_name }}_users_avg,
         {%- endfor %}
         round(cast(
-            1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0) as {{ dbt.type_numeric() }}
+            1.0 * block_sums.weekday_users / nullif(log_day_counts.weekday_days, 0)
+            as {{ dbt.type_numeric() }}
         ), 2) as weekday_users_avg,
         round(cast(
-            1.0 * block_sums.weekend_users / nullif(log_day_counts.weekend_days, 0) as {{ dbt.type_numeric() }}
+            1.0 * block_sums.weekend_users / nullif(log_day_counts.weekend_days, 0)
+            as {{ dbt.type_numeric() }}
         ), 2) as weekend_users_avg,
         round(cast(
             1.0 * block_sums.user_days / log_day_counts.log_days as {{ dbt.type_numeric() }}
