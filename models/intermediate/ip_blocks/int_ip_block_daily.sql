@@ -20,12 +20,7 @@ by_{{ column }} as (
 {% endfor %}
 
 unioned as (
-    {%- for level, column in ip_block_levels() %}
-    select * from by_{{ column }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ union_ip_block_levels() }}
 )
 
 select * from unioned
