@@ -101,6 +101,11 @@ class _Reader:
         value = lookup(self.conn, table, expression, tuple(where.items()))
         return Fact(table, expression, tuple(where.items()), value)
 
+    def facts(self, table: str, key: str, columns: Sequence[str],
+              **where: Any) -> dict[str, Fact]:
+        """One fact per column of the same mart row, named `<key>_<column>`."""
+        return {f"{key}_{column}": self.fact(table, column, **where) for column in columns}
+
     def rows(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         return self.conn.execute(query, params).fetchall()
 
@@ -157,14 +162,11 @@ def question_1(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
         if path is None:
             continue
         key = f"p{program_id}"
-        facts[f"{key}_path"] = reader.fact("program_lesson_consistency", "path",
-                                           program_id=program_id, path=path)
-        facts[f"{key}_top"] = reader.fact("program_lesson_consistency", "top_n_cohorts",
-                                          program_id=program_id, path=path)
-        facts[f"{key}_cohorts"] = reader.fact("program_lesson_consistency", "cohorts_in_program",
-                                              program_id=program_id, path=path)
-        parts.append(f"{_label(slug)}: {{{key}_path}}, a top lesson in {{{key}_top}} of "
-                     f"{{{key}_cohorts}} cohorts")
+        facts |= reader.facts("program_lesson_consistency", key,
+                              ("path", "top_n_cohorts", "cohorts_in_program"),
+                              program_id=program_id, path=path)
+        parts.append(f"{_label(slug)}: {{{key}_path}}, a top lesson in "
+                     f"{{{key}_top_n_cohorts}} of {{{key}_cohorts_in_program}} cohorts")
     return Finding(1, "Most consistent lessons", "; ".join(parts) + ".", facts)
 
 
@@ -177,13 +179,14 @@ def question_2(reader: _Reader) -> Finding:
                                                          is_outlier=True)})
     key = top[0][0]
     facts = {
-        "cohort": reader.fact("lesson_cohort_outliers", "cohort_name", lesson_cohort_id=key),
-        "path": reader.fact("lesson_cohort_outliers", "path", lesson_cohort_id=key),
+        **reader.facts("lesson_cohort_outliers", "top", ("cohort_name", "path"),
+                       lesson_cohort_id=key),
         "ratio": reader.fact("lesson_cohort_outliers", "round(cast(share_ratio as numeric), 1)",
                              lesson_cohort_id=key),
         "flagged": reader.fact("lesson_cohort_outliers", "count(*)", is_outlier=True),
     }
-    return Finding(2, "A cohort outlier", "Cohort {cohort} read {path} {ratio}\u00d7 as much as "
+    return Finding(2, "A cohort outlier", "Cohort {top_cohort_name} read {top_path} {ratio}"
+                   "\u00d7 as much as "
                    "its peers, relative to its own activity ({flagged} flagged pairs in all).",
                    facts)
 
@@ -257,11 +260,10 @@ def question_7(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
         if path is None:
             continue
         key = f"p{program_id}"
-        facts[f"{key}_path"] = reader.fact("program_lesson_consistency", "path",
-                                           program_id=program_id, path=path)
-        facts[f"{key}_requests"] = reader.fact("program_lesson_consistency", "total_requests",
-                                               program_id=program_id, path=path)
-        parts.append(f"{_label(slug)}: {{{key}_path}}, requested {{{key}_requests}}\u00d7")
+        facts |= reader.facts("program_lesson_consistency", key, ("path", "total_requests"),
+                              program_id=program_id, path=path)
+        parts.append(f"{_label(slug)}: {{{key}_path}}, requested "
+                     f"{{{key}_total_requests}}\u00d7")
     return Finding(7, "Least accessed lessons", "; ".join(parts) + ".", facts)
 
 

@@ -93,7 +93,7 @@ def test_the_slide_tells_the_planted_story(rendered) -> None:
     by_question = {finding.question: finding for finding in slide.findings}
     assert [finding.question for finding in slide.findings] == list(range(1, 9))
     q2 = by_question[2].facts
-    assert q2["path"].value == truth["overused_lesson"]["path"]
+    assert q2["top_path"].value == truth["overused_lesson"]["path"]
     q3 = by_question[3].facts
     assert q3["inactive"].value == len(truth["test_accounts"])
     assert q3["staff_ip"].value == sum(a["on_staff_ip"] for a in truth["test_accounts"])
