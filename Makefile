@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 EVENTS ?= 1000000
 SEED ?= 42
 DOCS_PORT ?= 8080
+ROUNDS ?= 2
 # apt-get needs root: use sudo when not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -22,7 +23,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	@echo "creating the virtualenv in $(VENV) (first use only, about a minute)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create the virtualenv with the pinned dependencies
@@ -62,8 +63,8 @@ stop: $(STAMP) ## stop the embedded PostgreSQL (data is kept)
 demo: $(STAMP) ## only generate the demo data in data/demo
 	$(BIN)/access-analytics demo --events $(EVENTS) --seed $(SEED) --out data/demo
 
-bench: $(STAMP) ## time a full refresh vs an incremental run of the sessions models
-	$(BIN)/access-analytics bench --events $(EVENTS) --seed $(SEED)
+bench: $(STAMP) ## the project vs pandas and DuckDB (answers checked), per model, loader, incremental
+	$(BIN)/access-analytics bench --events $(EVENTS) --seed $(SEED) --rounds $(ROUNDS)
 
 visits: $(STAMP) ## sessions and median length for session gaps of 10, 30, 60 minutes
 	$(BIN)/access-analytics visits --gaps 10 30 60

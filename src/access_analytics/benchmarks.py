@@ -37,7 +37,7 @@ class DbtTiming:
     dbt_seconds: float
 
 
-def _dbt(
+def dbt_timed(
     settings: warehouse.Settings, target_path: Path, args: Sequence[str]
 ) -> DbtTiming:
     """Run dbt in this process (so start-up is paid once, not per timing); return its
@@ -94,9 +94,9 @@ def bench_incremental(
         with warehouse.connect(bench) as conn:
             for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv")):
                 say("  " + loaders.load_file(conn, demo_dir / name, file_format).summary())
-        _dbt(bench, target, ["seed"])
+        dbt_timed(bench, target, ["seed"])
         say("full refresh of the sessions models ...")
-        full = _dbt(bench, target, ["run", "--select", *SESSION_MODELS, "--full-refresh"])
+        full = dbt_timed(bench, target, ["run", "--select", *SESSION_MODELS, "--full-refresh"])
         header, day = next_day_rows(demo_dir / "requests.csv")
         day_file = target / f"next_day_{day[0][0]}.csv"
         with day_file.open("w", newline="") as handle:
@@ -106,7 +106,7 @@ def bench_incremental(
         with warehouse.connect(bench) as conn:
             say("  " + loaders.load_file(conn, day_file, "csv").summary())
         say("incremental run after one more day ...")
-        incremental = _dbt(bench, target, ["run", "--select", *SESSION_MODELS])
+        incremental = dbt_timed(bench, target, ["run", "--select", *SESSION_MODELS])
         with warehouse.connect(bench) as conn:
             row = conn.execute(
                 "select count(*), count(distinct user_key) from"
@@ -144,7 +144,7 @@ def visit_definitions(
         say(f"sessions with a {gap}-minute gap ...")
         variables = json.dumps({"session_gap_minutes": gap, "schema_prefix": prefix})
         try:
-            _dbt(settings, target, [
+            dbt_timed(settings, target, [
                 "build", "--select", "+fct_sessions", "--resource-type", "model",
                 "--resource-type", "seed", "--full-refresh", "--vars", variables,
             ])

@@ -146,32 +146,22 @@ def _ensure_demo(settings: warehouse.Settings, events: int, seed: int) -> Path:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from access_analytics import benchmarks
+    from access_analytics.bench import side_by_side
 
     settings = _settings(args)
     _prepare(settings)
     demo_dir = _ensure_demo(settings, args.events, args.seed)
-    figures = benchmarks.bench_incremental(settings, demo_dir, _say)
-    _say(
-        f"sessions models on {figures['requests']:,.0f} requests; one more day appended:"
-        f" {figures['appended_requests']:,.0f} requests, recomputed"
-        f" {figures['recomputed_requests']:,.0f} requests of"
-        f" {figures['recomputed_users']:,.0f} users"
+    report = side_by_side.side_by_side(
+        settings, demo_dir, args.rounds, _say, incremental=not args.no_incremental
     )
-    _say("| run | dbt elapsed (s) | wall, whole dbt invocation (s) |")
-    _say("|---|---:|---:|")
-    _say(
-        f"| full refresh | {figures['full_refresh_dbt_seconds']:.1f} |"
-        f" {figures['full_refresh_wall_seconds']:.1f} |"
+    growth, sizes = side_by_side.growth_factors(
+        settings.project_dir / "target" / "bench", args.events,
+        side_by_side.model_seconds(report),
     )
-    _say(
-        f"| incremental | {figures['incremental_dbt_seconds']:.1f} |"
-        f" {figures['incremental_wall_seconds']:.1f} |"
-    )
-    _say(
-        f"incremental / full refresh: {figures['ratio_dbt']:.1%} (dbt elapsed),"
-        f" {figures['ratio_wall']:.1%} (wall)"
-    )
+    print(side_by_side.render(report, growth, sizes))
+    if any(text for found in report.differences.values() for text in found.values()):
+        _say("the answers differ (see above): the project or a reference is wrong")
+        return 1
     return 0
 
 
@@ -351,10 +341,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(func=cmd_build)
 
     sub = commands.add_parser(
-        "bench", help="time a full refresh and an incremental run of the sessions models"
+        "bench",
+        help="the project against pandas and DuckDB on the same files (answers checked),"
+        " then the build per model, the loader, sessionization and an incremental run",
     )
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    sub.add_argument("--rounds", type=_positive, default=2,
+                     help="interleaved runs of each implementation (default 2)")
+    sub.add_argument("--no-incremental", action="store_true",
+                     help="skip the incremental vs full refresh measurement")
     sub.set_defaults(func=cmd_bench)
 
     sub = commands.add_parser(
