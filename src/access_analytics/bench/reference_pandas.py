@@ -31,10 +31,11 @@ def normalize_path(path: str) -> str | None:
     return re.sub(r"^/|/$", "", path) or "/"
 
 
-def _mapped(values: pd.Series, function: Any) -> np.ndarray:
-    """``function`` applied once per distinct value of ``values``."""
+def _codes(values: pd.Series, function: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` and ``function`` of each distinct (stripped) value:
+    text work runs once per distinct value."""
     codes, uniques = pd.factorize(values)
-    return np.array([function(value) for value in uniques], dtype=object)[codes]
+    return codes, np.array([function(value.strip()) for value in uniques], dtype=object)
 
 
 def _is_bot(rules: tuple[tuple[str, str, str], ...]) -> Any:
@@ -61,13 +62,16 @@ def _cohorts(cohorts_csv: Path, defs: Definitions) -> pd.DataFrame:
 
 def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[str, Any]:
     """The four answers (see ``answers.ANSWERS``) as row iterables."""
-    raw = pd.read_csv(requests_csv, dtype=str, keep_default_na=False)
-    raw = raw.apply(lambda column: column.str.strip())
-    day = pd.to_datetime(raw["date"], format="%Y-%m-%d")
-    requested_at = pd.to_datetime(raw["date"] + " " + raw["time"], format="%Y-%m-%d %H:%M:%S")
+    raw = pd.read_csv(requests_csv, dtype=str, keep_default_na=False, engine="pyarrow")
+    date_codes, dates = _codes(raw["date"], pd.Timestamp)
+    clock = raw["time"].str.strip()
+    seconds = (clock.str.slice(0, 2).astype("int64") * 3600
+               + clock.str.slice(3, 5).astype("int64") * 60 + clock.str.slice(6, 8).astype("int64"))
+    day = pd.Series(pd.DatetimeIndex(dates)[date_codes])
+    requested_at = day + pd.to_timedelta(seconds.to_numpy(), unit="s")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     in_past = (requested_at <= now + timedelta(seconds=defs.future_tolerance_seconds)).to_numpy()
-    user_id = raw["user_id"].astype("int64")
+    user_id = raw["user_id"].str.strip().astype("int64").to_numpy()
 
     # Sessions: the gap to the user's previous request starts a visit; visits are cut
     # into pieces of max_session_seconds from their first request.
@@ -82,19 +86,24 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
     sessions = requests.drop_duplicates(["visit", "piece"]).groupby("user_id").size()
 
     # Rankings: lesson requests of students of classes while their cohort is in session.
-    path = pd.Series(_mapped(raw["path"], normalize_path))
-    extension = _mapped(path.fillna(""), lambda text: (
-        match[1].lower() if (match := _EXTENSION.search(text)) else ""
-    ))
-    cohort_id = pd.to_numeric(raw["cohort_id"].mask(raw["cohort_id"] == "")).astype("Int64")
-    lessons = pd.DataFrame({"cohort_id": cohort_id, "path": path, "day": day})[
-        path.notna() & (path != "/") & ~pd.Series(extension).isin(defs.asset_extensions)
-        & cohort_id.notna()
+    path_codes, paths = _codes(raw["path"], normalize_path)
+    is_lesson = np.array([
+        path is not None and path != "/" and (
+            (match[1].lower() if (match := _EXTENSION.search(path)) else "")
+            not in defs.asset_extensions
+        )
+        for path in paths
+    ], dtype=bool)
+    cohort_codes, cohorts = _codes(raw["cohort_id"], lambda text: int(text) if text else -1)
+    cohort_id = cohorts.astype("int64")[cohort_codes]  # -1: no cohort
+    lessons = pd.DataFrame({"cohort_id": cohort_id, "path": path_codes, "day": day})[
+        is_lesson[path_codes] & (cohort_id >= 0)
     ].merge(_cohorts(cohorts_csv, defs), on="cohort_id")
     lessons = lessons[
         lessons["is_class"]
         & (lessons["day"] >= lessons["start_date"]) & (lessons["day"] <= lessons["end_date"])
     ]
+    lessons["path"] = paths[lessons["path"].to_numpy()]
     counts = lessons.groupby(["cohort_id", "path"]).size().rename("requests").reset_index()
     counts = counts.sort_values(
         ["cohort_id", "requests", "path"], ascending=[True, False, True], kind="stable"
@@ -102,14 +111,16 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
     counts["rank"] = counts.groupby("cohort_id").cumcount() + 1
 
     # IP blocks: a user is an IP and a user agent; bots and non-IPv4 addresses left out.
-    is_ipv4 = _mapped(raw["ip"], lambda ip: bool(_IPV4.fullmatch(ip))).astype(bool)
-    is_bot = _mapped(raw["user_agent"], _is_bot(defs.user_agent_rules)).astype(bool)
-    people = raw[in_past & is_ipv4 & ~is_bot]
+    ip_codes, ips = _codes(raw["ip"], lambda ip: ip)
+    agent_codes, is_bot = _codes(raw["user_agent"], _is_bot(defs.user_agent_rules))
+    is_ipv4 = np.array([bool(_IPV4.fullmatch(ip)) for ip in ips], dtype=bool)
+    block_codes, blocks = pd.factorize(np.array([".".join(ip.split(".", 2)[:2]) for ip in ips]))
+    keep = in_past & is_ipv4[ip_codes] & ~is_bot.astype(bool)[agent_codes]
     people = pd.DataFrame({
-        "block": people["ip"].str.split(".", n=2).str[:2].str.join("."),
-        "date": people["date"],
-        "hour": people["time"].str[:2].astype(int),
-        "user": pd.factorize(people["ip"] + "|" + people["user_agent"])[0],
+        "block": blocks[block_codes[ip_codes[keep]]],
+        "date": np.array([str(date.date()) for date in dates], dtype=object)[date_codes[keep]],
+        "hour": (seconds.to_numpy()[keep] // 3600),
+        "user": ip_codes[keep].astype("int64") * len(is_bot) + agent_codes[keep],
     })
     hourly = people.groupby(["block", "date", "hour"])["user"].nunique().reset_index()
     daily = people.groupby(["block", "date"])["user"].nunique().rename("users").reset_index()

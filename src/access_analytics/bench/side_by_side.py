@@ -450,7 +450,10 @@ def render(
     nodes = full["nodes"]
     sessionized = nodes.get("int_requests_sessionized", {}).get("seconds", 0.0)
     models = {name: node for name, node in nodes.items() if node["kind"] == "model"}
-    tests = sum(node["seconds"] for node in nodes.values() if node["kind"] == "test")
+    test_nodes = {name: node["seconds"] for name, node in nodes.items()
+                  if node["kind"] in ("test", "unit_test")}
+    tests = sum(test_nodes.values())
+    slowest_tests = sorted(test_nodes.items(), key=lambda item: -item[1])[:5]
     lines += [
         "",
         f"loader: {loader:,.0f} lines/s; plain COPY of the same 7 typed columns:"
@@ -464,6 +467,8 @@ def render(
         f" tests {tests:.1f} s summed over threads; PostgreSQL peak"
         f" {_mib(full['server_peak_kib'])}; warehouse {full['disk_bytes'] / 2**20:,.0f} MiB"
         f" = {full['disk_bytes'] / report.csv_bytes:.1f}x the CSV",
+        "slowest tests: " + ", ".join(f"{name.split('.')[0]} {seconds:.1f} s"
+                                      for name, seconds in slowest_tests),
     ]
     if "incremental" in extras:
         inc = extras["incremental"]
