@@ -1,7 +1,8 @@
 {#
     A request path in one canonical form, so that the same page is counted once:
-    query string and fragment dropped, repeated slashes collapsed, leading and trailing
-    slashes removed. The home page ('/', '' or only slashes) becomes '/'. Null stays null.
+    query string and fragment dropped, percent-encoding undone (repeatedly, see
+    percent_decode: `/a%2520b`, `/a%20b` and `/a b` are one path), repeated slashes
+    collapsed, leading and trailing slashes removed. The home page ('/', '' or only slashes) becomes '/'. Null stays null.
 #}
 {% macro normalize_path(expression) -%}
     case
@@ -10,7 +11,7 @@
             nullif(
                 {{ regexp_replace_all(
                     regexp_replace_all(
-                        regexp_replace_all(expression, "'[?#].*$'", "''"),
+                        percent_decode(regexp_replace_all(expression, "'[?#].*$'", "''")),
                         "'/{2,}'", "'/'"
                     ),
                     "'^/|/$'", "''"

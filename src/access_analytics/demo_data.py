@@ -1151,6 +1151,9 @@ def _simulate(world: _World, events: int,
 
     heavy_sessions, heavy_truth = _plant_heavy(world, reg, heavy_days, events, rng_heavy)
     fixed.append(heavy_sessions)
+    two_place_rows, two_place_truth, switch_rows, switch_truth = _plant_concurrent_use(
+        world, [u for u in rest[4:] if u not in heavy], streams[7])
+    explicit.extend(two_place_rows + switch_rows)
     planted = [_expand(world, s, rng_sess) for s in fixed] + explicit
     n_planted = sum(len(r.ts) for r in planted)
     if n_planted >= events:
@@ -1169,7 +1172,7 @@ def _simulate(world: _World, events: int,
 
     # Account ids in order of creation, now that the planted accounts exist too.
     users.user_id = _user_ids(users.created, rng_plant)
-    for item in test_truth + sharing_truth:
+    for item in test_truth + sharing_truth + two_place_truth + switch_truth:
         item["user_id"] = int(users.user_id[int(str(item["user_id"]))])
     test_truth.sort(key=lambda item: str(item["date"]))
     sharing_truth.sort(key=lambda item: int(str(item["user_id"])))
@@ -1188,6 +1191,8 @@ def _simulate(world: _World, events: int,
         "test_accounts": test_truth,
         "scrapers": _scraper_truth(world, rows, scraper_truth),
         "credential_sharing": sharing_truth,
+        "two_place_sharing": sorted(two_place_truth, key=lambda item: int(str(item["user_id"]))),
+        "network_switches": sorted(switch_truth, key=lambda item: int(str(item["user_id"]))),
         "cross_program_access": {
             "web_dev_to_data_science": {"cutoff_date": WEB_TO_DS_CUTOFF.isoformat()},
             "data_science_to_web_dev": {"cutoff_date": DS_TO_WEB_CUTOFF.isoformat()},
@@ -1821,6 +1826,121 @@ def _plant_sharing(world: _World, days_by_user: dict[int, list[int]],
     sessions = _single_sessions(world, joined["user"], joined["day"], joined["sec"],
                                 joined["size"], joined["ip"], joined["ua"], rng)
     return sessions, truth
+
+
+# ---------------------------------------------------------------------------------------
+# Concurrent use (issue 14): one login used by two people in two cities in the same
+# hours, and its innocent look-alikes, which must not be flagged: a phone leaving the
+# campus Wi-Fi for its cellular network (one switch), and a phone on a cellular network
+# beside a laptop on campus (two places at once, but two devices of one person).
+# ---------------------------------------------------------------------------------------
+_CELLULAR_BLOCKS = ("172.58", "174.215")
+_CONCURRENT_USERS = 3  # accounts of each kind
+_CONCURRENT_DAYS = 3  # days per account
+
+
+def _timed_rows(world: _World, u: int, day: int, start: int, count: int, ip: int, ua: int,
+                rng: np.random.Generator, gap: tuple[int, int] = (40, 150)) -> _Rows:
+    """``count`` requests of one device from ``start`` (seconds of the day) on."""
+    steps = rng.integers(gap[0], gap[1], count)
+    steps[0] = 0
+    ts = day * _DAY_SECONDS + start + np.cumsum(steps)
+    user = np.full(count, u)
+    module = np.repeat(_focus_modules(world, user[:1], np.array([day]), rng), count)
+    return _rows(ts.astype(np.int64), user, np.full(count, ip), np.full(count, ua), module,
+                 np.full(count, -1))
+
+
+def _device_ua(world: _World, name: str, u: int, day: int) -> int:
+    users = world.users
+    variant = world.ua_variant_names.index(name)
+    return int(_ua(world, np.array([variant]), np.array([users.lag[u]]), np.array([day]),
+                   np.array([users.patch[u]]))[0])
+
+
+def _campus_ip(world: _World, u: int) -> int:
+    students = world.campus_ips[int(world.users.campus[u])][0]
+    return int(students[0])
+
+
+def _plant_concurrent_use(world: _World, candidates: Sequence[int], rng: np.random.Generator
+                          ) -> tuple[list[_Rows], list[dict[str, object]], list[_Rows],
+                                     list[dict[str, object]]]:
+    """The two-place sharing accounts and the innocent switchers, from distinct students."""
+    n = _CONCURRENT_USERS
+    if len(candidates) < 3 * n:
+        raise ValueError("the cohort table has too few students in the log to plant findings")
+    two_place, two_place_truth = _plant_two_place_sharing(world, candidates[:n], rng)
+    switches, switch_truth = _plant_network_switches(world, candidates[n:2 * n],
+                                                     candidates[2 * n:3 * n], rng)
+    return two_place, two_place_truth, switches, switch_truth
+
+
+def _plant_two_place_sharing(world: _World, accounts: Sequence[int], rng: np.random.Generator
+                             ) -> tuple[list[_Rows], list[dict[str, object]]]:
+    """Two people on one login, in two cities, reading in the same evening hours: each on
+    a laptop of their own, their requests interleave for more than an hour."""
+    names = world.ua_variant_names
+    laptops = sorted(set(_LAPTOP_MIX["student"]))
+    blocks = [b for b, _ in _RESIDENTIAL_BLOCKS]
+    rows: list[_Rows] = []
+    truth: list[dict[str, object]] = []
+    full = world.scale >= 0.5
+    size = (45, 61) if full else (8, 13)
+    for u in accounts:
+        places: dict[str, list[str]] = {}
+        own = names[int(world.users.laptop[u])]
+        friend = [name for name in laptops if name != own][int(rng.integers(0, len(laptops) - 1))]
+        for day in _pick_days(world, u, _CONCURRENT_DAYS if full else 1, rng, weekdays=False):
+            here, there = rng.choice(len(blocks), size=2, replace=False)
+            start = int(rng.integers(18 * 3600, 20 * 3600))
+            for block, device, offset in ((blocks[here], own, 0),
+                                          (blocks[there], friend, int(rng.integers(-300, 300)))):
+                ip = world.ips.new(block, rng)
+                rows.append(_timed_rows(world, u, day, start + offset,
+                                        int(rng.integers(*size)), ip,
+                                        _device_ua(world, device, u, day), rng))
+            places[(LOG_START + timedelta(days=day)).isoformat()] = sorted(
+                (blocks[here], blocks[there]))
+        truth.append({"user_id": int(u), "dates": sorted(places), "places": places})
+    return rows, truth
+
+
+def _plant_network_switches(world: _World, switchers: Sequence[int],
+                            overlapping: Sequence[int], rng: np.random.Generator
+                            ) -> tuple[list[_Rows], list[dict[str, object]]]:
+    """Innocent look-alikes of sharing, on weekdays in class hours. ``switchers``: a phone
+    leaves the campus Wi-Fi for its cellular network once (one block switch within a
+    minute). ``overlapping``: a laptop on campus and the student's phone on a cellular
+    network, interleaving for an hour (two blocks, two device classes)."""
+    names = world.ua_variant_names
+    rows: list[_Rows] = []
+    truth: list[dict[str, object]] = []
+    full = world.scale >= 0.5
+    switch_size, laptop_size, phone_size = (12, 30, 15) if full else (4, 6, 3)
+    for kind, accounts in (("single_switch", switchers), ("phone_on_cellular", overlapping)):
+        for u in accounts:
+            phone = names[int(world.users.phone[u])]
+            days = _pick_days(world, u, _CONCURRENT_DAYS if full else 1, rng, weekdays=True)
+            for day in days:
+                start = int(rng.integers(9 * 3600, 15 * 3600))
+                phone_ua = _device_ua(world, phone, u, day)
+                cellular = world.ips.new(_CELLULAR_BLOCKS[int(rng.integers(0, 2))], rng)
+                if kind == "single_switch":
+                    on_wifi = _timed_rows(world, u, day, start, switch_size,
+                                          _campus_ip(world, u), phone_ua, rng)
+                    leave = int(on_wifi.ts[-1] % _DAY_SECONDS) + int(rng.integers(20, 60))
+                    rows += [on_wifi, _timed_rows(world, u, day, leave, switch_size, cellular,
+                                                  phone_ua, rng)]
+                else:
+                    laptop = _device_ua(world, names[int(world.users.laptop[u])], u, day)
+                    rows += [_timed_rows(world, u, day, start, laptop_size,
+                                         _campus_ip(world, u), laptop, rng),
+                             _timed_rows(world, u, day, start + 60, phone_size, cellular,
+                                         phone_ua, rng, gap=(120, 300))]
+            truth.append({"user_id": int(u), "kind": kind, "dates": [
+                (LOG_START + timedelta(days=day)).isoformat() for day in days]})
+    return rows, truth
 
 
 def _plant_front_end(world: _World, rng: np.random.Generator) -> _Sessions:

@@ -184,10 +184,13 @@ def question_2(reader: _Reader) -> Finding:
         "ratio": reader.fact("lesson_cohort_outliers", "round(cast(share_ratio as numeric), 1)",
                              lesson_cohort_id=key),
         "flagged": reader.fact("lesson_cohort_outliers", "count(*)", is_outlier=True),
+        "left_out": reader.fact("lesson_cohort_outliers", "count(distinct cohort_id)",
+                                is_compared=False),
     }
     return Finding(2, "A cohort outlier", "Cohort {top_cohort_name} read {top_path} {ratio}"
                    "\u00d7 as much as "
-                   "its peers, relative to its own activity ({flagged} flagged pairs in all).",
+                   "its peers, relative to its own activity ({flagged} flagged pairs in all;"
+                   " {left_out} cohorts the log sees only in part left out).",
                    facts)
 
 
@@ -291,7 +294,7 @@ def question_8(reader: _Reader) -> Finding:
                 "cohort: leave both out of student metrics.")
     if _exists(reader, "shared_accounts"):
         facts["shared"] = reader.fact("shared_accounts", "count(*)")
-        template += " {shared} accounts were used from many places at once."
+        template += " {shared} accounts were used by two people in two places at once."
     return Finding(8, "Also worth knowing", template, facts)
 
 

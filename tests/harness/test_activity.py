@@ -4,6 +4,7 @@ the Welch's t-test of dwell times against scipy's own."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -16,27 +17,34 @@ Demo = tuple[warehouse.Settings, dict[str, object]]
 MAX_FALSE_FLAG_USER_SHARE = 0.05
 
 
-def test_every_planted_credential_sharing_day_is_in_shared_accounts(demo_warehouse: Demo) -> None:
+def test_two_place_sharing_is_found_and_network_switches_are_not(demo_warehouse: Demo) -> None:
+    """Every planted day of two people on one login in two cities is found, with its two
+    places, and nothing else: no single switch, no phone on a cellular network beside a
+    campus laptop, no regular student."""
     demo, truth = demo_warehouse
     planted = {
-        (item["user_id"], date.fromisoformat(day))
-        for item in truth["credential_sharing"] for day in item["dates"]
+        (item["user_id"], date.fromisoformat(day)): ", ".join(places)
+        for item in truth["two_place_sharing"] for day, places in item["places"].items()
     }
+    innocent = {item["user_id"] for item in truth["network_switches"]}
     with warehouse.connect(demo) as conn:
-        found = set(conn.execute(
-            "select user_id, activity_date from intermediate.int_shared_account_days"
-        ))
-        found_users = {user for (user,) in conn.execute(
-            "select user_id from marts.shared_accounts"
-        )}
-    assert planted <= found, sorted(planted - found)
-    planted_users = {user for user, _ in planted}
-    assert found_users == {user for user, _ in found}
-    recall = len(planted_users & found_users) / len(planted_users)
-    precision = len(planted_users & found_users) / len(found_users)
-    print(f"credential sharing: user recall {recall:.0%}, user precision {precision:.0%},"
-          f" days found {len(found)}, planted {len(planted)}")
-    assert precision >= 0.9, sorted(found_users - planted_users)
+        found = {
+            (user, day): (places, devices, overlap)
+            for user, day, places, devices, overlap in conn.execute(
+                "select user_id, activity_date, place_blocks_16, device_classes,"
+                " overlap_minutes from intermediate.int_shared_account_days"
+            )
+        }
+        accounts = dict(conn.execute("select user_id, shared_days from marts.shared_accounts"))
+    print(f"two-place sharing: planted {len(planted)} days of {len(truth['two_place_sharing'])}"
+          f" accounts, found {len(found)} days of {len(accounts)} accounts; innocent"
+          f" accounts flagged: {len(innocent & set(accounts))} of {len(innocent)}")
+    assert set(found) == set(planted)
+    for key, places in planted.items():
+        assert found[key][:2] == (places, "desktop"), key
+        assert found[key][2] >= 40, key
+    assert not innocent & set(accounts)
+    assert accounts == dict(Counter(user for user, _ in planted))
 
 
 def test_planted_heavy_usage_days_are_flagged_with_few_false_flags(demo_warehouse: Demo) -> None:

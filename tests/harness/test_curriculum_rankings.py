@@ -8,6 +8,7 @@ strongest outlier, the second no outlier at all.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -158,22 +159,56 @@ def test_program_consistency_and_least_accessed_ranks(demo: Demo) -> None:
     assert violations == []
 
 
-def test_outliers_compare_every_cohort_with_all_its_peers(demo: Demo) -> None:
+def test_outliers_compare_every_cohort_with_all_its_compared_peers(demo: Demo) -> None:
     [(pairs, cohort_lessons, bad_peers)] = rows(demo, """
         with sizes as (
-            select program_id, count(distinct cohort_id) as cohorts,
-                count(distinct path) as lessons
-            from marts.cohort_lesson_rankings
-            group by program_id
+            select rankings.program_id, count(distinct rankings.cohort_id) as cohorts,
+                count(distinct rankings.cohort_id) filter (
+                    where dim.log_coverage >= 1) as compared,
+                count(distinct rankings.path) as lessons
+            from marts.cohort_lesson_rankings as rankings
+            inner join marts.dim_cohorts as dim on rankings.cohort_id = dim.cohort_id
+            group by rankings.program_id
         )
         select
             (select count(*) from marts.lesson_cohort_outliers),
             (select sum(cohorts * lessons) from sizes),
             (select count(*) from marts.lesson_cohort_outliers as outliers
              inner join sizes on outliers.program_id = sizes.program_id
-             where outliers.peer_cohorts != sizes.cohorts - 1)
+             where outliers.peer_cohorts
+                != sizes.compared - case when outliers.is_compared then 1 else 0 end)
     """)
     assert pairs == cohort_lessons
     assert bad_peers == 0
 
 
+def test_partly_covered_cohorts_are_left_out_with_the_reason(demo: Demo) -> None:
+    """The demo log cuts cohorts at both ends: they are left out, and only the planted
+    over-use and fewer than 5 other pairs are flagged."""
+    truth = demo[1]["overused_lesson"]
+    left_out = rows(demo, """
+        select distinct outliers.cohort_id, outliers.log_coverage_kind, outliers.left_out_reason,
+            dim.log_coverage
+        from marts.lesson_cohort_outliers as outliers
+        inner join marts.dim_cohorts as dim on outliers.cohort_id = dim.cohort_id
+        where not outliers.is_compared
+        order by outliers.cohort_id
+    """)
+    partial = rows(demo, """
+        select cohort_id from marts.dim_cohorts
+        where log_coverage_kind like 'cut_at_%%'
+            and cohort_id in (select cohort_id from marts.cohort_lesson_rankings)
+        order by cohort_id
+    """)
+    assert [cohort for cohort, *_ in left_out] == [cohort for (cohort,) in partial]
+    assert {kind for _, kind, _, _ in left_out} >= {"cut_at_start", "cut_at_end"}
+    for _, kind, reason, coverage in left_out:
+        percent = math.floor(100 * coverage + 0.5)
+        assert reason == f"the log covers {percent}% of its session ({kind})"
+    flagged = rows(demo, """
+        select program_id, cohort_id, path from marts.lesson_cohort_outliers where is_outlier
+    """)
+    planted = (truth["program_id"], truth["cohort_id"], truth["path"])
+    print(f"question 2: {len(left_out)} cohorts left out, {len(flagged)} pairs flagged")
+    assert planted in flagged
+    assert len(flagged) - 1 < 5

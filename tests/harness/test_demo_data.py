@@ -306,7 +306,8 @@ def test_ground_truth_lists_every_planted_item(demo: Demo) -> None:
     truth = demo.truth
     assert list(truth) == [
         "seed", "events", "log_start", "log_end", "staff_cohort_id", "placeholder_cohort_ids",
-        "programs", "test_accounts", "scrapers", "credential_sharing", "cross_program_access",
+        "programs", "test_accounts", "scrapers", "credential_sharing", "two_place_sharing",
+        "network_switches", "cross_program_access",
         "post_graduation_topics", "overused_lesson", "more_active_cohort", "ip_blocks",
         "heavy_usage_days", "missing_path_rows",
     ]
@@ -319,6 +320,9 @@ def test_ground_truth_lists_every_planted_item(demo: Demo) -> None:
     assert [s["user_agent_kind"] for s in truth["scrapers"]] == [
         "python-requests", "curl", "wget", "headless", "browser", "browser"]
     assert len(truth["credential_sharing"]) == 4
+    assert len(truth["two_place_sharing"]) == 3
+    assert sorted(item["kind"] for item in truth["network_switches"]) == [
+        "phone_on_cellular"] * 3 + ["single_switch"] * 3
     assert len(truth["heavy_usage_days"]) == 10
     assert len({item["user_id"] for item in truth["heavy_usage_days"]}) == 5
     assert truth["cross_program_access"] == {
@@ -517,6 +521,53 @@ def test_shared_credentials_show_many_ips_in_several_blocks_within_three_hours(
                 f"{day} {times[0]}")
             assert span <= timedelta(hours=3)
             assert cohort.start <= day <= cohort.end
+
+
+def _block(ip: str) -> str:
+    return ".".join(ip.split(".")[:2])
+
+
+def _switches(rows: list[list[str]], minutes: int = 5) -> int:
+    """Block changes between consecutive requests of one user agent within `minutes`."""
+    count = 0
+    by_agent: dict[str, list[tuple[datetime, str]]] = {}
+    for row in rows:
+        stamp = datetime.fromisoformat(f"{row[DATE]} {row[TIME]}")
+        by_agent.setdefault(row[AGENT], []).append((stamp, _block(row[IP])))
+    for requests in by_agent.values():
+        requests.sort()
+        for (before, first), (after, second) in itertools.pairwise(requests):
+            if first != second and after - before <= timedelta(minutes=minutes):
+                count += 1
+    return count
+
+
+def test_two_place_sharing_interleaves_two_laptops_in_two_blocks(demo: Demo) -> None:
+    by_user = demo.by_user()
+    for item in demo.truth["two_place_sharing"]:
+        rows = by_user[str(item["user_id"])]
+        for day in item["dates"]:
+            planted = [row for row in rows if row[DATE] == day
+                       and _block(row[IP]) in item["places"][day]]
+            assert sorted({_block(row[IP]) for row in planted}) == item["places"][day]
+            assert len({row[AGENT] for row in planted}) >= 2
+            assert _switches(planted) >= 10
+
+
+def test_network_switches_are_one_switch_or_two_device_classes(demo: Demo) -> None:
+    by_user = demo.by_user()
+    cellular = {"172.58", "174.215"}
+    for item in demo.truth["network_switches"]:
+        rows = by_user[str(item["user_id"])]
+        for day in item["dates"]:
+            on_cellular = [row for row in rows if row[DATE] == day and _block(row[IP]) in cellular]
+            assert on_cellular
+            phone = {row[AGENT] for row in on_cellular}
+            assert len(phone) == 1 and any(word in next(iter(phone))
+                                           for word in ("iPhone", "Android"))
+            if item["kind"] == "single_switch":
+                that_day = [row for row in rows if row[DATE] == day and row[AGENT] in phone]
+                assert _switches(that_day) == 1
 
 
 def test_heavy_usage_days_are_at_least_eight_times_the_median_day(demo: Demo) -> None:

@@ -8,12 +8,12 @@ accounts as (
     select
         user_key,
         max(user_id) as user_id,
-        count(*) as flagged_days,
-        min(activity_date) as first_flagged_date,
-        max(activity_date) as last_flagged_date,
-        max(max_window_ips) as max_window_ips,
-        max(max_window_blocks_16) as max_window_blocks_16,
-        max(day_ips) as max_day_ips
+        count(*) as shared_days,
+        min(activity_date) as first_shared_date,
+        max(activity_date) as last_shared_date,
+        sum(switches) as switches,
+        max(places) as max_places,
+        sum(overlap_minutes) as overlap_minutes
     from int_shared_account_days
     group by user_key
 ),
@@ -22,12 +22,12 @@ final as (
     select
         user_key,
         user_id,
-        cast(flagged_days as bigint) as flagged_days,
-        first_flagged_date,
-        last_flagged_date,
-        cast(max_window_ips as bigint) as max_window_ips,
-        cast(max_window_blocks_16 as bigint) as max_window_blocks_16,
-        cast(max_day_ips as bigint) as max_day_ips
+        cast(shared_days as bigint) as shared_days,
+        first_shared_date,
+        last_shared_date,
+        cast(switches as bigint) as switches,
+        cast(max_places as bigint) as max_places,
+        cast(overlap_minutes as {{ dbt.type_float() }}) as overlap_minutes
     from accounts
 )
 

@@ -1,9 +1,8 @@
 {#
     Question 3: students who hardly used the curriculum while their class was in
-    session. Only cohorts whose in-session window overlaps the log's first..last
-    request date are judged: a cohort that ended before the log starts (or starts
-    after it ends) has no in-session requests to count, and every student of it
-    would look inactive.
+    session. Only cohorts whose session the log covers at least in part (dim_cohorts)
+    are judged: a cohort that ended before the log starts (or starts after it ends)
+    has no in-session requests to count, and every student of it would look inactive.
 #}
 with
 
@@ -20,26 +19,18 @@ requests as (
     where log_kind = 'curriculum'
 ),
 
-cohorts as (
-    select * from {{ ref('stg_curriculum__cohorts') }}
+dim_cohorts as (
+    select * from {{ ref('dim_cohorts') }}
 ),
 
-log_span as (
-    select
-        min(requested_date) as first_log_date,
-        max(requested_date) as last_log_date
-    from requests
-),
-
+{# Judged: a class whose session the log covers at least in part. #}
 judged_cohorts as (
-    select cohorts.*
-    from cohorts
-    cross join log_span
+    select *
+    from dim_cohorts
     where
-        not cohorts.is_staff
-        and not cohorts.is_placeholder
-        and cohorts.start_date <= log_span.last_log_date
-        and cohorts.end_date >= log_span.first_log_date
+        not is_staff
+        and not is_placeholder
+        and covered_days > 0
 ),
 
 student_cohorts as (

@@ -4,7 +4,11 @@ cohort_lesson_rankings as (
     select * from {{ ref('cohort_lesson_rankings') }}
 ),
 
-cohorts as (
+dim_cohorts as (
+    select * from {{ ref('dim_cohorts') }}
+),
+
+ranked_cohorts as (
     select distinct
         program_id,
         cohort_id,
@@ -13,6 +17,27 @@ cohorts as (
     from cohort_lesson_rankings
 ),
 
+{# A cohort whose session the log covers only in part is seen at its start or its end:
+   its early (or late) lessons fill its traffic, and its shares say nothing about its
+   interest. It is compared only when the log covers at least `outlier_min_log_coverage`
+   of its session; otherwise it is left out, as a subject and as a peer. #}
+cohorts as (
+    select
+        ranked_cohorts.*,
+        dim_cohorts.log_coverage,
+        dim_cohorts.log_coverage_kind,
+        coalesce(
+            dim_cohorts.log_coverage >= {{ var('outlier_min_log_coverage') }}, false
+        ) as is_compared
+    from ranked_cohorts
+    left join dim_cohorts
+        on ranked_cohorts.cohort_id = dim_cohorts.cohort_id
+),
+
+{# Lessons of the program's own curriculum (and navigation). Reading the other
+   curriculum is question 5 (cross_program_access): it depends on the date the access
+   was cut off, not on a cohort's interest, so cohorts before the cut-off would all
+   stand out against the later ones. #}
 lessons as (
     select distinct
         program_id,
@@ -20,6 +45,7 @@ lessons as (
         module,
         lesson
     from cohort_lesson_rankings
+    where content_curriculum is null or content_curriculum = program_curriculum
 ),
 
 {# Every cohort of a program against every lesson requested in that program: a cohort
@@ -30,6 +56,9 @@ cohort_lessons as (
         cohorts.cohort_id,
         cohorts.cohort_name,
         cohorts.cohort_requests,
+        cohorts.log_coverage,
+        cohorts.log_coverage_kind,
+        cohorts.is_compared,
         lessons.path,
         lessons.module,
         lessons.lesson,
@@ -45,8 +74,8 @@ cohort_lessons as (
             and lessons.path = cohort_lesson_rankings.path
 ),
 
-{# Leave-one-out: each cohort is compared with the other cohorts of its program only,
-   so a strong outlier does not pull its own reference towards itself. #}
+{# Leave-one-out: each cohort is compared with the other compared cohorts of its program
+   only, so a strong outlier does not pull its own reference towards itself. #}
 peer_pairs as (
     select
         subject.program_id,
@@ -59,6 +88,7 @@ peer_pairs as (
             subject.program_id = peer.program_id
             and subject.path = peer.path
             and subject.cohort_id != peer.cohort_id
+    where peer.is_compared
 ),
 
 peer_medians as (
@@ -114,12 +144,12 @@ scaled as (
             / cohort_lessons.cohort_requests
         ) as sampling_error
     from cohort_lessons
-    inner join peer_medians
+    left join peer_medians
         on
             cohort_lessons.program_id = peer_medians.program_id
             and cohort_lessons.path = peer_medians.path
             and cohort_lessons.cohort_id = peer_medians.cohort_id
-    inner join peer_deviations
+    left join peer_deviations
         on
             cohort_lessons.program_id = peer_deviations.program_id
             and cohort_lessons.path = peer_deviations.path
@@ -145,7 +175,9 @@ scaled_with_fallback as (
 scored as (
     select
         scaled_with_fallback.*,
-        (share_of_cohort - peer_median_share) / peer_scale as robust_score,
+        case
+            when is_compared then (share_of_cohort - peer_median_share) / peer_scale
+        end as robust_score,
         share_of_cohort / nullif(peer_median_share, 0) as share_ratio
     from scaled_with_fallback
 ),
@@ -166,16 +198,34 @@ final as (
         cast(requests as bigint) as requests,
         cohort_requests,
         share_of_cohort,
-        cast(peer_cohorts as bigint) as peer_cohorts,
+        cast(coalesce(peer_cohorts, 0) as bigint) as peer_cohorts,
         peer_median_share,
         peer_mad_share,
         peer_stddev_share,
         cast(peer_scale as {{ dbt.type_float() }}) as peer_scale,
         cast(robust_score as {{ dbt.type_float() }}) as robust_score,
         cast(share_ratio as {{ dbt.type_float() }}) as share_ratio,
+        log_coverage,
+        log_coverage_kind,
+        is_compared,
+        case
+            when log_coverage is null then 'not in the cohort table'
+            when not is_compared
+                then {{ dbt.concat([
+                    "'the log covers '",
+                    dbt.cast('round(cast(100 * log_coverage as numeric), 0)', dbt.type_string()),
+                    "'% of its session ('",
+                    'log_coverage_kind',
+                    "')'",
+                ]) }}
+        end as left_out_reason,
+        {# Significant is not enough: over a million requests a share 1.3 times the
+           peers' is far outside the sampling error, yet no news. The share must also be
+           `outlier_min_share_ratio` times the peers' median (any share when that is 0). #}
         coalesce(
             robust_score > {{ var('outlier_score_threshold') }}
-            and requests >= {{ var('outlier_min_requests') }},
+            and requests >= {{ var('outlier_min_requests') }}
+            and coalesce(share_ratio >= {{ var('outlier_min_share_ratio') }}, true),
             false
         ) as is_outlier
     from scored

@@ -30,6 +30,7 @@ parsed as (
         renamed.*,
         {{ path_parts('path') }},
         {{ ip_parts('ip') }},
+        {{ referrer_parts('referrer') }},
         status >= 400 as is_error
     from renamed
 )
