@@ -1834,7 +1834,8 @@ def _plant_sharing(world: _World, days_by_user: dict[int, list[int]],
 # campus Wi-Fi for its cellular network (one switch), and a phone on a cellular network
 # beside a laptop on campus (two places at once, but two devices of one person).
 # ---------------------------------------------------------------------------------------
-_CELLULAR_BLOCKS = ("172.58", "174.215")
+# Mobile carriers' /16 blocks: a phone off the Wi-Fi (no kind of their own in the truth).
+CELLULAR_BLOCKS = ("172.58", "174.215")
 _CONCURRENT_USERS = 3  # accounts of each kind
 _CONCURRENT_DAYS = 3  # days per account
 
@@ -1925,7 +1926,7 @@ def _plant_network_switches(world: _World, switchers: Sequence[int],
             for day in days:
                 start = int(rng.integers(9 * 3600, 15 * 3600))
                 phone_ua = _device_ua(world, phone, u, day)
-                cellular = world.ips.new(_CELLULAR_BLOCKS[int(rng.integers(0, 2))], rng)
+                cellular = world.ips.new(CELLULAR_BLOCKS[int(rng.integers(0, 2))], rng)
                 if kind == "single_switch":
                     on_wifi = _timed_rows(world, u, day, start, switch_size,
                                           _campus_ip(world, u), phone_ua, rng)

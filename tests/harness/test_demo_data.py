@@ -528,12 +528,14 @@ def _block(ip: str) -> str:
 
 
 def _switches(rows: list[list[str]], minutes: int = 5) -> int:
-    """Block changes between consecutive requests of one user agent within `minutes`."""
+    """Block changes between consecutive requests of one device kind (phone or not)
+    within `minutes`."""
     count = 0
-    by_agent: dict[str, list[tuple[datetime, str]]] = {}
+    by_agent: dict[bool, list[tuple[datetime, str]]] = {}
     for row in rows:
         stamp = datetime.fromisoformat(f"{row[DATE]} {row[TIME]}")
-        by_agent.setdefault(row[AGENT], []).append((stamp, _block(row[IP])))
+        phone = "iPhone" in row[AGENT] or "Android" in row[AGENT]
+        by_agent.setdefault(phone, []).append((stamp, _block(row[IP])))
     for requests in by_agent.values():
         requests.sort()
         for (before, first), (after, second) in itertools.pairwise(requests):
@@ -556,7 +558,7 @@ def test_two_place_sharing_interleaves_two_laptops_in_two_blocks(demo: Demo) -> 
 
 def test_network_switches_are_one_switch_or_two_device_classes(demo: Demo) -> None:
     by_user = demo.by_user()
-    cellular = {"172.58", "174.215"}
+    cellular = set(demo_data.CELLULAR_BLOCKS)
     for item in demo.truth["network_switches"]:
         rows = by_user[str(item["user_id"])]
         for day in item["dates"]:
@@ -627,7 +629,7 @@ def test_ip_blocks_behave_like_their_kind(demo: Demo) -> None:
     blocks: dict[str, list[list[str]]] = defaultdict(list)
     for row in demo.rows:
         blocks[".".join(row[IP].split(".")[:2])].append(row)
-    assert set(blocks) == set(kinds) | scraper_blocks
+    assert set(blocks) == set(kinds) | scraper_blocks | set(demo_data.CELLULAR_BLOCKS)
 
     for block, kind in kinds.items():
         rows = blocks[block]

@@ -60,8 +60,8 @@ def apache(
     built = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+referrer_hosts",
          # Only tests whose parents are all built.
-         "--indirect-selection", "cautious", "--vars", SITE_VARS, "--target-path", str(tmp / "target"),
-         "--log-path", str(tmp / "logs")],
+         "--indirect-selection", "cautious", "--vars", SITE_VARS,
+         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
         cwd=Path(__file__).resolve().parents[2], env=warehouse.dbt_env(database),
         capture_output=True, text=True, timeout=900, check=False,
     )

@@ -134,12 +134,20 @@ places as (
     group by user_key, activity_date
 ),
 
+switch_devices as (
+    select distinct
+        user_key,
+        activity_date,
+        device_class
+    from switches
+),
+
 devices as (
     select
         user_key,
         activity_date,
         {{ dbt.listagg('device_class', "', '", 'order by device_class') }} as device_classes
-    from (select distinct user_key, activity_date, device_class from switches) as distinct_devices
+    from switch_devices
     group by user_key, activity_date
 ),
 

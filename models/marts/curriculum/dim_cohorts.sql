@@ -28,7 +28,8 @@ covered as (
         log_span.first_log_date,
         log_span.last_log_date,
         {# Dates are inclusive at both ends, as cohort_phase 'during'. #}
-        {{ dbt.datediff('cohorts.start_date', 'cohorts.end_date', 'day') }} + 1 as session_days,
+        {{ dbt.datediff('cohorts.start_date', 'cohorts.end_date', 'day') }}
+        + 1 as session_days,
         greatest(cohorts.start_date, log_span.first_log_date) as covered_from_date,
         least(cohorts.end_date, log_span.last_log_date) as covered_to_date
     from cohorts
@@ -39,7 +40,9 @@ measured as (
     select
         covered.*,
         greatest(
-            {{ dbt.datediff('covered_from_date', 'covered_to_date', 'day') }} + 1, 0
+            {{ dbt.datediff('covered_from_date', 'covered_to_date', 'day') }}
+            + 1,
+            0
         ) as covered_days
     from covered
 ),

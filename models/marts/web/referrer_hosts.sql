@@ -42,7 +42,9 @@ referred_requests as (
         referrer_host,
         count(*) as requests
     from external_requests
-    group by 1, 2
+    group by
+        cast({{ dbt.date_trunc('month', 'requested_at') }} as date),
+        referrer_host
 ),
 
 {# A session's entry is its first request; a page before the assets it loads at the
