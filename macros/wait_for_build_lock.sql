@@ -5,8 +5,9 @@
     and dbt closes the node's connection when the node is done, so it is held from the
     watermark read to the commit and released even when dbt is killed. Two builds
     started at once therefore take turns node by node: the second finds the first's
-    rows already there and adds none twice. Called from the project-wide pre-hook and
-    from `incremental_watermark` and `incremental_new_user_keys`.
+    rows already there and adds none twice. Called from `load_cached_relation` (the
+    first thing every materialization does), from `incremental_watermark` and
+    `incremental_new_user_keys` (compile time) and from the seeds' pre-hook.
 #}
 {% macro wait_for_build_lock() -%}
     {{ return(adapter.dispatch('wait_for_build_lock', 'access_analytics')()) }}

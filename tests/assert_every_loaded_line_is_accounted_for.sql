@@ -2,7 +2,8 @@
     Line-count reconciliation of the loads: for every loaded file version, its rows in
     the raw table and its rejected lines match the loader's counts, and its data lines
     are all accounted for: loaded + rejected + duplicate (already loaded from another
-    file of the source) + removed (dropped by a later, shorter version).
+    file of the source) + removed (dropped by a later, shorter version) + continuation
+    lines of multi-line CSV records.
     Reads the raw tables only, so a subset build (`--select +fct_sessions`) on a new
     database runs it without models it does not build. Returns the failing files.
 #}
@@ -57,6 +58,7 @@ reconciled as (
         loaded_files.lines_rejected,
         loaded_files.lines_duplicate,
         loaded_files.lines_removed,
+        loaded_files.continuation_lines,
         coalesce(rows_per_file.row_count, 0) as row_count,
         coalesce(rejected_per_file.rejected_count, 0) as rejected_count
     from loaded_files
@@ -69,6 +71,7 @@ reconciled as (
 select *
 from reconciled
 where
-    rows_loaded + lines_rejected + lines_duplicate + lines_removed != data_lines
+    rows_loaded + lines_rejected + lines_duplicate + lines_removed + continuation_lines
+    != data_lines
     or row_count != rows_loaded
     or rejected_count != lines_rejected

@@ -2,7 +2,7 @@
     Request counts per source file agree from layer to layer: raw = staging =
     int_requests_unioned. Stale rows (a file replaced by a shorter version: deleted
     lines cannot be noticed incrementally) or duplicated rows in the incremental model
-    fail the build; the fix is `dbt build --full-refresh` (the `fix` column says so).
+    fail the build, and the build's log says what to run: `dbt build --full-refresh`.
     A layer is compared when its models are part of this invocation (or on `dbt test`),
     so a subset build never compares against a model it did not build.
 #}
@@ -17,6 +17,7 @@
 -- depends_on: {{ ref('stg_web__requests') }}
 -- depends_on: {{ ref('int_requests_unioned') }}
 
+{% set reconciliation %}
 with
 
 raw_rows as (
@@ -90,3 +91,16 @@ from per_file
 where
     {{ 'staging_count != raw_count' if staging_built else 'false' }}
     or {{ 'intermediate_count != raw_count' if intermediate_built else 'false' }}
+{% endset %}
+
+{%- if execute -%}
+    {%- set differing = run_query(reconciliation) -%}
+    {%- for row in differing.rows -%}
+        {{ log("rows differ between layers for " ~ row['source_file'] ~ ": raw " ~ row['raw_count']
+               ~ ", staging " ~ row['staging_count'] ~ ", intermediate " ~ row['intermediate_count']
+               ~ " (a file was replaced by a shorter version, or two builds overlapped):"
+               ~ " run `dbt build --full-refresh`", info=True) }}
+    {%- endfor -%}
+{%- endif %}
+
+{{ reconciliation }}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -211,11 +212,26 @@ def _dbt_executable() -> str:
 
 
 def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
-    """Run dbt against the warehouse and return its exit code."""
+    """Run dbt against the warehouse and return its exit code.
+
+    SIGTERM and SIGHUP sent to this process are passed on to dbt, which stops cleanly;
+    this process waits for it, so no dbt is left running without its parent. Ctrl-C
+    reaches dbt from the terminal itself (same process group): here it is ignored."""
     command = [_dbt_executable(), *dbt_args]
-    return subprocess.run(
-        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings), check=False
-    ).returncode
+    child = subprocess.Popen(
+        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings)
+    )
+    def forward(number: int, _frame: object) -> None:
+        child.send_signal(number)
+
+    previous = {number: signal.signal(number, forward)
+                for number in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return child.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def cmd_dwell_test(args: argparse.Namespace) -> int:

@@ -88,6 +88,7 @@ create table if not exists raw.loaded_files (
     lines_rejected bigint not null,
     lines_duplicate bigint not null,
     lines_removed bigint not null default 0,
+    continuation_lines bigint not null default 0,
     loaded_at timestamptz not null default now()
 );
 
@@ -171,7 +172,8 @@ class Rejected(ValueError):
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What one load did. ``lines_read`` = header + loaded + rejected + duplicate."""
+    """What one load did. ``lines_read`` = header + loaded + rejected + duplicate +
+    continuation lines of multi-line CSV records."""
 
     source_file: str
     file_format: str
@@ -442,7 +444,7 @@ def _csv_records(
         except _RunawayRecord:
             yield drop_first_line()
         except csv.Error as error:
-            if "unexpected end of data" in str(error) and len(taken) > 1:
+            if "unexpected end of data" in str(error) and taken:
                 yield drop_first_line()
                 continue
             text = "\n".join(line for _, line in taken)
@@ -848,6 +850,8 @@ class _Staged:
     lines_read: int = 0
     rows: int = 0
     rejects: int = 0
+    # Lines that continue a multi-line CSV record (a quoted field holding a newline).
+    continuation_lines: int = 0
 
 
 def _default_source(path: Path) -> str:
@@ -907,6 +911,8 @@ def _stage(
         next_report = progress_every
         with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for number, text, outcome in spec.parse(reader):
+                if "\n" in text:
+                    staged.continuation_lines += text.count("\n")
                 if isinstance(outcome, Rejected):
                     rejects.append((number, text, str(outcome)))
                 else:
@@ -1069,9 +1075,10 @@ def load_file(
         file_id = conn.execute(
             "insert into raw.loaded_files (source_file, source_label, file_format, sha256,"
             " generation, lines_read, header_lines, rows_loaded, lines_rejected,"
-            " lines_duplicate) values (%s, %s, %s, %s, %s, %s, %s, 0, 0, 0) returning file_id",
+            " lines_duplicate, continuation_lines)"
+            " values (%s, %s, %s, %s, %s, %s, %s, 0, 0, 0, %s) returning file_id",
             (source_file, source_label, file_format, sha, generation, staged.lines_read,
-             min(spec.header_lines, staged.lines_read)),
+             min(spec.header_lines, staged.lines_read), staged.continuation_lines),
         ).fetchone()[0]
         rows, rejected = _insert_new_lines(conn, file_format, file_id, source_file)
         duplicates = staged.rows + staged.rejects - rows - rejected

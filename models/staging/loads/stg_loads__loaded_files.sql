@@ -18,6 +18,7 @@ renamed as (
         lines_rejected,
         lines_duplicate,
         lines_removed,
+        continuation_lines,
         lines_read - header_lines as data_lines,
         loaded_at
     from source
