@@ -6,7 +6,7 @@ is one transaction: killed half-way, it leaves nothing behind.
 
 Identity. A file belongs to a *source*: the log stream of one server (default: the
 absolute path of the file's folder; ``--source NAME`` names it). ``source_file`` is
-``<source>/<file name>``. Every line gets a *line key*: a hash of its raw table, source,
+``<source>/<file name>``. Every line gets a *line key*: a hash of its format, source,
 text and occurrence (the n-th identical line of the file). A line whose key is already
 loaded is a duplicate and is counted, not loaded again, so rotation (``access.log`` ->
 ``access.log.1`` -> ``access.log.2.gz``), appended files and overlapping exports load
@@ -799,11 +799,11 @@ class _LineReader:
 
 
 class _LineKeys:
-    """The key of each line: a hash of its table, source, occurrence in the file (the
+    """The key of each line: a hash of its format, source, occurrence in the file (the
     n-th identical line) and text. Identical content gives identical keys."""
 
-    def __init__(self, table: str, source_label: str) -> None:
-        self._prefix = f"{table}\x00{source_label}\x00".encode()
+    def __init__(self, file_format: str, source_label: str) -> None:
+        self._prefix = f"{file_format}\x00{source_label}\x00".encode()
         self._seen: set[int] = set()
         self._repeats: dict[int, int] = {}
 
@@ -824,23 +824,50 @@ class _LineKeys:
 # Loading
 
 
+# The raw schema of versions that knew a file by its base name: primary keys
+# (source_file, line_number). Its rows keep their place and get a legacy line key.
+_MIGRATE_BASE_NAME_SCHEMA = """
+alter table raw.loaded_files drop constraint loaded_files_pkey;
+alter table raw.loaded_files
+    add column file_id bigint generated always as identity primary key,
+    add column source_label text not null default '',
+    add column generation integer not null default 1,
+    add column lines_duplicate bigint not null default 0,
+    add column lines_removed bigint not null default 0,
+    add column continuation_lines bigint not null default 0;
+"""
+_MIGRATE_BASE_NAME_TABLE = """
+alter table {table} add column file_id bigint, add column line_key text;
+update {table} as t set file_id = f.file_id,
+    line_key = 'legacy:' || t.source_file || ':' || t.line_number
+from raw.loaded_files as f where f.source_file = t.source_file;
+alter table {table} alter column file_id set not null, alter column line_key set not null,
+    drop constraint {pkey}, add primary key (file_id, line_number), add unique (line_key);
+"""
+
+
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
-    """Create the ``raw`` schema and its tables if they do not exist.
+    """Create the ``raw`` schema and its tables if they do not exist, and bring a raw
+    schema of an older version (files known by base name) up to date.
 
     Two first loads into a new database at once: the advisory lock makes the second
     wait for the first's DDL instead of failing on a duplicate catalog key."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('access_analytics.raw_ddl'))")
-        conn.execute(RAW_DDL)
-        found = conn.execute(
-            "select 1 from information_schema.columns where table_schema = 'raw'"
-            " and table_name = 'loaded_files' and column_name = 'file_id'"
+        legacy = conn.execute(
+            "select 1 from information_schema.tables where table_schema = 'raw'"
+            " and table_name = 'loaded_files' and not exists ("
+            " select 1 from information_schema.columns where table_schema = 'raw'"
+            " and table_name = 'loaded_files' and column_name = 'file_id')"
         ).fetchone()
-    if found is None:
-        raise LoadError(
-            "the raw schema was made by an older version (files known by base name): "
-            "reload your files into a new database, or `drop schema raw cascade` first"
-        )
+        if legacy:
+            conn.execute(_MIGRATE_BASE_NAME_SCHEMA)
+            for table in ("rejected_lines", "curriculum_requests", "cohorts", "web_requests"):
+                conn.execute(_MIGRATE_BASE_NAME_TABLE.format(
+                    table=f"raw.{table}", pkey=f"{table}_pkey"))
+            for table in ("curriculum_requests", "web_requests"):
+                conn.execute(f"alter table raw.{table} add column truncated_fields text")
+        conn.execute(RAW_DDL)
 
 
 @dataclass
@@ -886,6 +913,8 @@ def _stage(
     """Parse the file into two temporary tables: rows and rejected lines, each with its
     line key."""
     spec = FORMATS[file_format]
+    # Dropped at commit; also here, for a caller whose outer transaction is still open.
+    conn.execute("drop table if exists pg_temp.aa_incoming, pg_temp.aa_incoming_rejects")
     conn.execute(
         sql.SQL(
             "create temporary table aa_incoming on commit drop as"
@@ -899,7 +928,7 @@ def _stage(
         "create temporary table aa_incoming_rejects (line_number bigint, line_key text,"
         " raw_line text, reason text) on commit drop"
     )
-    keys = _LineKeys(spec.table, source_label)
+    keys = _LineKeys(file_format, source_label)
     staged = _Staged()
     rejects: list[tuple[int, str, str]] = []
     copy_sql = sql.SQL("copy aa_incoming (line_number, line_key, {}) from stdin").format(

@@ -378,3 +378,49 @@ def test_cli_load_prints_counts(database: warehouse.Settings, shared_data: Path)
         ["load", "combined", str(shared_data / "apache_logs" / "apache_logs")], database
     )
     assert "apache_logs: unchanged: same content, already loaded (10,000 lines)" in again.stderr
+
+
+def test_a_raw_schema_of_files_known_by_base_name_is_brought_up_to_date(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """Warehouses loaded by the earlier loaders keep their rows: each gets its file's id
+    and a legacy line key, and new files load beside them."""
+    with conn.transaction():
+        conn.execute(
+            "create schema raw;"
+            "create table raw.loaded_files (source_file text primary key, file_format text"
+            " not null, sha256 text not null, lines_read bigint not null, header_lines"
+            " integer not null, rows_loaded bigint not null, lines_rejected bigint not null,"
+            " loaded_at timestamptz not null default now());"
+            + "".join(
+                f"create table raw.{table} (source_file text not null, line_number bigint"
+                f" not null, {columns}, primary key (source_file, line_number));"
+                for table, columns in (
+                    ("rejected_lines", "file_format text, raw_line text, reason text"),
+                    ("curriculum_requests", "requested_at timestamp, path text, user_id"
+                     " bigint, cohort_id bigint, ip text, user_agent text, loaded_at"
+                     " timestamptz default now()"),
+                    ("cohorts", "id bigint"),
+                    ("web_requests", "ip text"),
+                )
+            )
+            + "insert into raw.loaded_files values ('old.txt', 'bootcamp', 'x', 1, 0, 1, 0);"
+            "insert into raw.curriculum_requests (source_file, line_number, requested_at,"
+            " user_id, ip) values ('old.txt', 1, '2018-01-26 09:55:03', 1, '1.2.3.4');"
+        )
+
+    loaders.ensure_raw_schema(conn)
+    result = loaders.load_file(conn, write_lines(tmp_path / "new.txt", BOOTCAMP_LINES[:2]),
+                               "bootcamp")
+
+    assert result.rows_loaded == 2
+    assert conn.execute(
+        "select source_file, file_id, line_key from raw.curriculum_requests"
+        " where source_file = 'old.txt'"
+    ).fetchall() == [("old.txt", 1, "legacy:old.txt:1")]
+    assert count(conn, "select count(*) from raw.loaded_files") == 2
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
