@@ -42,22 +42,16 @@ layer_rows as (
         0 as intermediate_count
     from raw_rows
     {%- if staging_built %}
+    {%- for staging_model in ['stg_curriculum__requests', 'stg_web__requests'] %}
     union all
     select
         source_file,
         0 as raw_count,
         count(*) as staging_count,
         0 as intermediate_count
-    from {{ ref('stg_curriculum__requests') }}
+    from {{ ref(staging_model) }}
     group by source_file
-    union all
-    select
-        source_file,
-        0 as raw_count,
-        count(*) as staging_count,
-        0 as intermediate_count
-    from {{ ref('stg_web__requests') }}
-    group by source_file
+    {%- endfor %}
     {%- endif %}
     {%- if intermediate_built %}
     union all
