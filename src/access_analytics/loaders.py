@@ -901,18 +901,23 @@ def _known_content(
     return (row[0], int(row[1])) if row else None
 
 
-def _stage(
-    conn: psycopg.Connection,
-    path: Path,
-    file_format: str,
-    source_label: str,
-    progress: Callable[[str], None] | None,
-    progress_every: int,
-    started: float,
-) -> _Staged:
-    """Parse the file into two temporary tables: rows and rejected lines, each with its
-    line key."""
-    spec = FORMATS[file_format]
+@dataclass(frozen=True)
+class _Target:
+    """Where parsed lines go: the raw tables directly (``prefix`` = file id and
+    source_file, for a source's first file of a format: no line can be loaded yet), or
+    temporary tables compared with what is loaded (empty ``prefix``)."""
+
+    rows: sql.Composable
+    rejects: sql.Composable
+    prefix_columns: tuple[str, ...] = ()
+    prefix: tuple[Any, ...] = ()
+
+    @property
+    def direct(self) -> bool:
+        return bool(self.prefix)
+
+
+def _temporary_target(conn: psycopg.Connection, spec: _Format) -> _Target:
     # Dropped at commit; also here, for a caller whose outer transaction is still open.
     conn.execute("drop table if exists pg_temp.aa_incoming, pg_temp.aa_incoming_rejects")
     conn.execute(
@@ -928,11 +933,30 @@ def _stage(
         "create temporary table aa_incoming_rejects (line_number bigint, line_key text,"
         " raw_line text, reason text) on commit drop"
     )
+    return _Target(sql.Identifier("aa_incoming"), sql.Identifier("aa_incoming_rejects"))
+
+
+def _stage(
+    conn: psycopg.Connection,
+    path: Path,
+    file_format: str,
+    source_label: str,
+    target: _Target,
+    progress: Callable[[str], None] | None,
+    progress_every: int,
+    started: float,
+) -> _Staged:
+    """Parse the file into the target's tables: rows and rejected lines, each with its
+    line key."""
+    spec = FORMATS[file_format]
     keys = _LineKeys(file_format, source_label)
     staged = _Staged()
     rejects: list[tuple[int, str, str]] = []
-    copy_sql = sql.SQL("copy aa_incoming (line_number, line_key, {}) from stdin").format(
-        sql.SQL(", ").join(map(sql.Identifier, spec.columns))
+    prefix = target.prefix[:2]
+    copy_sql = sql.SQL("copy {} ({}) from stdin").format(
+        target.rows,
+        sql.SQL(", ").join(map(sql.Identifier, (
+            *target.prefix_columns[:2], "line_number", "line_key", *spec.columns))),
     )
     name = path.name
     with _open_binary(path) as handle:
@@ -945,7 +969,7 @@ def _stage(
                 if isinstance(outcome, Rejected):
                     rejects.append((number, text, str(outcome)))
                 else:
-                    copy.write_row((number, keys.key(text), *outcome))
+                    copy.write_row((*prefix, number, keys.key(text), *outcome))
                     staged.rows += 1
                 if number >= next_report:
                     next_report += progress_every
@@ -959,17 +983,31 @@ def _stage(
     if staged.rows == 0 and rejects and staged.lines_read > spec.header_lines:
         _raise_wrong_format(name, file_format, rejects)
     rejects.sort()
-    with conn.cursor() as cursor, cursor.copy(
-        "copy aa_incoming_rejects (line_number, line_key, raw_line, reason) from stdin"
-    ) as copy:
+    copy_sql = sql.SQL("copy {} ({}) from stdin").format(
+        target.rejects,
+        sql.SQL(", ").join(map(sql.Identifier, (
+            *target.prefix_columns, "line_number", "line_key", "raw_line", "reason"))),
+    )
+    with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
         for number, text, reason in rejects:
-            copy.write_row((number, keys.key(text), text, reason))
+            copy.write_row((*target.prefix, number, keys.key(text), text, reason))
     staged.rejects = len(rejects)
-    conn.execute("create index on aa_incoming (line_key)")
-    conn.execute("create index on aa_incoming_rejects (line_key)")
-    conn.execute("analyze aa_incoming")
-    conn.execute("analyze aa_incoming_rejects")
+    if not target.direct:
+        conn.execute("create index on aa_incoming (line_key)")
+        conn.execute("create index on aa_incoming_rejects (line_key)")
+        conn.execute("analyze aa_incoming")
+        conn.execute("analyze aa_incoming_rejects")
     return staged
+
+
+def _first_of_source(conn: psycopg.Connection, source_label: str, file_format: str) -> bool:
+    """True when nothing of this format was loaded from this source yet: no line of
+    the file can be a duplicate (line keys are per format and source)."""
+    row = conn.execute(
+        "select 1 from raw.loaded_files where source_label = %s and file_format = %s limit 1",
+        (source_label, file_format),
+    ).fetchone()
+    return row is None
 
 
 def _current_generation(conn: psycopg.Connection, source_file: str) -> tuple[int, list[int]]:
@@ -1098,29 +1136,51 @@ def load_file(
                 time.perf_counter() - started,
                 same_as=None if known[0] == source_file else Path(known[0]).name,
             )
-        staged = _stage(conn, path, file_format, source_label, progress, progress_every,
-                        started)
-        generation, removed = _supersede(conn, spec.table, source_file)
-        file_id = conn.execute(
-            "insert into raw.loaded_files (source_file, source_label, file_format, sha256,"
-            " generation, lines_read, header_lines, rows_loaded, lines_rejected,"
-            " lines_duplicate, continuation_lines)"
-            " values (%s, %s, %s, %s, %s, %s, %s, 0, 0, 0, %s) returning file_id",
-            (source_file, source_label, file_format, sha, generation, staged.lines_read,
-             min(spec.header_lines, staged.lines_read), staged.continuation_lines),
-        ).fetchone()[0]
-        rows, rejected = _insert_new_lines(conn, file_format, file_id, source_file)
+        if _first_of_source(conn, source_label, file_format):
+            file_id = _new_version(conn, source_file, source_label, file_format, sha, 1)
+            target = _Target(
+                sql.Identifier(RAW_SCHEMA, spec.table),
+                sql.Identifier(RAW_SCHEMA, "rejected_lines"),
+                ("file_id", "source_file", "file_format"), (file_id, source_file, file_format),
+            )
+            staged = _stage(conn, path, file_format, source_label, target, progress,
+                            progress_every, started)
+            removed, rows, rejected = 0, staged.rows, staged.rejects
+        else:
+            staged = _stage(conn, path, file_format, source_label,
+                            _temporary_target(conn, spec), progress, progress_every, started)
+            generation, removed = _supersede(conn, spec.table, source_file)
+            file_id = _new_version(conn, source_file, source_label, file_format, sha,
+                                   generation)
+            rows, rejected = _insert_new_lines(conn, file_format, file_id, source_file)
         duplicates = staged.rows + staged.rejects - rows - rejected
         conn.execute(
-            "update raw.loaded_files set rows_loaded = %s, lines_rejected = %s,"
-            " lines_duplicate = %s where file_id = %s",
-            (rows, rejected, duplicates, file_id),
+            "update raw.loaded_files set lines_read = %s, header_lines = %s, rows_loaded = %s,"
+            " lines_rejected = %s, lines_duplicate = %s, continuation_lines = %s"
+            " where file_id = %s",
+            (staged.lines_read, min(spec.header_lines, staged.lines_read), rows, rejected,
+             duplicates, staged.continuation_lines, file_id),
         )
     return LoadResult(
         source_file, file_format, "replaced" if removed else "loaded", staged.lines_read,
         rows, rejected, time.perf_counter() - started, lines_duplicate=duplicates,
         lines_removed=removed,
     )
+
+
+def _new_version(
+    conn: psycopg.Connection, source_file: str, source_label: str, file_format: str,
+    sha: str, generation: int,
+) -> int:
+    """A row for the new version in raw.loaded_files (its counts are set at the end)."""
+    row = conn.execute(
+        "insert into raw.loaded_files (source_file, source_label, file_format, sha256,"
+        " generation, lines_read, header_lines, rows_loaded, lines_rejected,"
+        " lines_duplicate) values (%s, %s, %s, %s, %s, 0, 0, 0, 0, 0) returning file_id",
+        (source_file, source_label, file_format, sha, generation),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _raise_wrong_format(
