@@ -13,7 +13,7 @@ ROUNDS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser build test lint docs report warehouse stop demo bench visits clean distclean
+.PHONY: help venv browser build test fuzz lint docs report warehouse stop demo bench visits clean distclean
 
 help: ## list the targets
 	@echo "access_analytics: make TARGET"
@@ -41,6 +41,11 @@ test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs
 	@# The virtualenv and Chromium install side by side (both wait on the network).
 	@$(MAKE) --no-print-directory -j2 venv browser
 	$(BIN)/pytest
+
+FUZZ_LINES ?= 200000
+FUZZ_SEED ?= 1
+fuzz: $(STAMP) ## fuzz the loaders harder: FUZZ_LINES mutated lines per format (seed FUZZ_SEED), then dbt build
+	AA_FUZZ_LINES=$(FUZZ_LINES) AA_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -s tests/harness/test_fuzz_loaders.py
 
 lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
 	$(BIN)/ruff check src tests/harness

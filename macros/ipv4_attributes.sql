@@ -12,20 +12,22 @@
     {%- set third = ipv4_octet(ip, 3) -%}
     case when {{ ip_version }} = 4 then {{ ipv4_block(ip, 2) }} end as block_16,
     case when {{ ip_version }} = 4 then {{ ipv4_block(ip, 3) }} end as block_24,
-    coalesce({{ ip_version }} = 4 and (
+    {#- CASE, not AND: PostgreSQL may evaluate both sides of an AND, and the octet casts
+        fail on anything but IPv4. #}
+    case when {{ ip_version }} = 4 then (
         {{ first }} = 10
         or ({{ first }} = 172 and {{ second }} between 16 and 31)
         or ({{ first }} = 192 and {{ second }} = 168)
         or ({{ first }} = 100 and {{ second }} between 64 and 127)
         or {{ first }} = 127
         or ({{ first }} = 169 and {{ second }} = 254)
-    ), false) as is_private_ip,
-    coalesce({{ ip_version }} = 4 and (
+    ) else false end as is_private_ip,
+    case when {{ ip_version }} = 4 then (
         {{ first }} = 0
         or ({{ first }} = 192 and {{ second }} = 0 and {{ third }} in (0, 2))
         or ({{ first }} = 198 and {{ second }} in (18, 19))
         or ({{ first }} = 198 and {{ second }} = 51 and {{ third }} = 100)
         or ({{ first }} = 203 and {{ second }} = 0 and {{ third }} = 113)
         or {{ first }} >= 224
-    ), false) as is_reserved_ip
+    ) else false end as is_reserved_ip
 {%- endmacro %}

@@ -1,4 +1,9 @@
-{# The key of a loaded line: `source_file:line_number`, unique across all loaded files. #}
-{% macro line_key(source_file='source_file', line_number='line_number') -%}
-    {{ dbt.concat([source_file, "':'", dbt.cast(line_number, api.Column.translate_type("string"))]) }}
+{#
+    The key of a loaded line: the loader's `line_key` column, a hash of the file format,
+    the source, the line's text and its occurrence in the file. The same line loaded
+    from two files of one source (a rotated log, an overlapping export) has one key and
+    is stored once.
+#}
+{% macro line_key() -%}
+    line_key
 {%- endmacro %}

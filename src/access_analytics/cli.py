@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -72,33 +73,52 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    """Load every file; a refused file does not stop the batch. Exit code 2 when any
+    file was refused."""
     settings = _settings(args)
     paths = [Path(name) for name in args.files]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise UserError(f"no such file: {', '.join(missing)}")
     warehouse.start(settings, _say)
-    totals = [0, 0]
-    replaced = False
+    results: list[loaders.LoadResult] = []
+    refused: list[str] = []
     with warehouse.connect(settings) as conn:
+        loaders.ensure_raw_schema(conn)
         for path in paths:
             _say(f"loading {path} as {args.format} ...")
-            result = loaders.load_file(conn, path, args.format, progress=_say)
+            try:
+                result = loaders.load_file(
+                    conn, path, args.format, source=args.source, progress=_say
+                )
+            except loaders.LoadError as error:
+                refused.append(str(path))
+                _say(f"{path.name}: refused: {error}")
+                continue
+            results.append(result)
             _say(result.summary())
-            totals[0] += result.rows_loaded
-            totals[1] += result.lines_rejected
-            replaced = replaced or result.status == "replaced"
-    if totals[1]:
+    _say_load_totals(args.format, len(paths), results, refused)
+    return 2 if refused else 0
+
+
+def _say_load_totals(
+    file_format: str, files: int, results: list[loaders.LoadResult], refused: list[str]
+) -> None:
+    rows = sum(result.rows_loaded for result in results)
+    rejected = sum(result.lines_rejected for result in results)
+    if rejected:
         _say("rejected lines and their reasons: select * from raw.rejected_lines")
-    if replaced:
+    if any(result.status == "replaced" for result in results):
         _say(
-            "a file was replaced by a changed version: rebuild the incremental models with"
+            "a file was replaced by a shorter version: rebuild the incremental models with"
             " `access-analytics dbt -- build --full-refresh`"
         )
-    table = f"{loaders.RAW_SCHEMA}.{loaders.FORMATS[args.format].table}"
-    _say(f"{len(paths)} file{'s' if len(paths) > 1 else ''}: {totals[0]:,} rows loaded into "
-         f"{table}, {totals[1]:,} lines rejected")
-    return 0
+    table = f"{loaders.RAW_SCHEMA}.{loaders.FORMATS[file_format].table}"
+    summary = (f"{files} file{'s' if files > 1 else ''}: {rows:,} rows loaded into "
+               f"{table}, {rejected:,} lines rejected")
+    duplicates = sum(result.lines_duplicate for result in results)
+    if duplicates:
+        summary += f", {duplicates:,} lines already loaded"
+    if refused:
+        summary += f"; {len(refused)} refused: {', '.join(refused)}"
+    _say(summary)
 
 
 def _demo_is_current(out_dir: Path, events: int, seed: int) -> bool:
@@ -192,11 +212,26 @@ def _dbt_executable() -> str:
 
 
 def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
-    """Run dbt against the warehouse and return its exit code."""
+    """Run dbt against the warehouse and return its exit code.
+
+    SIGTERM and SIGHUP sent to this process are passed on to dbt, which stops cleanly;
+    this process waits for it, so no dbt is left running without its parent. Ctrl-C
+    reaches dbt from the terminal itself (same process group): here it is ignored."""
     command = [_dbt_executable(), *dbt_args]
-    return subprocess.run(
-        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings), check=False
-    ).returncode
+    child = subprocess.Popen(
+        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings)
+    )
+    def forward(number: int, _frame: object) -> None:
+        child.send_signal(number)
+
+    previous = {number: signal.signal(number, forward)
+                for number in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return child.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def cmd_dwell_test(args: argparse.Namespace) -> int:
@@ -322,6 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("load", help="load log or cohort files into the raw schema")
     sub.add_argument("format", choices=sorted(loaders.FORMATS), help="file format")
     sub.add_argument("files", nargs="+", metavar="FILE", help="files to load (.gz is fine)")
+    sub.add_argument(
+        "--source", metavar="NAME",
+        help="the log stream the files belong to, e.g. a server's name (default: the"
+        " absolute path of each file's folder); rotated and overlapping files of one"
+        " source load every line once",
+    )
     sub.set_defaults(func=cmd_load)
 
     sub = commands.add_parser("demo", help="generate the demo data set with planted truth")

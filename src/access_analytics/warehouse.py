@@ -349,7 +349,10 @@ def ensure_database(settings: Settings, dbname: str) -> bool:
         ).fetchone()
         if exists:
             return False
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+        try:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            return False  # another process created it at the same moment
         return True
 
 

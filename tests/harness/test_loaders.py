@@ -50,7 +50,7 @@ def test_real_apache_log_loads_9999_requests_and_rejects_line_8899(
     ).fetchall()
     assert len(rejected) == 1
     source_file, line_number, reason, raw_line = rejected[0]
-    assert (source_file, line_number) == ("apache_logs", 8899)
+    assert (source_file, line_number) == (str(path.resolve()), 8899)
     assert reason.startswith("does not match the combined log format: a quoted field is never")
     assert raw_line.startswith("46.118.127.106 - - [20/May/2015:12:05:17 +0000]")
     first = conn.execute(
@@ -75,7 +75,7 @@ def test_reloading_the_same_file_changes_nothing(
 
     again = loaders.load_file(conn, path, "combined")
 
-    assert (again.status, again.rows_loaded, again.lines_rejected) == ("unchanged", 9_999, 1)
+    assert (again.status, again.lines_read, again.rows_loaded) == ("unchanged", 10_000, 0)
     assert table_snapshot(conn) == before
 
 
@@ -227,7 +227,7 @@ def test_combined_log_with_planted_bad_lines(conn: psycopg.Connection, tmp_path:
 # Replacing, refusing, transactions
 
 
-def test_changed_file_under_the_same_name_replaces_its_rows(
+def test_shorter_version_under_the_same_name_replaces_its_rows(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     path = tmp_path / "day.txt"
@@ -237,13 +237,18 @@ def test_changed_file_under_the_same_name_replaces_its_rows(
 
     result = loaders.load_file(conn, path, "bootcamp")
 
-    assert (result.status, result.rows_loaded, result.lines_rejected) == ("replaced", 2, 0)
+    # Lines 1-2 are already loaded; line 3 and the bad line are gone from the new version.
+    assert (result.status, result.rows_loaded, result.lines_rejected, result.lines_duplicate,
+            result.lines_removed) == ("replaced", 0, 0, 2, 2)
     assert count(conn, "select count(*) from raw.curriculum_requests") == 2
     assert count(conn, "select count(*) from raw.rejected_lines") == 0
-    assert count(conn, "select count(*) from raw.loaded_files") == 1
+    assert conn.execute(
+        "select rows_loaded, lines_rejected, lines_duplicate, lines_removed"
+        " from raw.loaded_files order by file_id"
+    ).fetchall() == [(2, 0, 0, 2), (0, 0, 2, 0)]
 
 
-def test_same_content_under_another_name_is_refused(
+def test_same_content_under_another_name_is_loaded_once(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     first, second = tmp_path / "a.txt", tmp_path / "b.txt"
@@ -251,8 +256,10 @@ def test_same_content_under_another_name_is_refused(
         path.write_text("\n".join(BOOTCAMP_LINES[:2]) + "\n")
     loaders.load_file(conn, first, "bootcamp")
 
-    with pytest.raises(loaders.LoadError, match=r"same content as a\.txt"):
-        loaders.load_file(conn, second, "bootcamp")
+    again = loaders.load_file(conn, second, "bootcamp")
+
+    assert (again.status, again.same_as, again.rows_loaded) == ("unchanged", "a.txt", 0)
+    assert again.summary() == "b.txt: unchanged: same content as a.txt, already loaded (2 lines)"
     assert count(conn, "select count(*) from raw.curriculum_requests") == 2
 
 
@@ -330,7 +337,11 @@ def test_a_load_killed_half_way_leaves_nothing(
 def test_cli_missing_file_gives_one_clear_message(database: warehouse.Settings) -> None:
     result = run_cli(["load", "bootcamp", "/no/such/file.txt"], database)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: no such file: /no/such/file.txt"
+    assert "file.txt: refused: no such file: /no/such/file.txt" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "1 file: 0 rows loaded into raw.curriculum_requests, 0 lines rejected;"
+        " 1 refused: /no/such/file.txt")
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_unknown_format_gives_usage_not_traceback(database: warehouse.Settings) -> None:
@@ -348,10 +359,10 @@ def test_cli_wrong_format_gives_one_clear_message(
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(
-        "error: the cohort file's header must name id, name, start_date, end_date, program_id;"
-    )
+    assert "apache_logs: refused: the cohort file's header must name id, name, start_date," \
+        " end_date, program_id;" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith("1 refused: " + str(
+        shared_data / "apache_logs" / "apache_logs"))
 
 
 def test_cli_load_prints_counts(database: warehouse.Settings, shared_data: Path) -> None:
@@ -366,4 +377,50 @@ def test_cli_load_prints_counts(database: warehouse.Settings, shared_data: Path)
     again = run_cli(
         ["load", "combined", str(shared_data / "apache_logs" / "apache_logs")], database
     )
-    assert "apache_logs: unchanged, already loaded (9,999 rows, 1 rejected lines)" in again.stderr
+    assert "apache_logs: unchanged: same content, already loaded (10,000 lines)" in again.stderr
+
+
+def test_a_raw_schema_of_files_known_by_base_name_is_brought_up_to_date(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """Warehouses loaded by the earlier loaders keep their rows: each gets its file's id
+    and a legacy line key, and new files load beside them."""
+    with conn.transaction():
+        conn.execute(
+            "create schema raw;"
+            "create table raw.loaded_files (source_file text primary key, file_format text"
+            " not null, sha256 text not null, lines_read bigint not null, header_lines"
+            " integer not null, rows_loaded bigint not null, lines_rejected bigint not null,"
+            " loaded_at timestamptz not null default now());"
+            + "".join(
+                f"create table raw.{table} (source_file text not null, line_number bigint"
+                f" not null, {columns}, primary key (source_file, line_number));"
+                for table, columns in (
+                    ("rejected_lines", "file_format text, raw_line text, reason text"),
+                    ("curriculum_requests", "requested_at timestamp, path text, user_id"
+                     " bigint, cohort_id bigint, ip text, user_agent text, loaded_at"
+                     " timestamptz default now()"),
+                    ("cohorts", "id bigint"),
+                    ("web_requests", "ip text"),
+                )
+            )
+            + "insert into raw.loaded_files values ('old.txt', 'bootcamp', 'x', 1, 0, 1, 0);"
+            "insert into raw.curriculum_requests (source_file, line_number, requested_at,"
+            " user_id, ip) values ('old.txt', 1, '2018-01-26 09:55:03', 1, '1.2.3.4');"
+        )
+
+    loaders.ensure_raw_schema(conn)
+    result = loaders.load_file(conn, write_lines(tmp_path / "new.txt", BOOTCAMP_LINES[:2]),
+                               "bootcamp")
+
+    assert result.rows_loaded == 2
+    assert conn.execute(
+        "select source_file, file_id, line_key from raw.curriculum_requests"
+        " where source_file = 'old.txt'"
+    ).fetchall() == [("old.txt", 1, "legacy:old.txt:1")]
+    assert count(conn, "select count(*) from raw.loaded_files") == 2
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
