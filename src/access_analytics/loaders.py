@@ -99,6 +99,7 @@ create table if not exists raw.web_requests (
     ident text,
     auth_user text,
     requested_at timestamptz not null,
+    utc_offset_minutes integer not null,
     request_line text not null,
     method text,
     path text,
@@ -517,8 +518,9 @@ def _parse_combined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str
         parts = request.split(" ")
         method, path, protocol = parts if len(parts) == 3 else (None, None, None)
         yield number, line, (
-            ip, _dash(ident), _dash(user), requested_at, request, method, path, protocol,
-            int(status), None if size == "-" else int(size), _dash(referrer), _dash(agent),
+            ip, _dash(ident), _dash(user), requested_at,
+            int(requested_at.utcoffset().total_seconds()) // 60,  # type: ignore[union-attr]
+            request, method, path, protocol, int(status), None if size == "-" else int(size), _dash(referrer), _dash(agent),
         )
 
 
@@ -539,8 +541,8 @@ FORMATS: dict[str, _Format] = {
     "combined": _Format(
         "web_requests",
         (
-            "ip", "ident", "auth_user", "requested_at", "request_line", "method", "path",
-            "protocol", "status", "response_bytes", "referrer", "user_agent",
+            "ip", "ident", "auth_user", "requested_at", "utc_offset_minutes", "request_line",
+            "method", "path", "protocol", "status", "response_bytes", "referrer", "user_agent",
         ),
         0,
         _parse_combined,
