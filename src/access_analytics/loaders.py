@@ -490,6 +490,12 @@ def _clf_timestamp(text: str, zones: dict[str, timezone]) -> datetime:
         raise Rejected(f"invalid timestamp [{text}]: {error}") from None
 
 
+def _offset_minutes(moment: datetime) -> int:
+    """The UTC offset the log wrote for `moment`, in minutes (`+0800` is 480)."""
+    offset = moment.utcoffset()
+    return 0 if offset is None else int(offset.total_seconds()) // 60
+
+
 def _dash(text: str | None) -> str | None:
     return None if text in (None, "", "-") else text
 
@@ -518,9 +524,9 @@ def _parse_combined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str
         parts = request.split(" ")
         method, path, protocol = parts if len(parts) == 3 else (None, None, None)
         yield number, line, (
-            ip, _dash(ident), _dash(user), requested_at,
-            int(requested_at.utcoffset().total_seconds()) // 60,  # type: ignore[union-attr]
-            request, method, path, protocol, int(status), None if size == "-" else int(size), _dash(referrer), _dash(agent),
+            ip, _dash(ident), _dash(user), requested_at, _offset_minutes(requested_at),
+            request, method, path, protocol, int(status),
+            None if size == "-" else int(size), _dash(referrer), _dash(agent),
         )
 
 

@@ -30,11 +30,8 @@ with
 requests as (
     select
         enriched.*,
-        {% if var('include_automated_traffic') %}
-            true
-        {% else %}
-            enriched.traffic_class = 'human'
-        {% endif %} as is_in_sessions
+        {{ 'true' if var('include_automated_traffic') else "enriched.traffic_class = 'human'" }}
+            as is_in_sessions
     from {{ ref('int_requests_enriched') }} as enriched
     where not enriched.is_future_dated
 ),
@@ -249,9 +246,7 @@ sessionized as (
         activity_started_at,
         seconds_since_previous,
         dwell_seconds,
-        {% for column in request_columns %}
-            {{ column }},
-        {% endfor %}
+        {{ request_columns | join(',\n        ') }},
         {{ dbt.dateadd('hour', var('future_tolerance_hours'), as_of_timestamp()) }}
             as sessionized_until,
         {{ dbt.current_timestamp() }} as sessionized_at
@@ -271,9 +266,7 @@ left_out as (
         cast(null as {{ dbt.type_timestamp() }}) as activity_started_at,
         cast(null as {{ dbt.type_float() }}) as seconds_since_previous,
         cast(null as {{ dbt.type_float() }}) as dwell_seconds,
-        {% for column in request_columns %}
-            {{ column }},
-        {% endfor %}
+        {{ request_columns | join(',\n        ') }},
         {{ dbt.dateadd('hour', var('future_tolerance_hours'), as_of_timestamp()) }}
             as sessionized_until,
         {{ dbt.current_timestamp() }} as sessionized_at

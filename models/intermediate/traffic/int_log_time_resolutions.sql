@@ -29,7 +29,7 @@ steps as (
 files as (
     select
         source_file,
-        count(*) as lines,
+        count(*) as line_count,
         sum(case when is_backward_step and is_same_minute then 1 else 0 end)
             as backward_steps_within_minute,
         sum(case when is_backward_step and not is_same_minute then 1 else 0 end)
@@ -42,13 +42,13 @@ files as (
 final as (
     select
         source_file,
-        lines,
+        line_count,
         backward_steps_within_minute,
         backward_steps_across_minutes,
         case
             when
                 backward_steps_within_minute
-                >= {{ var('shuffled_seconds_min_share') }} * lines
+                >= {{ var('shuffled_seconds_min_share') }} * line_count
                 then 'minute'
             else 'second'
         end as time_resolution,

@@ -57,15 +57,36 @@
     'has_bot_user_agent', 'robots_txt_requests', 'probe_requests', 'non_http_requests',
     'missing_user_agent_requests', 'time_resolution', 'intervals', 'interval_cv',
 ] %}
+{% set classes = var('traffic_class_priority') %}
 {% set reason_expressions = [] %}
+{% set fire_columns = [] %}
+{% set weight_terms = [] %}
+{% set class_terms = {} %}
+{% for class in classes %}
+{% do class_terms.update({class: ['0']}) %}
+{% endfor %}
 {% for rule in rules %}
-    {% do reason_expressions.append("case when fires_" ~ rule ~ " then '" ~ rule ~ "' end") %}
-    {% if rule not in conditions %}
-        {% do exceptions.raise_compiler_error(
-            "var traffic_rules: no condition for rule '" ~ rule ~ "' (known: "
-            ~ (conditions.keys() | list | join(', ')) ~ ")"
-        ) %}
-    {% endif %}
+{% if rule not in conditions %}
+{% do exceptions.raise_compiler_error(
+    "var traffic_rules: no condition for rule '" ~ rule ~ "' (known: "
+    ~ (conditions.keys() | list | join(', ')) ~ ")"
+) %}
+{% endif %}
+{% set term = 'case when fires_' ~ rule ~ ' then ' ~ rules[rule]['weight'] ~ ' else 0 end' %}
+{% do reason_expressions.append("case when fires_" ~ rule ~ " then '" ~ rule ~ "' end") %}
+{% do fire_columns.append('coalesce(' ~ conditions[rule] ~ ', false) as fires_' ~ rule) %}
+{% do weight_terms.append(term) %}
+{% if rules[rule]['class'] in class_terms %}
+{% do class_terms[rules[rule]['class']].append(term) %}
+{% endif %}
+{% endfor %}
+{% set class_scores = [] %}
+{% set class_cases = [] %}
+{% for class in classes %}
+{% do class_scores.append(class_terms[class] | join(' + ') ~ ' as ' ~ class ~ '_score') %}
+{% do class_cases.append(
+    'when ' ~ class ~ '_score >= ' ~ var('traffic_class_min_score') ~ " then '" ~ class ~ "'"
+) %}
 {% endfor %}
 
 with
@@ -77,41 +98,25 @@ indicators as (
 fired as (
     select
         indicators.*,
-        {% for rule in rules %}
-            coalesce({{ conditions[rule] }}, false) as fires_{{ rule }}{{ ',' if not loop.last }}
-        {% endfor %}
+        {{ fire_columns | join(',\n        ') }}
     from indicators
 ),
 
 scored as (
     select
         fired.*,
-        {% for rule in rules %}
-            case when fires_{{ rule }} then {{ rules[rule]['weight'] }} else 0 end
-            {{ '+' if not loop.last }}
-        {% endfor %} as score,
-        {% for class in var('traffic_class_priority') %}
-            0
-            {% for rule in rules if rules[rule]['class'] == class %}
-                + case when fires_{{ rule }} then {{ rules[rule]['weight'] }} else 0 end
-            {% endfor %} as {{ class }}_score,
-        {% endfor %}
+        {{ weight_terms | join(' + ') }} as score,
+        {{ class_scores | join(',\n        ') }},
         nullif({{ join_non_null(', ', reason_expressions) }}, '') as reasons
     from fired
 ),
 
 classified as (
     select
-        {% for column in indicator_columns + ['score', 'reasons'] %}
-            {{ column }},
-        {% endfor %}
-        {% for class in var('traffic_class_priority') %}
-            {{ class }}_score,
-        {% endfor %}
+        {{ (indicator_columns + ['score', 'reasons']) | join(',\n        ') }},
+        {{ classes | join('_score,\n        ') }}_score,
         case
-            {% for class in var('traffic_class_priority') %}
-                when {{ class }}_score >= {{ var('traffic_class_min_score') }} then '{{ class }}'
-            {% endfor %}
+            {{ class_cases | join('\n            ') }}
             else 'human'
         end as traffic_class
     from scored
