@@ -91,9 +91,10 @@ select
 """
 
 
-def _build(database: warehouse.Settings, tmp: Path, *args: str) -> None:
+def _build(database: warehouse.Settings, tmp: Path, *args: str,
+           models: tuple[str, ...] = MODELS) -> None:
     built = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--select", *MODELS,
+        [str(Path(sys.executable).parent / "dbt"), "build", "--select", *models,
          "--indirect-selection", "cautious", "--target-path", str(tmp / "target"),
          "--log-path", str(tmp / "logs"), *args],
         cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
@@ -230,14 +231,7 @@ def test_bootcamp_format_never_scores_a_user_agent_rule(
                                   (files.requests_path, "bootcamp")):
             loaded = run_cli(["load", file_format, str(path)], database)
             assert loaded.returncode == 0, loaded.stderr
-        built = subprocess.run(
-            [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+ip_traffic_classes",
-             "--indirect-selection", "cautious", "--target-path", str(tmp_path / "target"),
-             "--log-path", str(tmp_path / "logs")],
-            cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
-            timeout=900, check=False,
-        )
-        assert built.returncode == 0, built.stdout[-4000:]
+        _build(database, tmp_path, models=("+ip_traffic_classes",))
         truth = json.loads(files.ground_truth_path.read_text())
         campuses = [item["block"] for item in truth["ip_blocks"] if item["kind"] == "organisation"]
         with warehouse.connect(database) as conn:

@@ -15,13 +15,7 @@ final as (
         suspects.ip,
         suspects.block_16,
         suspects.user_agent,
-        row_number() over (
-            order by
-                suspects.score desc,
-                suspects.peak_daily_paths desc,
-                suspects.peak_pages_per_minute desc,
-                suspects.suspect_key asc
-        ) as suspicion_rank,
+        {{ suspicion_rank('suspect_key') }} as suspicion_rank,
         suspects.score,
         suspects.traffic_class,
         suspects.traffic_class != 'human' as is_suspicious,

@@ -13,13 +13,7 @@ final as (
     select
         suspects.ip,
         suspects.block_16,
-        row_number() over (
-            order by
-                suspects.score desc,
-                suspects.peak_daily_paths desc,
-                suspects.peak_pages_per_minute desc,
-                suspects.ip asc
-        ) as suspicion_rank,
+        {{ suspicion_rank('ip') }} as suspicion_rank,
         suspects.score,
         suspects.traffic_class,
         suspects.traffic_class != 'human' as is_suspicious,
