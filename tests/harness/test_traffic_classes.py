@@ -22,8 +22,8 @@ import pytest
 from access_analytics import demo_data, warehouse
 from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, run_cli
 
-MODELS = ("+ip_traffic_classes", "+suspicious_ips", "+fct_sessions", "+fct_activities",
-          "+ip_block_profiles")
+MODELS = ("+ip_traffic_classes", "+suspicious_ips", "+suspicious_ip_user_agents", "+fct_sessions",
+          "+fct_activities", "+ip_block_profiles")
 
 # Exact classes of named IPs of the Apache log. Declared bots whose user agents every
 # list names; Baidu's crawler sending "Firefox/6.0.2" (robots.txt only, or beside
