@@ -166,7 +166,7 @@ def test_the_shuffled_seconds_of_the_apache_log_are_noticed(
     same minute: the seconds carry no information, gaps are counted in minutes."""
     with warehouse.connect(apache[0]) as conn:
         row = conn.execute(
-            "select lines, backward_steps_within_minute, backward_steps_across_minutes,"
+            "select line_count, backward_steps_within_minute, backward_steps_across_minutes,"
             " time_resolution, has_user_agent_field from intermediate.int_log_time_resolutions"
         ).fetchone()
     assert row == (9999, 4915, 0, "minute", True)
