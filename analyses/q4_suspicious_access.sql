@@ -5,7 +5,7 @@
     (reasons), the behaviour behind them, and what kind of network it sits in
     (ip_block_profiles: a scraper usually comes from a block with no people in it,
     `insufficient data`; a campus or hotspot NAT address legitimately shows many users
-    and user agents). For one IP's user agents, look at grain 'ip_user_agent'.
+    and user agents). For one IP's user agents, see suspicious_ip_user_agents.
 #}
 with
 
@@ -30,13 +30,14 @@ blocks_16 as (
 flagged_ips as (
     select *
     from suspicious_ips
-    where grain = 'ip' and score > 0
+    where score > 0
 )
 
 select
     flagged_ips.suspicion_rank,
     flagged_ips.ip,
     flagged_ips.score,
+    flagged_ips.traffic_class,
     flagged_ips.reasons,
     flagged_ips.requests,
     flagged_ips.first_seen_at,

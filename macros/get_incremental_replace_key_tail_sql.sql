@@ -7,6 +7,11 @@
     (or precedes) the user's earliest new request, so "from the batch's earliest row on"
     is exactly the part of that user's history that was recomputed: merged or split
     sessions leave no stale rows behind, whatever their keys were.
+
+    With config `tail_scope: sessionized_batch`, the keys and their `replace_from` come
+    from the macro sessionized_batch_scope instead of the batch: a user whose
+    recomputed part has no rows left (all requests left the sessions) loses its stale
+    rows too.
 #}
 {% macro get_incremental_replace_key_tail_sql(arg_dict) -%}
     {{ return(adapter.dispatch('replace_key_tail_sql', 'access_analytics')(arg_dict)) }}
@@ -21,11 +26,18 @@
 
     delete from {{ target }} as existing
     using (
+        {%- if config.get('tail_scope') == 'sessionized_batch' %}
+        select
+            user_key as {{ key }},
+            recompute_from as replace_from
+        from ({{ sessionized_batch_scope() }}) as scope
+        {%- else %}
         select
             {{ key }},
             min({{ tail }}) as replace_from
         from {{ batch }}
         group by {{ key }}
+        {%- endif %}
     ) as batch_keys
     where
         existing.{{ key }} = batch_keys.{{ key }}

@@ -6,14 +6,7 @@
 #}
 {% macro sessionized_batch_join(requests) -%}
     {%- if is_incremental() %}
-    inner join (
-        select
-            user_key,
-            min(requested_at) as recompute_from
-        from {{ ref('int_requests_sessionized') }}
-        where sessionized_at > {{ incremental_watermark('sessionized_at') }}
-        group by user_key
-    ) as batch
+    inner join ({{ sessionized_batch_scope() }}) as batch
         on
             {{ requests }}.user_key = batch.user_key
             and {{ requests }}.requested_at >= batch.recompute_from

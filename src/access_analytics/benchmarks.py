@@ -109,11 +109,13 @@ def bench_incremental(
         incremental = dbt_timed(bench, target, ["run", "--select", *SESSION_MODELS])
         with warehouse.connect(bench) as conn:
             row = conn.execute(
-                "select count(*), count(distinct user_key) from"
-                " intermediate.int_requests_sessionized where sessionized_at ="
-                " (select max(sessionized_at) from intermediate.int_requests_sessionized)"
+                "select count(*), count(distinct user_key)"
+                " from intermediate.int_requests_sessionized_all_traffic"
+                " where sessionized_at = (select max(sessionized_at)"
+                " from intermediate.int_requests_sessionized_all_traffic)"
             ).fetchone()
-            total = conn.execute("select count(*) from intermediate.int_requests_sessionized")
+            total = conn.execute(
+                "select count(*) from intermediate.int_requests_sessionized_all_traffic")
             total_rows = total.fetchone()
     finally:
         warehouse.drop_database(settings, bench.dbname)

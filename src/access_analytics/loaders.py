@@ -147,6 +147,7 @@ create table if not exists raw.web_requests (
     ident text,
     auth_user text,
     requested_at timestamptz not null,
+    utc_offset_minutes integer not null,
     request_line text not null,
     method text,
     path text,
@@ -676,6 +677,12 @@ def _response_bytes(size: str) -> int | None:
     return int(size)
 
 
+def _offset_minutes(moment: datetime) -> int:
+    """The UTC offset the log wrote for `moment`, in minutes (`+0800` is 480)."""
+    offset = moment.utcoffset()
+    return 0 if offset is None else int(offset.total_seconds()) // 60
+
+
 def _dash(text: str | None) -> str | None:
     return None if text in (None, "", "-") else text
 
@@ -704,7 +711,7 @@ def _parse_combined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str
             row = (
                 fields.ip(ip), _bounded(_dash(ident), "ident", cut),
                 _bounded(_dash(user), "auth_user", cut), requested_at,
-                _bounded(request, "request_line", cut), _bounded(method, "method", cut),
+                _offset_minutes(requested_at), _bounded(request, "request_line", cut), _bounded(method, "method", cut),
                 _bounded(path, "path", cut), _bounded(protocol, "protocol", cut),
                 int(status), _response_bytes(size), _bounded(_dash(referrer), "referrer", cut),
                 _bounded(_dash(agent), "user_agent", cut), ",".join(cut) or None,
@@ -725,8 +732,8 @@ FORMATS: dict[str, _Format] = {
     "combined": _Format(
         "web_requests",
         (
-            "ip", "ident", "auth_user", "requested_at", "request_line", "method", "path",
-            "protocol", "status", "response_bytes", "referrer", "user_agent",
+            "ip", "ident", "auth_user", "requested_at", "utc_offset_minutes", "request_line",
+            "method", "path", "protocol", "status", "response_bytes", "referrer", "user_agent",
             "truncated_fields",
         ),
         0,
@@ -868,6 +875,11 @@ def ensure_raw_schema(conn: psycopg.Connection) -> None:
             for table in ("curriculum_requests", "web_requests"):
                 conn.execute(f"alter table raw.{table} add column truncated_fields text")
         conn.execute(RAW_DDL)
+        # Web logs loaded before the offset was kept: their local time is read as UTC.
+        conn.execute(
+            "alter table raw.web_requests"
+            " add column if not exists utc_offset_minutes integer not null default 0"
+        )
 
 
 @dataclass

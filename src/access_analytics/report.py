@@ -254,9 +254,9 @@ def suspicious(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
     if not _exists(conn, "suspicious_ips"):
         return _missing(title, "suspicious_ips")
     columns, rows = _query(conn, (
-        f"select ip, score, reasons, requests, peak_requests_per_minute, distinct_paths,"
-        f" curriculum_coverage, distinct_users, distinct_user_agents, has_bot_user_agent"
-        f" from {MARTS}.suspicious_ips where grain = 'ip' order by suspicion_rank limit 20"))
+        f"select ip, traffic_class, score, reasons, requests, peak_requests_per_minute,"
+        f" distinct_paths, curriculum_coverage, distinct_users, distinct_user_agents,"
+        f" has_bot_user_agent from {MARTS}.suspicious_ips order by suspicion_rank limit 20"))
     return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
 
 

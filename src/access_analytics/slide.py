@@ -211,20 +211,19 @@ def question_4(reader: _Reader) -> Finding:
     if not exists:
         return Finding(4, "Suspicious access", "Build the security marts (suspicious_ips) to "
                        "answer this question.", {})
-    top = reader.rows(f"select ip from {MARTS}.suspicious_ips where grain = 'ip'"
-                      " and suspicion_rank = 1")
+    top = reader.rows(f"select ip from {MARTS}.suspicious_ips where suspicion_rank = 1")
     facts = {
-        "flagged": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True),
-        "bots": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True,
+        "flagged": reader.fact("suspicious_ips", "count(*)", is_suspicious=True),
+        "bots": reader.fact("suspicious_ips", "count(*)", is_suspicious=True,
                             has_bot_user_agent=True),
-        "hidden": reader.fact("suspicious_ips", "count(*)", grain="ip", is_suspicious=True,
+        "hidden": reader.fact("suspicious_ips", "count(*)", is_suspicious=True,
                               has_bot_user_agent=False),
     }
-    template = ("{flagged} IPs read the curriculum like scrapers: {bots} announce a bot user "
-                "agent, {hidden} pose as browsers.")
+    template = ("{flagged} IPs are not people (bots, scrapers, scanners): {bots} announce a "
+                "bot user agent, {hidden} pose as browsers.")
     if top:
-        facts["top_ip"] = reader.fact("suspicious_ips", "ip", grain="ip", ip=top[0][0])
-        facts["top_score"] = reader.fact("suspicious_ips", "score", grain="ip", ip=top[0][0])
+        facts["top_ip"] = reader.fact("suspicious_ips", "ip", ip=top[0][0])
+        facts["top_score"] = reader.fact("suspicious_ips", "score", ip=top[0][0])
         template += " Worst: {top_ip} (score {top_score})."
     return Finding(4, "Scrapers and machines", template, facts)
 
@@ -289,9 +288,13 @@ def question_8(reader: _Reader) -> Finding:
             "program_overview",
             "cast(round(100.0 * sum(case when cohort_id is null then requests else 0 end)"
             " / sum(requests)) as integer)"),
+        "non_human_pct": reader.fact(
+            "program_overview",
+            "cast(round(100.0 * sum(non_human_requests) / sum(requests), 1) as float)"),
     }
     template = ("{staff_pct}% of all requests are staff's and {no_cohort_pct}% have no "
-                "cohort: leave both out of student metrics.")
+                "cohort: leave both out of student metrics. {non_human_pct}% come from "
+                "bots, scrapers and scanners: left out of sessions and activity.")
     if _exists(reader, "shared_accounts"):
         facts["shared"] = reader.fact("shared_accounts", "count(*)")
         template += " {shared} accounts were used by two people in two places at once."

@@ -212,6 +212,9 @@ def test_combined_log_with_planted_bad_lines(conn: psycopg.Connection, tmp_path:
         (2, "2015-05-17T15:05:04+00:00"),
         (3, "2015-05-17T10:05:05+00:00"),
     ]
+    # The log's own offset is kept: local hours are the server's.
+    offsets = conn.execute("select utc_offset_minutes from raw.web_requests order by line_number")
+    assert offsets.fetchall() == [(120,), (-300,), (0,)]
     assert [row[2:] for row in rows] == [
         ("GET", "/a?b=1", 200, 512, None, "curl/7.1"),
         ("POST", "/login", 302, None, "bob", None),

@@ -1,14 +1,15 @@
-"""Security marts (analysis E, question 4): suspicious_ips and ip_block_profiles.
+"""Security marts (analysis E, question 4): suspicious_ips, suspicious_ip_user_agents,
+ip_traffic_classes and ip_block_profiles.
 
 On the default demo data they must find what was planted: every scraper among the
-most suspicious IPs, and the planted kind of every IP block (organisation, public
-hotspot, residential). The real Apache log (../shared/data/apache_logs) is tested in
-test_user_agents.py, whose database already holds it: the security marts are built
-there too, the search crawlers must be flagged as bots, and the top ten suspicious
-IPs are printed (`pytest -s`).
+most suspicious IPs and not human, the campus NAT addresses human, and the planted kind
+of every IP block (organisation, public hotspot, residential). The real Apache log
+(../shared/data/apache_logs) is tested in test_traffic_classes.py.
 """
 
 from __future__ import annotations
+
+from psycopg import sql
 
 from access_analytics import warehouse
 
@@ -18,14 +19,15 @@ Demo = tuple[warehouse.Settings, dict[str, object]]
 BLOCK_KIND_TARGET = 0.9
 
 
-def suspicion_ranks(demo: warehouse.Settings, grain: str) -> dict[str, int]:
-    """suspect_key -> suspicion_rank of one grain of marts.suspicious_ips."""
+def suspicion_ranks(demo: warehouse.Settings, table: str, key: str) -> dict[str, int]:
+    """key -> suspicion_rank of marts.suspicious_ips (key ip) or
+    marts.suspicious_ip_user_agents (key suspect_key)."""
     with warehouse.connect(demo) as conn:
         rows = conn.execute(
-            "select suspect_key, suspicion_rank from marts.suspicious_ips where grain = %s",
-            (grain,),
+            sql.SQL("select {}, suspicion_rank from {}").format(
+                sql.Identifier(key), sql.Identifier("marts", table))
         ).fetchall()
-    return {key: rank for key, rank in rows}
+    return {found: rank for found, rank in rows}
 
 
 def test_planted_scrapers_are_among_the_most_suspicious_ips(demo_warehouse: Demo) -> None:
@@ -33,8 +35,8 @@ def test_planted_scrapers_are_among_the_most_suspicious_ips(demo_warehouse: Demo
     scrapers = truth["scrapers"]
     assert isinstance(scrapers, list) and scrapers
     allowed = 2 * len(scrapers)
-    by_ip = suspicion_ranks(demo, "ip")
-    by_agent = suspicion_ranks(demo, "ip_user_agent")
+    by_ip = suspicion_ranks(demo, "suspicious_ips", "ip")
+    by_agent = suspicion_ranks(demo, "suspicious_ip_user_agents", "suspect_key")
     ranks = {
         scraper["ip"]: (by_ip.get(scraper["ip"]),
                         by_agent.get(f"{scraper['ip']}|{scraper['user_agent']}"))
@@ -52,17 +54,33 @@ def test_planted_scrapers_fire_the_behaviour_rules(demo_warehouse: Demo) -> None
     scrapers = {item["ip"]: item for item in truth["scrapers"]}  # type: ignore[union-attr]
     with warehouse.connect(demo) as conn:
         rows = conn.execute(
-            "select ip, reasons, has_bot_user_agent, requests, distinct_paths"
-            " from marts.suspicious_ips where grain = 'ip' and ip = any(%s)",
+            "select ip, reasons, has_bot_user_agent, requests, distinct_paths, traffic_class"
+            " from marts.suspicious_ips where ip = any(%s)",
             (list(scrapers),),
         ).fetchall()
     assert len(rows) == len(scrapers)
-    for ip, reasons, is_bot, requests, distinct_paths in rows:
+    for ip, reasons, is_bot, requests, distinct_paths, traffic_class in rows:
         fired = set(reasons.split(", "))
         assert {"high_page_rate", "many_paths", "regular_intervals", "off_hours"} <= fired, ip
+        assert traffic_class == ("automated" if scrapers[ip]["user_agent_kind"] == "browser"
+                                 else "declared_bot"), (ip, traffic_class)
         assert is_bot == (scrapers[ip]["user_agent_kind"] != "browser"), ip
         assert requests == scrapers[ip]["requests"], ip
         assert distinct_paths == scrapers[ip]["distinct_paths"], ip
+
+
+def test_campus_nat_addresses_are_human(demo_warehouse: Demo) -> None:
+    """The busiest addresses of the planted organisation blocks (campus NATs, many
+    students behind one address) are human: many users alone make no scraper."""
+    demo, truth = demo_warehouse
+    campuses = [item["block"] for item in truth["ip_blocks"]  # type: ignore[union-attr]
+                if item["kind"] == "organisation"]
+    with warehouse.connect(demo) as conn:
+        rows = conn.execute(
+            "select ip, traffic_class, reasons from marts.ip_traffic_classes"
+            " where block_16 = any(%s) and requests >= 10000", (campuses,)).fetchall()
+    assert len(rows) >= 2, rows
+    assert all(traffic_class == "human" for _ip, traffic_class, _reasons in rows), rows
 
 
 def test_planted_ip_blocks_get_their_kind(demo_warehouse: Demo) -> None:

@@ -33,9 +33,9 @@ COMPARED = {
     " has_bot_user_agent",
     "marts.fct_activities": "activity_id, user_key, user_id, activity_started_at,"
     " activity_ended_at, duration_seconds, requests, distinct_ips, distinct_user_agents",
-    "intermediate.int_requests_sessionized": "request_id, user_key, requested_at, session_id,"
-    " session_started_at, visit_started_at, activity_id, activity_started_at,"
-    " seconds_since_previous, dwell_seconds",
+    "intermediate.int_requests_sessionized_all_traffic": "request_id, user_key, requested_at,"
+    " session_id, session_started_at, visit_started_at, activity_id, activity_started_at,"
+    " seconds_since_previous, dwell_seconds, traffic_class, is_in_sessions",
 }
 
 
@@ -116,7 +116,8 @@ def test_four_incremental_batches_equal_a_full_refresh(
     with warehouse.connect(database) as incremental, warehouse.connect(second_database) as full:
         # The runs were incremental: later runs re-sessionized only some users.
         runs = incremental.execute(
-            "select count(distinct sessionized_at) from intermediate.int_requests_sessionized"
+            "select count(distinct sessionized_at)"
+            " from intermediate.int_requests_sessionized_all_traffic"
         ).fetchone()
         assert runs is not None and runs[0] >= 2
         # Late requests did arrive late: dated before the previous batch's last request.
@@ -131,5 +132,14 @@ def test_four_incremental_batches_equal_a_full_refresh(
             actual = rows(incremental, table)
             assert len(actual) == len(expected), table
             assert actual == expected, table
-        total = full.execute("select count(*) from intermediate.int_requests_sessionized")
+        # Every request has its row; the non-human ones have no session.
+        total = full.execute(
+            "select count(*) from intermediate.int_requests_sessionized_all_traffic")
         assert total.fetchone() == (EVENTS,)
+        left_out = full.execute(
+            "select count(*) from intermediate.int_requests_sessionized_all_traffic"
+            " where not is_in_sessions and session_id is null")
+        in_sessions = full.execute("select count(*) from intermediate.int_requests_sessionized")
+        left, kept = left_out.fetchone(), in_sessions.fetchone()
+        assert left is not None and kept is not None and left[0] > 0
+        assert left[0] + kept[0] == EVENTS

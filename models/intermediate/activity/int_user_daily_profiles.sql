@@ -9,8 +9,7 @@ requests as (
 localised as (
     select
         user_key,
-        {{ utc_to_local_timestamp('requested_at', var('curriculum_log_timezone')) }}
-            as requested_local_at
+        requested_local_time as requested_local_at
     from requests
 ),
 

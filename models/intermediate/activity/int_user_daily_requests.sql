@@ -12,8 +12,7 @@ dated as (
         user_id,
         requested_at,
         ip,
-        {{ utc_to_local_date('requested_at', var('curriculum_log_timezone')) }}
-            as activity_date
+        cast(requested_local_time as date) as activity_date
     from requests
 ),
 

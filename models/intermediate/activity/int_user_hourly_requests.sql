@@ -6,13 +6,12 @@ requests as (
     select * from {{ ref('int_requests_sessionized') }}
 ),
 
-{# Local wall-clock time (var curriculum_log_timezone): hours and weekdays of a
-   person's day, not of UTC. #}
+{# Local wall-clock time (the web log's own offset, or var curriculum_log_timezone):
+   hours and weekdays of a person's day, not of UTC. #}
 localised as (
     select
         user_key,
-        {{ utc_to_local_timestamp('requested_at', var('curriculum_log_timezone')) }}
-            as requested_local_at
+        requested_local_time as requested_local_at
     from requests
 ),
 

@@ -1,7 +1,7 @@
 {#
     The people of analysis E: a user is an IP and a user agent. Bots are left out
-    (they are nobody's OS mix), and so are requests without an IPv4 block. Hours and
-    dates are local (var `curriculum_log_timezone`). The requests are read from the
+    (they are nobody's OS mix; non-human traffic is not in int_requests_sessionized), and so are requests without an IPv4 block. Hours and
+    dates are local (the web log's own offset, or var `curriculum_log_timezone`). The requests are read from the
     sessionized table, which holds every request but the future-dated ones: a table
     scan is several times faster than the enriched view's joins.
 #}
@@ -18,9 +18,8 @@ people as (
         block_16,
         block_24,
         coalesce(os_class, 'other') as os_class,
-        {{ utc_to_local_date('requested_at', var('curriculum_log_timezone')) }}
-            as activity_date,
-        {{ utc_to_local_hour('requested_at', var('curriculum_log_timezone')) }}
+        cast(requested_local_time as date) as activity_date,
+        cast({{ extract_part('hour', 'requested_local_time') }} as {{ dbt.type_int() }})
             as activity_hour
     from requests
     where

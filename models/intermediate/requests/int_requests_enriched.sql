@@ -20,6 +20,10 @@ user_agents as (
     select * from {{ ref('int_user_agents_classified') }}
 ),
 
+traffic_classes as (
+    select * from {{ ref('int_ip_user_agent_traffic_classes') }}
+),
+
 keyed as (
     select
         requests.*,
@@ -45,7 +49,8 @@ joined as (
         user_agents.os_class,
         user_agents.browser_family,
         user_agents.device_class,
-        user_agents.is_bot
+        user_agents.is_bot,
+        coalesce(traffic_classes.traffic_class, 'human') as traffic_class
     from keyed
     left join cohorts
         on keyed.cohort_id = cohorts.cohort_id
@@ -55,6 +60,10 @@ joined as (
         on keyed.module = module_curricula.module
     left join user_agents
         on coalesce(keyed.user_agent, '') = user_agents.user_agent
+    left join traffic_classes
+        on
+            keyed.ip = traffic_classes.ip
+            and coalesce(keyed.user_agent, '') = traffic_classes.user_agent
 ),
 
 classified as (

@@ -40,6 +40,7 @@ unioned as (
         source_file,
         line_number,
         requested_at,
+        cast(null as {{ dbt.type_int() }}) as utc_offset_minutes,
         user_id,
         cohort_id,
         ip,
@@ -67,6 +68,7 @@ unioned as (
         source_file,
         line_number,
         requested_at,
+        utc_offset_minutes,
         cast(null as {{ dbt.type_bigint() }}) as user_id,
         cast(null as {{ dbt.type_bigint() }}) as cohort_id,
         ip,
@@ -96,7 +98,11 @@ keyed as (
             when user_id is not null
                 then {{ dbt.concat(["'user:'", dbt.cast("user_id", dbt.type_string())]) }}
             else {{ dbt.concat(["'agent:'", "ip", "'|'", "coalesce(user_agent, '')"]) }}
-        end as user_key
+        end as user_key,
+        {# Wall-clock time where the request was made: the web log's own offset, the
+           curriculum log's var `curriculum_log_timezone`. #}
+        {{ request_local_timestamp('requested_at', 'utc_offset_minutes') }}
+            as requested_local_time
     from unioned
 )
 

@@ -1,7 +1,8 @@
 {#
     Question 8 input: where the traffic of the curriculum log comes from. Requests
     without a cohort (and with a cohort id missing from the cohort table) form one
-    row with program_id and cohort_id null.
+    row with program_id and cohort_id null. `non_human_requests` says how much of it
+    the human analytics leave out (traffic class not human).
 #}
 with
 
@@ -37,6 +38,8 @@ overview as (
         sum(case when cohort_phase = 'before' then 1 else 0 end) as before_session_requests,
         sum(case when cohort_phase = 'during' then 1 else 0 end) as in_session_requests,
         sum(case when cohort_phase = 'after' then 1 else 0 end) as after_session_requests,
+        {# Left out of sessions, activities and the activity marts (by default). #}
+        sum(case when traffic_class != 'human' then 1 else 0 end) as non_human_requests,
         min(requested_at) as first_request_at,
         max(requested_at) as last_request_at
     from keyed

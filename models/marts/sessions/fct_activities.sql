@@ -1,8 +1,10 @@
+-- depends_on: {{ ref('int_requests_sessionized_all_traffic') }}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_key_tail',
         tail_key='user_key',
+        tail_scope='sessionized_batch',
         tail_column='activity_started_at',
         on_schema_change='fail',
         indexes=[{'columns': ['user_key', 'activity_started_at']}],

@@ -10,6 +10,7 @@ renamed as (
         source_file,
         line_number,
         requested_at,
+        utc_offset_minutes,
         trim(ip) as ip,
         auth_user,
         upper(method) as method,

@@ -1,0 +1,95 @@
+{#
+    Every request with the facts the traffic classes are built from: its local time
+    (the log's own offset or `curriculum_log_timezone`), whether it is a page or an
+    asset, robots.txt, an exploit probe (var `exploit_probe_pattern`), a request line
+    that is not HTTP (TLS bytes, garbage: web logs only), an error, a declared bot's
+    user agent, or a missing user agent in a file that carries the field.
+#}
+{{ config(materialized='table', indexes=[{'columns': ['ip']}]) }}
+
+{% set off_start = var('off_hours_start') %}
+{% set off_end = var('off_hours_end') %}
+{# Off-hours wrap past midnight when they start later than they end (e.g. 22 to 6). #}
+{% set off_hours_operator = 'and' if off_start < off_end else 'or' %}
+
+with
+
+requests as (
+    select * from {{ ref('int_requests_unioned') }}
+),
+
+user_agents as (
+    select * from {{ ref('int_user_agents_classified') }}
+),
+
+files as (
+    select * from {{ ref('int_log_time_resolutions') }}
+),
+
+facts as (
+    select
+        requests.request_id,
+        requests.log_kind,
+        requests.source_file,
+        requests.ip,
+        requests.ip_version,
+        coalesce(requests.user_agent, '') as user_agent,
+        requests.user_key,
+        requests.requested_at,
+        {{ dbt.date_trunc('minute', 'requests.requested_at') }} as requested_minute,
+        cast(requests.requested_local_time as date) as local_date,
+        cast({{ extract_part('hour', 'requests.requested_local_time') }} as {{ dbt.type_int() }})
+            as local_hour,
+        requests.path,
+        files.time_resolution,
+        case
+            when coalesce(requests.is_asset, false) or requests.path is null then 0 else 1
+        end as is_page,
+        case when coalesce(requests.is_asset, false) then 1 else 0 end as is_asset,
+        case when requests.status is null then 0 else 1 end as has_status,
+        case when coalesce(requests.is_error, false) then 1 else 0 end as is_error,
+        {# A missing user agent is no bot's: it is its own signal, where the format has it. #}
+        case
+            when requests.user_agent is not null and coalesce(user_agents.is_bot, false) then 1
+            else 0
+        end as is_bot,
+        case when requests.path = 'robots.txt' then 1 else 0 end as is_robots_txt,
+        case
+            when {{ regexp_like_ci('requests.path', "'" ~ var('exploit_probe_pattern') ~ "'") }}
+                then 1
+            else 0
+        end as is_probe,
+        case
+            when
+                requests.log_kind = 'web'
+                and coalesce(
+                    requests.method not in ({{ string_list(var('http_methods')) }}), true
+                )
+                then 1
+            else 0
+        end as is_non_http,
+        case
+            when requests.user_agent is null and files.has_user_agent_field then 1 else 0
+        end as is_missing_user_agent
+    from requests
+    inner join files
+        on requests.source_file = files.source_file
+    left join user_agents
+        on coalesce(requests.user_agent, '') = user_agents.user_agent
+    where requests.ip is not null
+),
+
+final as (
+    select
+        facts.*,
+        case
+            when
+                facts.local_hour >= {{ off_start }}
+                {{ off_hours_operator }} facts.local_hour < {{ off_end }}
+                then 1
+            else 0
+        end as is_off_hours
+    from facts
+)
+
+select * from final

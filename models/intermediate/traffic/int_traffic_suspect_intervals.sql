@@ -1,0 +1,53 @@
+{#
+    Gaps: how regular each suspect's requests are, at the resolution its log really
+    has. The coefficient of variation of the gaps between consecutive requests, gaps
+    inside a visit only (up to `session_gap_minutes`): scripts are regular. In a log
+    whose seconds are shuffled within the minute (`int_log_time_resolutions`), gaps
+    are counted in whole minutes (0 within a minute): an uptime monitor polling every
+    five minutes is as regular there as anywhere, a reader is not.
+#}
+{{ config(materialized='table') }}
+
+with
+
+suspect_requests as (
+    select * from {{ ref('int_traffic_suspect_requests') }}
+),
+
+stamped as (
+    select
+        grain,
+        suspect_key,
+        case
+            when time_resolution = 'minute' then requested_minute else requested_at
+        end as resolved_at,
+        requested_at,
+        request_id
+    from suspect_requests
+),
+
+gaps as (
+    select
+        grain,
+        suspect_key,
+        {{ seconds_between(
+            'lag(resolved_at) over (partition by grain, suspect_key '
+            ~ 'order by resolved_at, requested_at, request_id)',
+            'resolved_at'
+        ) }} as gap_seconds
+    from stamped
+),
+
+intervals as (
+    select
+        grain,
+        suspect_key,
+        count(*) as intervals,
+        avg(gap_seconds) as mean_gap_seconds,
+        {{ stddev_sample('gap_seconds') }} as stddev_gap_seconds
+    from gaps
+    where gap_seconds <= {{ var('session_gap_minutes') }} * 60
+    group by grain, suspect_key
+)
+
+select * from intervals
