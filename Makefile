@@ -45,7 +45,8 @@ test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs
 lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
 	$(BIN)/ruff check src tests/harness
 	$(BIN)/access-analytics warehouse start > /dev/null
-	$(BIN)/sqlfluff lint models tests analyses
+	@# The dbt templater connects: to the embedded server with its generated passwords.
+	$(if $(PGHOST),,PGPASSFILE=$(CURDIR)/.warehouse/pgpass) $(BIN)/sqlfluff lint models tests analyses
 
 docs: $(STAMP) ## generate the dbt docs and serve them (http://localhost:DOCS_PORT)
 	$(BIN)/access-analytics dbt -- docs generate

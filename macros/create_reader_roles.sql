@@ -20,10 +20,8 @@
 
 {% macro postgres__create_reader_roles() %}
     {%- set roles = reader_roles() -%}
-    {%- set schemas = {
-        'analytics': generate_schema_name('marts_pseudonymised', none) | trim,
-        'security': generate_schema_name('marts', none) | trim,
-    } -%}
+    {#- The real layers, not an experiment's (var schema_prefix): roles are server-wide. #}
+    {%- set schemas = {'analytics': 'marts_pseudonymised', 'security': 'marts'} -%}
     {%- if roles -%}
         do $$
         declare

@@ -147,7 +147,8 @@ def settings_from_env(
         host=env["PGHOST"] if external else "127.0.0.1",
         port=port,
         user=env.get("PGUSER") or (getpass.getuser() if external else EMBEDDED_USER),
-        password=env.get("PGPASSWORD", ""),
+        # The embedded server's passwords are generated (credentials.py), never PGPASSWORD.
+        password=env.get("PGPASSWORD", "") if external else "",
         dbname=env.get("PGDATABASE") or DEFAULT_DATABASE,
     )
 
@@ -161,12 +162,17 @@ def connect(
 ) -> psycopg.Connection:
     """Open a connection (as ``user``, default the settings' user); raise WarehouseError
     with a hint when the server is not there."""
-    password = settings.password if user in (None, settings.user) else None
+    role = user or settings.user
+    if settings.external:
+        password = settings.password if role == settings.user else None
+    else:
+        # Explicit, so that a PGPASSWORD meant for another server is not tried here.
+        password = credentials.read(settings.home).get(role)
     try:
         return psycopg.connect(
             host=settings.host,
             port=settings.port,
-            user=user or settings.user,
+            user=role,
             password=password or None,
             passfile=str(settings.passfile) if settings.passfile else None,
             dbname=dbname or settings.dbname,
@@ -198,6 +204,9 @@ def dbt_env(settings: Settings, dbname: str | None = None) -> dict[str, str]:
     if settings.password:
         env["PGPASSWORD"] = settings.password
     if settings.passfile:
+        # libpq prefers PGPASSWORD to the password file: one meant for another server
+        # must not be tried on the embedded one.
+        env.pop("PGPASSWORD", None)
         env["PGPASSFILE"] = str(settings.passfile)
     return env
 
