@@ -524,6 +524,9 @@ def test_pseudonyms_last_across_builds_and_differ_across_warehouses(
 def test_a_reader_holding_a_transaction_cannot_block_dbt_build(small_warehouse) -> None:
     small, folder, outputs = small_warehouse
     with warehouse.connect(small, user=ANALYTICS) as reader:
+        # A reader may lift its own idle timeout: dbt's lock_timeout is the protection.
+        reader.execute("set idle_in_transaction_session_timeout = 0")
+        reader.commit()
         reader.execute(f"select count(*) from {VIEWS}.cross_program_cutoffs").fetchone()
         blocked = dbt_in(small, folder, "run", "--select", "cross_program_cutoffs",
                          "--vars", "{build_lock_timeout: 2s}")
