@@ -50,7 +50,8 @@ fuzz: $(STAMP) ## fuzz the loaders harder: FUZZ_LINES mutated lines per format (
 lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
 	$(BIN)/ruff check src tests/harness
 	$(BIN)/access-analytics warehouse start > /dev/null
-	$(BIN)/sqlfluff lint models tests analyses
+	@# The dbt templater connects: to the embedded server with its generated passwords.
+	$(if $(PGHOST),,PGPASSFILE=$(CURDIR)/.warehouse/pgpass) $(BIN)/sqlfluff lint models tests analyses
 
 docs: $(STAMP) ## generate the dbt docs and serve them (http://localhost:DOCS_PORT)
 	$(BIN)/access-analytics dbt -- docs generate

@@ -15,11 +15,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
-from access_analytics import loaders, warehouse
+from access_analytics import credentials, loaders, warehouse
 
 DEFAULT_EVENTS = 1_000_000
 DEFAULT_SEED = 42
@@ -68,8 +69,34 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         _say(f"{kind} warehouse {'running' if running else 'stopped'}: {settings.uri()}")
         return 0 if running else 3
     elif args.action == "uri":
-        print(settings.uri())
+        print(_uri(settings, args.role, show_password=args.show_password))
+        if not args.show_password:
+            _say(_where_passwords_are(settings))
     return 0
+
+
+def _uri(settings: warehouse.Settings, role: str | None, *, show_password: bool) -> str:
+    """The URI of ``role`` (default: the settings' user), with its password only when
+    asked for (it comes from the credentials file, or PGPASSWORD for the settings' user)."""
+    uri = settings.uri(user=role)
+    if not show_password:
+        return uri
+    user = role or settings.user
+    password = settings.password if user == settings.user else ""
+    if not password and not settings.external:
+        password = credentials.read(settings.home).get(user, "")
+    if not password:
+        raise UserError(f"no password of {user!r} is known here (external server: ask its admin)")
+    return uri.replace(f"//{user}@", f"//{user}:{quote(password, safe='')}@", 1)
+
+
+def _where_passwords_are(settings: warehouse.Settings) -> str:
+    if settings.external:
+        return "passwords: your own (PGPASSWORD, ~/.pgpass or your server's authentication)"
+    return (
+        f"passwords: {settings.home / credentials.CREDENTIALS_FILE} (readable by you only);"
+        f" for psql: export PGPASSFILE={settings.passfile}, or add --show-password"
+    )
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -273,10 +300,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
         return code
     _say(_row_counts(settings))
-    reader = _reader_uri(settings)
-    if reader:
-        _say(f"BI tools (read-only, marts only): {reader}")
+    for line in _reader_uris(settings):
+        _say(line)
     _say(f"built in {seconds:.0f} s. Connect with: psql {uri}")
+    _say(_where_passwords_are(settings))
     return 0
 
 
@@ -297,13 +324,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reader_uri(settings: warehouse.Settings) -> str | None:
-    """The URI BI tools use: the read-only role of `dbt build`, when it exists."""
+READER_PURPOSES = {
+    "analytics_reader": "BI tools (dashboards; pseudonymised marts)",
+    "security_analyst": "security analysts (security marts, raw IPs)",
+}
+
+
+def _reader_uris(settings: warehouse.Settings) -> list[str]:
+    """One line per read-only role of `dbt build` that exists: its purpose and URI."""
     with warehouse.connect(settings) as conn:
-        found = conn.execute("select 1 from pg_roles where rolname = 'analytics_reader'")
-        if found.fetchone() is None:
-            return None
-    return f"postgresql://analytics_reader@{settings.host}:{settings.port}/{settings.dbname}"
+        found = {row[0] for row in conn.execute(
+            "select rolname from pg_roles where rolname = any(%s)", (list(READER_PURPOSES),)
+        )}
+    return [f"{purpose}: {settings.uri(user=role)}"
+            for role, purpose in READER_PURPOSES.items() if role in found]
 
 
 def _row_counts(settings: warehouse.Settings) -> str:
@@ -352,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("warehouse", help="start, stop or inspect the embedded PostgreSQL")
     sub.add_argument("action", choices=["start", "stop", "status", "uri", "destroy"])
+    sub.add_argument(
+        "--role", help="uri: the URI of this role (e.g. analytics_reader; default PGUSER)"
+    )
+    sub.add_argument(
+        "--show-password", action="store_true",
+        help="uri: include the password (it is never printed otherwise)",
+    )
     sub.set_defaults(func=cmd_warehouse)
 
     sub = commands.add_parser("load", help="load log or cohort files into the raw schema")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from access_analytics import warehouse
 from conftest import PROJECT_DIR
 
 BIN = Path(sys.executable).parent
@@ -19,10 +20,12 @@ def test_python_is_ruff_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sql_is_sqlfluff_clean(settings: object) -> None:
-    # `settings` starts the warehouse: the dbt templater compiles the project.
+def test_sql_is_sqlfluff_clean(settings: warehouse.Settings) -> None:
+    # `settings` starts the warehouse: the dbt templater compiles the project (with the
+    # warehouse's passwords, as `make lint` gives them).
     result = subprocess.run(
         [str(BIN / "sqlfluff"), "lint", "models", "tests", "analyses", "--nocolor"],
         cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=300,
+        env=warehouse.dbt_env(settings),
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]

@@ -20,6 +20,14 @@ def test_embedded_is_the_default(tmp_path: Path) -> None:
     assert found.uri() == "postgresql://postgres@127.0.0.1:54329/access_analytics"
 
 
+def test_embedded_passwords_are_generated_not_taken_from_pgpassword(tmp_path: Path) -> None:
+    found = warehouse.settings_from_env(tmp_path, env={"PGPASSWORD": "meant-for-another"})
+    assert found.password == ""
+    assert found.passfile == tmp_path / ".warehouse" / "pgpass"
+    assert "PGPASSWORD" not in warehouse.dbt_env(found)
+    assert warehouse.dbt_env(found)["PGPASSFILE"] == str(found.passfile)
+
+
 def test_embedded_port_and_database_can_be_chosen(tmp_path: Path) -> None:
     found = warehouse.settings_from_env(tmp_path, env={"PGPORT": "6000", "PGDATABASE": "logs"})
     assert (found.external, found.port, found.dbname) == (False, 6000, "logs")
