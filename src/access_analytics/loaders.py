@@ -711,7 +711,8 @@ def _parse_combined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str
             row = (
                 fields.ip(ip), _bounded(_dash(ident), "ident", cut),
                 _bounded(_dash(user), "auth_user", cut), requested_at,
-                _offset_minutes(requested_at), _bounded(request, "request_line", cut), _bounded(method, "method", cut),
+                _offset_minutes(requested_at), _bounded(request, "request_line", cut),
+                _bounded(method, "method", cut),
                 _bounded(path, "path", cut), _bounded(protocol, "protocol", cut),
                 int(status), _response_bytes(size), _bounded(_dash(referrer), "referrer", cut),
                 _bounded(_dash(agent), "user_agent", cut), ",".join(cut) or None,
