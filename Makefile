@@ -13,7 +13,7 @@ ROUNDS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser build test fuzz lint docs report warehouse stop demo bench visits clean distclean
+.PHONY: help venv browser build test fuzz lint rules docs report warehouse stop demo bench visits clean distclean
 
 help: ## list the targets
 	@echo "access_analytics: make TARGET"
@@ -52,6 +52,9 @@ lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
 	$(BIN)/access-analytics warehouse start > /dev/null
 	@# The dbt templater connects: to the embedded server with its generated passwords.
 	$(if $(PGHOST),,PGPASSFILE=$(CURDIR)/.warehouse/pgpass) $(BIN)/sqlfluff lint models tests analyses
+
+rules: $(STAMP) ## regenerate the user-agent rule seeds from the pinned uap-core and crawler lists
+	$(BIN)/access-analytics rules --seeds seeds
 
 docs: $(STAMP) ## generate the dbt docs and serve them (http://localhost:DOCS_PORT)
 	$(BIN)/access-analytics dbt -- docs generate

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
-from access_analytics import credentials, loaders, warehouse
+from access_analytics import credentials, loaders, rules, warehouse
 
 DEFAULT_EVENTS = 1_000_000
 DEFAULT_SEED = 42
@@ -274,6 +274,22 @@ def cmd_dwell_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    seeds_dir = Path(args.seeds)
+    if not seeds_dir.is_dir():
+        raise UserError(f"no such folder: {seeds_dir}")
+    sources = ", ".join(f"{name} {version}" for name, version in rules.versions().items())
+    if args.check:
+        stale = rules.stale(seeds_dir)
+        if stale:
+            raise UserError(f"out of date (run `make rules`): {', '.join(stale)} ({sources})")
+        _say(f"user-agent rule seeds are current ({sources})")
+        return 0
+    for path in rules.write(seeds_dir):
+        _say(f"wrote {path} ({sources})")
+    return 0
+
+
 def cmd_dbt(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _prepare(settings)
@@ -455,6 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("module_a", metavar="MODULE_A")
     sub.add_argument("module_b", metavar="MODULE_B")
     sub.set_defaults(func=cmd_dwell_test)
+
+    sub = commands.add_parser(
+        "rules", help="generate the user-agent rule seeds from the pinned packages"
+    )
+    sub.add_argument("--seeds", default="seeds", help="the seeds folder (default: seeds)")
+    sub.add_argument("--check", action="store_true",
+                     help="only check that the seeds are current (exit 2 when not)")
+    sub.set_defaults(func=cmd_rules)
 
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)

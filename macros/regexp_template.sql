@@ -1,0 +1,22 @@
+{#
+    uap-core's replacement templates: `template` with $1 ... $9 replaced by the capture
+    groups of the first match of `pattern` in `expression` (an unmatched group is
+    empty), trimmed; null when the result is empty.
+#}
+{% macro regexp_template(expression, pattern, template) -%}
+    {{ return(adapter.dispatch('regexp_template', 'access_analytics')(expression, pattern, template)) }}
+{%- endmacro %}
+
+{% macro default__regexp_template(expression, pattern, template) -%}
+    (
+        select
+            nullif(trim(
+                {%- for group in range(9, 0, -1) %}replace({% endfor -%}
+                {{ template }}
+                {%- for group in range(1, 10) -%}
+                    , '${{ group }}', coalesce(captures.groups[{{ group }}], ''))
+                {%- endfor -%}
+            ), '')
+        from (select regexp_match({{ expression }}, {{ pattern }}) as groups) as captures
+    )
+{%- endmacro %}
