@@ -149,7 +149,7 @@ def uap_rules() -> Iterator[dict[str, object]]:
     families follow uap-core: ``$1`` (and ``$2``... for OS and devices) in a template
     stands for a capture group.
     """
-    from ua_parser_builtins.matchers import MATCHERS  # noqa: PLC0415 (pinned package)
+    from ua_parser_builtins.matchers import MATCHERS
 
     browsers, systems, devices = MATCHERS
     rule_id = 0
@@ -173,7 +173,7 @@ def uap_rules() -> Iterator[dict[str, object]]:
 
 def crawler_rules() -> Iterator[dict[str, object]]:
     """The crawler-user-agents patterns in the package's order (case-sensitive)."""
-    from crawleruseragents import CRAWLER_USER_AGENTS_DATA  # noqa: PLC0415
+    from crawleruseragents import CRAWLER_USER_AGENTS_DATA
 
     for crawler_id, item in enumerate(CRAWLER_USER_AGENTS_DATA, start=1):
         yield {
