@@ -46,7 +46,7 @@ rules as (
         pattern,
         required_text,
         is_case_insensitive,
-        family_template as template,
+        family_template as rule_template,
         model_template
     from user_agent_rules
     union all
@@ -57,7 +57,7 @@ rules as (
         pattern,
         required_text,
         false as is_case_insensitive,
-        null as template,
+        null as rule_template,
         null as model_template
     from crawler_user_agents
     union all
@@ -68,7 +68,7 @@ rules as (
         pattern,
         '' as required_text,
         false as is_case_insensitive,
-        value as template,
+        value as rule_template,
         null as model_template
     from user_agent_overrides
 ),
@@ -76,7 +76,8 @@ rules as (
 rules_checksum as (
     select
         {{ dbt.hash(dbt.listagg(
-            "concat(rule_key, '|', pattern, '|', coalesce(template, ''))",
+            "concat(rule_key, '|', pattern, '|', coalesce(rule_template, ''), '|',"
+            ~ " coalesce(model_template, ''))",
             "'\n'",
             "order by rule_key",
         )) }} as rules_checksum
@@ -125,7 +126,7 @@ ranked_matches as (
         matches.user_agent,
         rules.category,
         rules.pattern,
-        rules.template,
+        rules.rule_template,
         rules.model_template,
         row_number() over (
             partition by matches.user_agent, rules.category
@@ -141,7 +142,7 @@ first_matches as (
         user_agent,
         category,
         pattern,
-        template,
+        rule_template,
         model_template
     from ranked_matches
     where match_rank = 1
@@ -150,27 +151,27 @@ first_matches as (
 families as (
     select
         user_agent,
-        max(case when category = 'os' then family end) as uap_os_family,
-        max(case when category = 'browser' then family end) as uap_browser_family,
-        max(case when category = 'device' then family end) as uap_device_family,
+        max(case when category = 'os' then uap_family end) as uap_os_family,
+        max(case when category = 'browser' then uap_family end) as uap_browser_family,
+        max(case when category = 'device' then uap_family end) as uap_device_family,
         {#- uap-core's generic device rules name the kind of device as a fixed model. #}
         max(case when category = 'device' then model_template end) as uap_device_model,
         max(case when category = 'crawler' then 1 else 0 end) = 1 as is_listed_crawler,
-        max(case when category = 'override:is_bot' then template end) as override_is_bot,
-        max(case when category = 'override:browser_family' then template end)
+        max(case when category = 'override:is_bot' then rule_template end) as override_is_bot,
+        max(case when category = 'override:browser_family' then rule_template end)
             as override_browser_family,
-        max(case when category = 'override:device_class' then template end)
+        max(case when category = 'override:device_class' then rule_template end)
             as override_device_class
     from (
         select
             user_agent,
             category,
-            template,
+            rule_template,
             model_template,
             case
                 when category in ('os', 'browser', 'device')
-                    then {{ regexp_template('user_agent', 'pattern', 'template') }}
-            end as family
+                    then {{ regexp_template('user_agent', 'pattern', 'rule_template') }}
+            end as uap_family
         from first_matches
     ) as filled
     group by user_agent
