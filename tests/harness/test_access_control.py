@@ -422,7 +422,8 @@ def test_dashboards_see_no_raw_ip_or_user_agent_on_the_apache_log(
 ) -> None:
     small, _, _ = small_warehouse
     with warehouse.connect(small) as conn:
-        web = conn.execute("select count(*) from marts.suspicious_ips where user_agent like"
+        web = conn.execute("select count(*) from marts.suspicious_ip_user_agents"
+                           " where user_agent like"
                            " '%%Googlebot%%'").fetchone()
     assert web and web[0] > 0  # the Apache log's crawlers are in the marts
     agents = assert_dashboards_see_no_personal_data(small)
@@ -467,9 +468,9 @@ def test_a_user_has_one_pseudonym_in_every_mart(demo_warehouse) -> None:
     assert column_values(demo, f"select user_key from {VIEWS}.user_activity_summary",
                          ANALYTICS) == expected
     # IPs: the inactive students' address lists use the pseudonyms of suspicious_ips.
-    raw_ips = column_values(demo, "select ip from marts.suspicious_ips where grain = 'ip'")
+    raw_ips = column_values(demo, "select ip from marts.suspicious_ips")
     ip_pseudonyms = column_values(
-        demo, f"select ip from {VIEWS}.suspicious_ips where grain = 'ip'", ANALYTICS)
+        demo, f"select ip from {VIEWS}.suspicious_ips", ANALYTICS)
     assert ip_pseudonyms == {pseudonym(key, str(ip)) for ip in raw_ips}
     listed = column_values(demo, f"select ips from {VIEWS}.inactive_students", ANALYTICS)
     assert listed and {ip for ips in listed for ip in str(ips).split(", ")} <= ip_pseudonyms

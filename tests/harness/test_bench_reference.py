@@ -83,7 +83,7 @@ def test_references_agree_with_the_project(
         loaded = run_cli(["load", file_format, str(path)], database)
         assert loaded.returncode == 0, loaded.stderr
     built = dbt(database, "build", "--resource-type", "seed", "--resource-type", "model",
-                "--select", *answers.PROJECT_SELECTION)
+                "--select", *answers.PROJECT_SELECTION, *answers.PROJECT_VARS)
     assert built.returncode == 0, built.stdout[-4000:]  # type: ignore[attr-defined]
     with warehouse.connect(database) as conn:
         answers.project_answers(conn, tmp_path / "project")

@@ -23,6 +23,7 @@ exactly when their files are equal.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -54,8 +55,8 @@ class Definitions:
     placeholder_cohort_min_days: int
     asset_extensions: frozenset[str]
     weekday_effect_ratio: Fraction
-    # (attribute, pattern, value) in rule order, from seeds/user_agent_rules.csv
-    user_agent_rules: tuple[tuple[str, str, str], ...]
+    # (pattern, is_bot) of the `is_bot` overrides, in order (seeds/user_agent_overrides.csv)
+    bot_overrides: tuple[tuple[str, bool], ...]
 
 
 def definitions(project_dir: Path) -> Definitions:
@@ -67,8 +68,8 @@ def definitions(project_dir: Path) -> Definitions:
     variables = project["vars"]
     if variables["curriculum_log_timezone"] != "UTC":
         raise ValueError("the reference implementations support curriculum_log_timezone UTC")
-    with (project_dir / "seeds" / "user_agent_rules.csv").open(newline="") as handle:
-        rules = sorted(csv.DictReader(handle), key=lambda rule: int(rule["rule_id"]))
+    with (project_dir / "seeds" / "user_agent_overrides.csv").open(newline="") as handle:
+        overrides = sorted(csv.DictReader(handle), key=lambda rule: int(rule["override_id"]))
     return Definitions(
         session_gap_seconds=int(variables["session_gap_minutes"]) * 60,
         max_session_seconds=int(variables["max_session_hours"]) * 3600,
@@ -77,9 +78,27 @@ def definitions(project_dir: Path) -> Definitions:
         placeholder_cohort_min_days=int(variables["placeholder_cohort_min_days"]),
         asset_extensions=frozenset(str(ext).lower() for ext in variables["asset_extensions"]),
         weekday_effect_ratio=Fraction(str(variables["weekday_effect_ratio"])),
-        user_agent_rules=tuple(
-            (rule["attribute"], rule["pattern"], rule["value"]) for rule in rules
+        bot_overrides=tuple(
+            (rule["pattern"], rule["value"].strip().lower() == "true")
+            for rule in overrides
+            if rule["attribute"] == "is_bot"
         ),
+    )
+
+
+def is_declared_bot(defs: Definitions, user_agent: str) -> bool:
+    """A bot by its user agent, decided in Python from the same maintained lists the
+    project's seeds are generated from: our `is_bot` overrides first, else uap-core's
+    device family Spider (ua-parser's own matchers) or a crawler-user-agents pattern."""
+    from crawleruseragents import CRAWLER_PATTERNS
+    from ua_parser_builtins.matchers import MATCHERS
+
+    for pattern, value in defs.bot_overrides:
+        if re.search(pattern, user_agent):
+            return value
+    device = next((found for matcher in MATCHERS[2] if (found := matcher(user_agent))), None)
+    return getattr(device, "family", None) == "Spider" or bool(
+        CRAWLER_PATTERNS.case_sensitive.search(user_agent)
     )
 
 
@@ -190,6 +209,9 @@ PROJECT_SELECTION = (
     "+fct_sessions", "+cohort_lesson_rankings", "+int_ip_block_hourly",
     "+int_ip_block_weekdays", "stg_loads__loaded_files", "stg_loads__rejected_lines",
 )
+# The references sessionize every request, as the notebooks did: the project's traffic
+# classes (which leave automated traffic out of sessions by default) are its own.
+PROJECT_VARS = ("--vars", "{include_automated_traffic: true}")
 
 
 def project_answers(conn: Any, out_dir: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from access_analytics.bench.answers import Definitions, weekday_profile
+from access_analytics.bench.answers import Definitions, is_declared_bot, weekday_profile
 
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 
@@ -116,9 +116,9 @@ with agents as (
     select distinct user_agent from requests
 ),
 bots as (
-    select distinct agents.user_agent
+    select agents.user_agent
     from agents
-    inner join bot_rules on regexp_matches(agents.user_agent, bot_rules.pattern, 'i')
+    inner join bot_agents on agents.user_agent = bot_agents.user_agent
 )
 select
     split_part(ip, '.', 1) || '.' || split_part(ip, '.', 2) as block,
@@ -160,11 +160,12 @@ def answers(
     with duckdb.connect(str(database)) as con:
         con.execute(_LOAD, {"requests": str(requests_csv)})
         con.execute(_COHORTS, {"cohorts": str(cohorts_csv)})
-        con.execute("create or replace temp table bot_rules (pattern varchar)")
-        con.executemany(
-            "insert into bot_rules values (?)",
-            [[pattern] for attribute, pattern, _ in defs.user_agent_rules if attribute == "bot"],
-        )
+        agents = [row[0] for row in con.execute(
+            "select distinct user_agent from requests").fetchall()]
+        con.execute("create or replace temp table bot_agents (user_agent varchar)")
+        bots = [[agent] for agent in agents if is_declared_bot(defs, agent)]
+        if bots:
+            con.executemany("insert into bot_agents values (?)", bots)
         sessions = con.execute(
             _SESSIONS,
             {"until": until, "gap": defs.session_gap_seconds, "piece": defs.max_session_seconds},

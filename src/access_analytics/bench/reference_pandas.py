@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from access_analytics.bench.answers import Definitions, weekday_profile
+from access_analytics.bench.answers import Definitions, is_declared_bot, weekday_profile
 
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(\.{_OCTET}){{3}}")
@@ -38,10 +38,8 @@ def _codes(values: pd.Series, function: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.array([function(value.strip()) for value in uniques], dtype=object)
 
 
-def _is_bot(rules: tuple[tuple[str, str, str], ...]) -> Any:
-    patterns = [re.compile(pattern, re.IGNORECASE) for attribute, pattern, _ in rules
-                if attribute == "bot"]
-    return lambda agent: any(pattern.search(agent) for pattern in patterns)
+def _is_bot(defs: Definitions) -> Any:
+    return lambda agent: is_declared_bot(defs, agent)
 
 
 def _cohorts(cohorts_csv: Path, defs: Definitions) -> pd.DataFrame:
@@ -112,7 +110,7 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
 
     # IP blocks: a user is an IP and a user agent; bots and non-IPv4 addresses left out.
     ip_codes, ips = _codes(raw["ip"], lambda ip: ip)
-    agent_codes, is_bot = _codes(raw["user_agent"], _is_bot(defs.user_agent_rules))
+    agent_codes, is_bot = _codes(raw["user_agent"], _is_bot(defs))
     is_ipv4 = np.array([bool(_IPV4.fullmatch(ip)) for ip in ips], dtype=bool)
     block_codes, blocks = pd.factorize(np.array([".".join(ip.split(".", 2)[:2]) for ip in ips]))
     keep = in_past & is_ipv4[ip_codes] & ~is_bot.astype(bool)[agent_codes]

@@ -66,7 +66,7 @@ def run_project(demo_dir: Path, out_dir: Path, database: str) -> dict[str, Any]:
     load_seconds = time.perf_counter() - started
     target = out_dir / "target"
     timing = benchmarks.dbt_timed(
-        settings, target, ["build", "--select", *answers.PROJECT_SELECTION]
+        settings, target, ["build", "--select", *answers.PROJECT_SELECTION, *answers.PROJECT_VARS]
     )
     with warehouse.connect(settings) as conn:
         answers.project_answers(conn, out_dir)
