@@ -402,11 +402,18 @@ def _set_superuser_password_offline(settings: Settings, password: str) -> None:
         raise WarehouseError(f"cannot set the superuser's password:\n{result.stderr.strip()}")
 
 
+# Advisory lock key that serialises the catalog changes of concurrent starts.
+_CATALOG_LOCK = 0x6161_0001
+
+
 def _apply_passwords(settings: Settings, passwords: Mapping[str, str]) -> None:
     """Set every role's password from the credentials file (creating the reader roles),
     on every start: a reader that changed its own password gets the generated one back.
     Other databases than the analytics ones are closed to everyone but the superuser."""
-    with connect(settings, "postgres", autocommit=True) as conn:
+    with connect(settings, "postgres") as conn:
+        # Two commands starting at once (two loads) would update the same catalog rows:
+        # one transaction at a time ("tuple concurrently updated" otherwise).
+        conn.execute("select pg_advisory_xact_lock(%s)", (_CATALOG_LOCK,))
         for role, password in passwords.items():
             exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,))
             verb = "alter" if exists.fetchone() else "create"
@@ -416,6 +423,7 @@ def _apply_passwords(settings: Settings, passwords: Mapping[str, str]) -> None:
                 )
             )
         conn.execute("revoke connect, temporary on database postgres, template1 from public")
+        conn.commit()
 
 
 def is_running(settings: Settings) -> bool:

@@ -19,7 +19,9 @@ import pytest
 from access_analytics import warehouse
 from conftest import DB_PREFIX, SHARED_DATA, run_cli
 
-SITE_VARS = "{site_hosts: [semicomplete.com]}"
+# The counts below are recomputed in plain Python over every request of the file, so
+# the build keeps automated traffic in the sessions (the referrer rules are the subject).
+SITE_VARS = "{site_hosts: [semicomplete.com], include_automated_traffic: true}"
 # Sessions started by each of the top hosts: the log's requests of one IP + user agent,
 # split at gaps over 30 minutes and into pieces of at most 4 hours, counted by the host
 # of each session's first request (a page before the assets of the same second),
@@ -110,7 +112,7 @@ def test_double_encoded_path_and_its_twins_are_one_lesson(apache: warehouse.Sett
     paths = query(apache, """
         select raw_path, path, lesson
         from staging.stg_web__requests
-        where source_file = 'twins.log'
+        where source_file like '%/twins.log'
         order by line_number
     """)
     assert paths == [
