@@ -6,8 +6,9 @@ style of the real MySQL export (``cohorts.csv``) and ``ground_truth.json``,
 which lists everything that was planted in the log for the analyses to find:
 instructors' one-day test accounts, scrapers, shared credentials, the 2019
 cut-off of cross-program access, post-graduation topics, an over-used lesson,
-a merely more active cohort (a decoy), heavy-usage days and the IP blocks of
-each kind (campus, public hotspot, residential).
+a merely more active cohort (a decoy), heavy-usage days, the IP blocks of
+each kind (campus, public hotspot, residential), and non-human traffic that is no
+scraper: a crawler with a browser's user agent, exploit scanners and uptime monitors.
 
 Everything is vectorised with numpy: users get a per-day activity intensity,
 sessions are drawn per user and day, expanded into requests with ``np.repeat``
@@ -28,7 +29,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -66,7 +67,9 @@ _SHARE_PHP = 0.034
 _SHARE_DS = 0.11
 
 # User kinds.
-_STUDENT, _STAFF, _NO_COHORT, _PLACEHOLDER, _FRONT_END, _TEST, _SCRAPER = range(7)
+# _BOT: the accounts of crawlers, exploit scanners and uptime monitors (every line of the
+# log has a user_id: the curriculum is behind a login), no cohort, like new scrapers.
+_STUDENT, _STAFF, _NO_COHORT, _PLACEHOLDER, _FRONT_END, _TEST, _SCRAPER, _BOT = range(8)
 # Session locations.
 _CAMPUS, _HOME, _HOTSPOT = range(3)
 # Devices.
@@ -235,6 +238,39 @@ _SCRAPER_AGENTS = (
 )
 # Scrapers 3 and 4 log in with an existing student's account, the others with new ones.
 _SCRAPERS_WITH_STUDENT_ACCOUNT = (3, 4)
+# Non-human traffic that is not after the curriculum's content (issue 11), each kind on
+# an account of its own. A search engine's crawler in its own /16 that sends an old
+# browser's user agent (as Baidu's 180.76.x sends Firefox 6.0.2 in the Apache log): it
+# reads robots.txt at the start of every visit, then pages only, a few seconds apart.
+_BROWSER_CRAWLER_BLOCK = "180.76"
+_BROWSER_CRAWLER_IPS = 3
+_BROWSER_CRAWLER_AGENT = "Mozilla/5.0 (Windows NT 5.1; rv:6.0.2) Gecko/20100101 Firefox/6.0.2"
+# Exploit scanners: hosting blocks, and what they send (a browser's user agent, a scanning
+# tool's, none); each run asks for a random handful of the usual probes.
+_SCANNER_BLOCKS = ("185.220", "45.146", "193.106", "89.248")
+_SCANNER_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/78.0.3904.108 Safari/537.36",
+    "Mozilla/5.0 zgrab/0.x",
+    "",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:68.0) Gecko/20100101 Firefox/68.0",
+)
+_EXPLOIT_PATHS = (
+    "wp-login.php", "xmlrpc.php", ".env", ".git/config", "phpmyadmin/index.php",
+    "wp-admin/setup-config.php", "vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+    "cgi-bin/luci", ".aws/credentials", "admin/.env", "HNAP1", "boaform/admin/formLogin",
+    ".DS_Store", "wp-admin/admin-ajax.php", "phpMyAdmin/scripts/setup.php",
+    # probes no pattern knows; a scanner sends them between the known ones
+    "admin.php", "shell.php", "solr/admin/info/system", "console/login/LoginForm.jsp",
+)
+# Uptime monitors: (block, user agent, the one path polled, seconds between polls, polls
+# in a million-event log): UptimeRobot's free plan every 5 minutes for ten days, and a
+# health check of the hosting company's own that sends no user agent, every 30 minutes
+# for four weeks.
+_MONITORS = (
+    ("216.144", "Mozilla/5.0+(http://www.uptimerobot.com/)", "/", 300, 2880),
+    ("64.62", "", "toc", 1800, 1344),
+)
 
 # ---------------------------------------------------------------------------------------
 # User agents: one version per quarter from 2018Q1 (index 0) to 2021Q2 (index 13).
@@ -1013,7 +1049,7 @@ def _assign_devices(world: _World, rng: np.random.Generator) -> None:
     users = world.users
     names = world.ua_variant_names
     for group, kinds in (("student", (_STUDENT, _PLACEHOLDER, _FRONT_END, _TEST)),
-                         ("staff", (_STAFF,)), ("public", (_NO_COHORT, _SCRAPER))):
+                         ("staff", (_STAFF,)), ("public", (_NO_COHORT, _SCRAPER, _BOT))):
         rows = np.flatnonzero(np.isin(users.kind, kinds))
         users.laptop[rows] = _pick(rng, _LAPTOP_MIX[group], names, len(rows))
     mac = np.array([n.startswith("mac_") for n in names])
@@ -1054,7 +1090,7 @@ def _add_users(world: _World, kind: int, cohort: Sequence[int], start: Sequence[
     first = len(users.kind)
     cohorts = world.cohorts
     program = [cohorts[c].program_id if c >= 0 else 0 for c in cohort]
-    laptop_mix = _LAPTOP_MIX["public" if kind == _SCRAPER else "student"]
+    laptop_mix = _LAPTOP_MIX["public" if kind in (_SCRAPER, _BOT) else "student"]
     laptops = _pick(rng, laptop_mix, world.ua_variant_names, n)
     mac = np.array([name.startswith("mac_") for name in world.ua_variant_names])
 
@@ -1154,6 +1190,8 @@ def _simulate(world: _World, events: int,
     two_place_rows, two_place_truth, switch_rows, switch_truth = _plant_concurrent_use(
         world, [u for u in rest[4:] if u not in heavy], streams[7])
     explicit.extend(two_place_rows + switch_rows)
+    bot_rows, bot_truth = _plant_non_human(world, events, streams[8])
+    explicit.extend(bot_rows)
     planted = [_expand(world, s, rng_sess) for s in fixed] + explicit
     n_planted = sum(len(r.ts) for r in planted)
     if n_planted >= events:
@@ -1172,7 +1210,8 @@ def _simulate(world: _World, events: int,
 
     # Account ids in order of creation, now that the planted accounts exist too.
     users.user_id = _user_ids(users.created, rng_plant)
-    for item in test_truth + sharing_truth + two_place_truth + switch_truth:
+    bot_items = [item for items in bot_truth.values() for item in items]
+    for item in test_truth + sharing_truth + two_place_truth + switch_truth + bot_items:
         item["user_id"] = int(users.user_id[int(str(item["user_id"]))])
     test_truth.sort(key=lambda item: str(item["date"]))
     sharing_truth.sort(key=lambda item: int(str(item["user_id"])))
@@ -1206,6 +1245,7 @@ def _simulate(world: _World, events: int,
         + [{"block": b, "kind": "hotspot"} for b, _ in _HOTSPOT_BLOCKS]
         + [{"block": b, "kind": "residential"} for b, _ in _RESIDENTIAL_BLOCKS],
         "heavy_usage_days": _heavy_truth(world, rows, heavy_truth),
+        **{kind: _bot_truth(world, rows, items) for kind, items in bot_truth.items()},
         "missing_path_rows": int(np.count_nonzero(rows.path == 0)),
     }
     return rows, truth
@@ -1219,7 +1259,8 @@ def _groups(world: _World, user: np.ndarray) -> np.ndarray:
     group = np.full(len(user), _G_JAVA, dtype=np.int64)
     group[program == 1] = _G_PHP
     group[program == 3] = _G_DS
-    group[(kind == _NO_COHORT) | ((kind == _SCRAPER) & (users.cohort[user] < 0))] = _G_NO_COHORT
+    no_cohort = (kind == _NO_COHORT) | (kind == _BOT)
+    group[no_cohort | ((kind == _SCRAPER) & (users.cohort[user] < 0))] = _G_NO_COHORT
     group[kind == _STAFF] = _G_STAFF
     return group
 
@@ -1801,7 +1842,8 @@ def _plant_sharing(world: _World, days_by_user: dict[int, list[int]],
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "day", "sec", "size",
                                                           "ip", "ua")}
     truth = []
-    all_variants = np.flatnonzero([name != "scraper" for name in world.ua_variant_names])
+    all_variants = np.flatnonzero([name not in ("scraper", "bot")
+                                   for name in world.ua_variant_names])
     for u, days in days_by_user.items():
         ips_by_day: dict[str, list[str]] = {}
         for day in days:
@@ -1942,6 +1984,157 @@ def _plant_network_switches(world: _World, switchers: Sequence[int],
             truth.append({"user_id": int(u), "kind": kind, "dates": [
                 (LOG_START + timedelta(days=day)).isoformat() for day in days]})
     return rows, truth
+
+
+
+# ---------------------------------------------------------------------------------------
+# Non-human traffic that is not a scraper of the curriculum (issue 11): a search engine's
+# crawler sending a browser's user agent, exploit scanners and uptime monitors. Planted
+# after the regular traffic is drawn, from a random stream of their own; their rows are
+# taken from the no-cohort share, so the log keeps its exact size.
+# ---------------------------------------------------------------------------------------
+def _plant_non_human(world: _World, events: int, rng: np.random.Generator
+                     ) -> tuple[list[_Rows], dict[str, list[dict[str, object]]]]:
+    """The rows and the truth (user indices for now) of the three kinds, by truth key.
+    Their volume is in proportion to the log's (full at a million events), so that
+    they take the same small share of the no-cohort rows at every size."""
+    volume = min(1.0, events / 1_000_000)
+    crawlers = _plant_browser_crawlers(world, volume, rng)
+    scanners = _plant_exploit_scanners(world, rng)
+    monitors = _plant_uptime_monitors(world, volume, rng)
+    rows = [r for r, _item in crawlers + scanners + monitors]
+    truth = {"browser_crawlers": [item for _r, item in crawlers],
+             "exploit_scanners": [item for _r, item in scanners],
+             "uptime_monitors": [item for _r, item in monitors]}
+    return rows, truth
+
+
+def _path_ids(world: _World, paths: Sequence[str]) -> np.ndarray:
+    """Catalog ids of ``paths``, appending the ones the curriculum does not have."""
+    known = {path: i for i, path in enumerate(world.catalog.paths)}
+    extra = [path for path in dict.fromkeys(paths) if path not in known]
+    base = len(world.catalog.paths)
+    known.update((path, base + i) for i, path in enumerate(extra))
+    if extra:
+        world.catalog = replace(world.catalog, paths=world.catalog.paths + tuple(extra))
+    return np.array([known[path] for path in paths], dtype=np.int64)
+
+
+def _bot_agent(world: _World, text: str) -> int:
+    world.ua_strings.append(text)
+    world.ua_variant_names.append("bot")
+    return len(world.ua_strings) - 1
+
+
+def _bot_account(world: _World, first_day: int, rng: np.random.Generator) -> int:
+    return int(_add_users(world, _BOT, [-1], [first_day], [_N_DAYS], rng)[0])
+
+
+def _plant_browser_crawlers(world: _World, volume: float, rng: np.random.Generator
+                            ) -> list[tuple[_Rows, dict[str, object]]]:
+    """A search engine's crawler: a few IPs of its /16, each visiting on up to six days
+    spread over the log; a visit reads robots.txt, then 40-150 pages (never an image:
+    it indexes text) 1-4 seconds apart, at any hour."""
+    catalog = world.catalog
+    pages = np.array([p for module in catalog.crawlable for p in module
+                      if p not in set(catalog.image_paths.tolist())]
+                     + [catalog.home, catalog.toc], dtype=np.int64)
+    robots = int(_path_ids(world, ["robots.txt"])[0])
+    agent = _bot_agent(world, _BROWSER_CRAWLER_AGENT)
+    first = int(rng.integers(0, _N_DAYS // 3))
+    u = _bot_account(world, first, rng)
+    out = []
+    for _ in range(_BROWSER_CRAWLER_IPS):
+        ip = world.ips.new(_BROWSER_CRAWLER_BLOCK, rng)
+        visits = max(1, round(6 * volume))
+        days = np.sort(rng.choice(np.arange(first, _N_DAYS), size=visits, replace=False))
+        parts = []
+        for day in days:
+            count = max(20, round(int(rng.integers(40, 151)) * min(1.0, 4 * world.scale)))
+            paths = np.concatenate([[robots], rng.choice(pages, size=count, replace=False)])
+            steps = rng.integers(1, 5, len(paths))
+            steps[0] = 0
+            ts = int(day) * _DAY_SECONDS + int(rng.integers(0, _DAY_SECONDS - 3600))
+            ts = ts + np.cumsum(steps)
+            parts.append(_bot_rows(u, ip, agent, ts, paths))
+        out.append((_concat(parts), {"ip": world.ips.ips[ip], "user_id": u,
+                                      "user_agent": _BROWSER_CRAWLER_AGENT}))
+    return out
+
+
+def _plant_exploit_scanners(world: _World, rng: np.random.Generator
+                            ) -> list[tuple[_Rows, dict[str, object]]]:
+    """Exploit scanners, one IP each: one to three runs weeks apart, each asking for
+    the home page and 6-15 of the usual probes within a minute or two."""
+    probes = _path_ids(world, _EXPLOIT_PATHS)
+    out = []
+    for block, text in zip(_SCANNER_BLOCKS, _SCANNER_AGENTS, strict=True):
+        agent = _bot_agent(world, text)
+        first = int(rng.integers(0, _N_DAYS - 120))
+        u = _bot_account(world, first, rng)
+        ip = world.ips.new(block, rng)
+        runs = int(rng.integers(1, 4))
+        days = first + np.concatenate([[0], np.sort(rng.choice(np.arange(7, 120), runs - 1,
+                                                              replace=False))])
+        parts = []
+        for day in days:
+            asked = rng.choice(probes, size=int(rng.integers(6, 16)), replace=False)
+            paths = np.concatenate([[world.catalog.home], asked])
+            steps = rng.integers(0, 8, len(paths))
+            ts = int(day) * _DAY_SECONDS + int(rng.integers(0, _DAY_SECONDS - 600))
+            parts.append(_bot_rows(u, ip, agent, ts + np.cumsum(steps), paths))
+        out.append((_concat(parts), {"ip": world.ips.ips[ip], "user_id": u,
+                                      "user_agent": text}))
+    return out
+
+
+def _plant_uptime_monitors(world: _World, volume: float, rng: np.random.Generator
+                           ) -> list[tuple[_Rows, dict[str, object]]]:
+    """Uptime monitors: one URL at a fixed interval (give or take a second or two of
+    scheduling), around the clock, for weeks in a full-size log (fewer polls in a
+    smaller one, at least an hour's)."""
+    out = []
+    for block, text, path, interval, full in _MONITORS:
+        polls = max(12, round(full * volume))
+        span_days = polls * interval // _DAY_SECONDS + 2
+        first = int(rng.integers(0, _N_DAYS - span_days))
+        u = _bot_account(world, first, rng)
+        ip = world.ips.new(block, rng)
+        agent = _bot_agent(world, text)
+        start = first * _DAY_SECONDS + int(rng.integers(0, _DAY_SECONDS))
+        ts = start + np.arange(polls) * interval + rng.integers(0, 3, polls)
+        paths = np.full(polls, _path_ids(world, [path])[0])
+        out.append((_bot_rows(u, ip, agent, ts, paths),
+                    {"ip": world.ips.ips[ip], "user_id": u, "user_agent": text, "path": path,
+                     "interval_seconds": interval}))
+    return out
+
+
+def _bot_rows(u: int, ip: int, agent: int, ts: np.ndarray, paths: np.ndarray) -> _Rows:
+    n = len(ts)
+    return _rows(np.minimum(ts, _LAST_TS), np.full(n, u), np.full(n, ip), np.full(n, agent),
+                 np.full(n, -1), paths)
+
+
+def _bot_truth(world: _World, rows: _Rows,
+               items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Each planted IP's truth with its requests, distinct paths and first/last time."""
+    out = []
+    for item in items:
+        mine = rows.ip == world.ips.index[str(item["ip"])]
+        ts = rows.ts[mine]
+        out.append({**item, "requests": int(np.count_nonzero(mine)),
+                    "distinct_paths": len(np.unique(rows.path[mine])),
+                    "first_seen": _timestamp(int(ts.min())),
+                    "last_seen": _timestamp(int(ts.max()))})
+    return out
+
+
+def _timestamp(seconds: int) -> str:
+    """A log time (seconds since the log's first midnight) as written in the log."""
+    moment = datetime(LOG_START.year, LOG_START.month, LOG_START.day) + timedelta(
+        seconds=seconds)
+    return moment.isoformat(sep=" ")
 
 
 def _plant_front_end(world: _World, rng: np.random.Generator) -> _Sessions:

@@ -32,6 +32,8 @@ COHORT_HEADER = "id,name,slack,start_date,end_date,created_at,updated_at,deleted
 ASSET_SUFFIXES = (".png", ".jpg", ".gif", ".json", ".ico")
 # date, time, path, user_id, cohort_id, ip, user_agent
 DATE, TIME, PATH, USER, COHORT, IP, AGENT = range(7)
+# Planted non-human traffic that is no scraper (issue 11), by ground-truth key.
+NON_HUMAN_KINDS = ("browser_crawlers", "exploit_scanners", "uptime_monitors")
 
 
 class Cohort(NamedTuple):
@@ -144,6 +146,11 @@ def test_csv_has_the_header_one_line_per_event_and_seven_fields(tmp_path: Path) 
     cohort_ids = set(read_cohorts(files.cohorts_path))
     assert len(cohort_ids) == files.cohorts
     public_ip = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
+    # Only the planted scanner and health check that send no user agent have none.
+    truth = json.loads(files.ground_truth_path.read_text())
+    agentless = {item["ip"] for kind in ("exploit_scanners", "uptime_monitors")
+                 for item in truth[kind] if item["user_agent"] == ""}
+    assert len(agentless) == 2, agentless
     for line, row in zip(lines[1:], rows, strict=True):
         assert line.endswith(',"' + row[AGENT].replace('"', '""') + '"')
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[DATE])
@@ -158,7 +165,7 @@ def test_csv_has_the_header_one_line_per_event_and_seven_fields(tmp_path: Path) 
         assert all(0 <= octet <= 255 for octet in octets)
         assert octets[0] not in (0, 10, 127) and octets[:2] != [192, 168]
         assert not (octets[0] == 172 and 16 <= octets[1] <= 31)
-        assert row[AGENT]
+        assert bool(row[AGENT]) == (row[IP] not in agentless), row
     stamps = [(row[DATE], row[TIME]) for row in rows]
     assert stamps == sorted(stamps)
     assert [row[PATH] for row in rows].count("") == 1
@@ -309,7 +316,7 @@ def test_ground_truth_lists_every_planted_item(demo: Demo) -> None:
         "programs", "test_accounts", "scrapers", "credential_sharing", "two_place_sharing",
         "network_switches", "cross_program_access",
         "post_graduation_topics", "overused_lesson", "more_active_cohort", "ip_blocks",
-        "heavy_usage_days", "missing_path_rows",
+        "heavy_usage_days", *NON_HUMAN_KINDS, "missing_path_rows",
     ]
     assert (truth["seed"], truth["events"]) == (11, GT_EVENTS)
     assert (truth["log_start"], truth["log_end"]) == (LOG_START, LOG_END)
@@ -373,7 +380,8 @@ def test_only_the_test_accounts_have_at_most_ten_requests_in_session(demo: Demo)
 
 def test_scrapers_crawl_many_paths_at_night_from_their_own_blocks(demo: Demo) -> None:
     scraper_ips = {s["ip"] for s in demo.truth["scrapers"]}
-    others_paths = {row[PATH] for row in demo.rows if row[IP] not in scraper_ips}
+    crawler_ips = scraper_ips | {c["ip"] for c in demo.truth["browser_crawlers"]}
+    others_paths = {row[PATH] for row in demo.rows if row[IP] not in crawler_ips}
     crawled: set[str] = set()
     with_student_account = 0
     for scraper in demo.truth["scrapers"]:
@@ -616,6 +624,68 @@ def test_traffic_shares_look_like_the_real_log(demo: Demo) -> None:
         assert any(browser in row[AGENT] for row in rows)
 
 
+def test_crawlers_scanners_and_monitors_behave_like_their_kind(demo: Demo) -> None:
+    """The browser-user-agent crawler reads robots.txt first on every visit, then only
+    pages (no image), seconds apart; the scanners ask for the home page and exploit
+    paths that no one else asks for; a monitor polls one path at a fixed interval, give
+    or take two seconds, around the clock (for weeks in a million-event log: a
+    200,000-event log has a fifth of their volume)."""
+    by_ip: dict[str, list[list[str]]] = defaultdict(list)
+    for row in demo.rows:
+        by_ip[row[IP]].append(row)
+    truth = demo.truth
+    accounts = Counter()
+    for kind in NON_HUMAN_KINDS:
+        for item in truth[kind]:
+            rows = by_ip[item["ip"]]
+            assert len(rows) == item["requests"], item
+            assert len({row[PATH] for row in rows}) == item["distinct_paths"], item
+            assert {row[AGENT] for row in rows} == {item["user_agent"]}, item
+            assert {row[USER] for row in rows} == {str(item["user_id"])}, item
+            assert {row[COHORT] for row in rows} == {""}, item
+            assert f"{rows[0][DATE]} {rows[0][TIME]}" == item["first_seen"], item
+            assert f"{rows[-1][DATE]} {rows[-1][TIME]}" == item["last_seen"], item
+            accounts[kind] += 1
+    assert accounts == {"browser_crawlers": 3, "exploit_scanners": 4, "uptime_monitors": 2}
+    # Each kind has accounts of its own: one for the crawler's IPs, one per scanner and monitor.
+    assert len({item["user_id"] for kind in NON_HUMAN_KINDS for item in truth[kind]}) == 7
+
+    for crawler in truth["browser_crawlers"]:
+        assert crawler["ip"].startswith("180.76.")
+        assert "Firefox/" in crawler["user_agent"] and "bot" not in crawler["user_agent"].lower()
+        visits: dict[str, list[list[str]]] = defaultdict(list)
+        for row in by_ip[crawler["ip"]]:
+            visits[row[DATE]].append(row)
+        assert len(visits) == 1
+        for rows in visits.values():
+            assert rows[0][PATH] == "robots.txt"
+            assert [row[PATH] for row in rows].count("robots.txt") == 1
+            assert not any(row[PATH].endswith(ASSET_SUFFIXES) for row in rows[1:])
+            assert 40 <= len(rows) - 1 <= 150
+            stamps = [datetime.fromisoformat(f"{row[DATE]} {row[TIME]}") for row in rows]
+            assert all(1 <= (b - a).total_seconds() <= 4 for a, b in itertools.pairwise(stamps))
+
+    probes = set(demo_data._EXPLOIT_PATHS)
+    scanner_ips = {item["ip"] for item in truth["exploit_scanners"]}
+    for scanner in truth["exploit_scanners"]:
+        paths = [row[PATH] for row in by_ip[scanner["ip"]]]
+        assert set(paths) <= probes | {"/"}
+        assert sum(path in probes for path in paths) >= 6
+    assert not any(row[PATH] in probes for row in demo.rows if row[IP] not in scanner_ips)
+
+    for monitor in truth["uptime_monitors"]:
+        rows = by_ip[monitor["ip"]]
+        assert {row[PATH] for row in rows} == {monitor["path"]}
+        stamps = [datetime.fromisoformat(f"{row[DATE]} {row[TIME]}") for row in rows]
+        gaps = {(b - a).total_seconds() - monitor["interval_seconds"]
+                for a, b in itertools.pairwise(stamps)}
+        assert gaps <= {-2, -1, 0, 1, 2}, gaps
+        assert len(rows) == round(0.2 * {300: 2880, 1800: 1344}[monitor["interval_seconds"]])
+        assert {stamp.hour for stamp in stamps} == set(range(24))
+    assert {m["user_agent"] for m in truth["uptime_monitors"]} == {
+        "Mozilla/5.0+(http://www.uptimerobot.com/)", ""}
+
+
 def test_ip_blocks_behave_like_their_kind(demo: Demo) -> None:
     kinds = {item["block"]: item["kind"] for item in demo.truth["ip_blocks"]}
     scraper_blocks = {".".join(s["ip"].split(".")[:2]) for s in demo.truth["scrapers"]}
@@ -629,7 +699,10 @@ def test_ip_blocks_behave_like_their_kind(demo: Demo) -> None:
     blocks: dict[str, list[list[str]]] = defaultdict(list)
     for row in demo.rows:
         blocks[".".join(row[IP].split(".")[:2])].append(row)
-    assert set(blocks) == set(kinds) | scraper_blocks | set(demo_data.CELLULAR_BLOCKS)
+    non_human_blocks = {".".join(item["ip"].split(".")[:2]) for kind in NON_HUMAN_KINDS
+                        for item in demo.truth[kind]}
+    assert set(blocks) == (set(kinds) | scraper_blocks | set(demo_data.CELLULAR_BLOCKS)
+                           | non_human_blocks)
 
     for block, kind in kinds.items():
         rows = blocks[block]

@@ -335,8 +335,16 @@ def test_demo_scrapers_are_bots_and_browsers_are_not(
         assert classified[agent].is_bot, agent
         assert classified[agent].device_class == "bot", agent
     assert classified["python-requests/2.22.0"].browser_family == "Python Requests"
+    # The planted scanner tool and uptime monitor say what they are; the crawler and the
+    # other scanners send a browser's user agent, one scanner and one monitor none.
+    planted = {item["user_agent"] for kind in ("browser_crawlers", "exploit_scanners",
+                                               "uptime_monitors") for item in truth[kind]}
+    declared = {"Mozilla/5.0 zgrab/0.x", "Mozilla/5.0+(http://www.uptimerobot.com/)"}
+    assert declared | {""} <= planted
+    for agent in declared:
+        assert classified[agent].is_bot, agent
     # Every other demo user agent is a real browser: not a bot, and fully recognised.
-    browsers = demo_agents - automated.keys()
+    browsers = demo_agents - automated.keys() - declared - {""}
     assert len(browsers) > 50
     for agent in browsers:
         row = classified[agent]
