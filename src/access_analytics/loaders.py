@@ -16,6 +16,17 @@ version but not all is a *replacement*: the lines it dropped are deleted. A new 
 that shares no line with the current one is the next *generation* (the log was rotated):
 the earlier lines stay.
 
+Speed. A file is read in 1 MB blocks, split into lines and decoded at once. Each line
+of the request formats takes a fast path when it has the usual shape: every field text
+is one the full path's own parsers accept (each distinct text checked once per load),
+short enough never to be cut, with nothing COPY must escape; its row is then written
+from the line's own texts. Any other line takes the full path, field by field, so both
+give the same rows (tests/harness/test_loader_fast_path.py). Rows go to ``COPY`` as
+text in large batches; PostgreSQL converts the types. Into an empty raw table (a new
+warehouse) the load is a bulk load: keys dropped and rebuilt once, no WAL.
+``python -m access_analytics.bench.loader_speed`` compares the loader with a plain
+``COPY`` of the same columns.
+
 Formats:
 
 ``bootcamp``  ``date time path user_id cohort_id ip``, space separated (the curriculum
@@ -1150,9 +1161,14 @@ class _LineReader:
     def runs(self) -> Iterator[_Run]:
         number = 1
         for block in self._blocks():
-            raws = block.split(b"\n")
-            yield from self._decode(number, raws, block)
-            number += len(raws)
+            run = self._decode(number, block)
+            if run is None:  # a line overlong, not UTF-8 or with a NUL: line by line
+                raws = block.split(b"\n")
+                yield from self._decode_each(number, raws)
+                number += len(raws)
+            else:
+                yield run
+                number += len(run.lines)
             self.lines_read = number - 1
 
     def _blocks(self) -> Iterator[bytes]:
@@ -1170,19 +1186,22 @@ class _LineReader:
         if tail:
             yield tail
 
-    def _decode(self, number: int, raws: list[bytes], block: bytes) -> Iterator[_Run]:
-        if b"\x00" not in block and max(map(len, raws)) <= MAX_LINE_BYTES:
-            try:
-                lines = block.decode("utf-8").split("\n")
-            except UnicodeDecodeError:
-                pass
-            else:
-                if b"\r" in block:
-                    yield _Run(number, [line.rstrip("\r") for line in lines], False)
-                else:
-                    yield _Run(number, lines, b"\\" not in block and b"\t" not in block)
-                return
-        yield from self._decode_each(number, raws)
+    @staticmethod
+    def _decode(number: int, block: bytes) -> _Run | None:
+        """The block's lines, when none is overlong, undecodable or holds a NUL."""
+        if b"\x00" in block:
+            return None
+        try:
+            lines = block.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            return None
+        # At most 4 bytes a character: a line this short is not overlong.
+        if max(map(len, lines)) > MAX_LINE_BYTES // 4 and max(
+                len(line.encode()) for line in lines) > MAX_LINE_BYTES:
+            return None
+        if b"\r" in block:
+            return _Run(number, [line.rstrip("\r") for line in lines], False)
+        return _Run(number, lines, b"\\" not in block and b"\t" not in block)
 
     def _decode_each(self, first: int, raws: list[bytes]) -> Iterator[_Run]:
         """Line by line, for a block with a line that is overlong, not UTF-8 or holds a
