@@ -251,10 +251,12 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 CACHE_ENTRIES = 100_000
 # The fast path takes a field only when it is this short (in characters): 4 UTF-8 bytes
 # per character at most, so never cut by FIELD_BYTES.
-_SHORT = {name: limit // 4 for name, limit in {
-    "path": 2_000, "user_agent": 1_000, "referrer": 2_000, "request_line": 4_000,
-    "method": 32, "protocol": 32, "ident": 256, "auth_user": 256,
-}.items()}
+_SHORT_PATH = FIELD_BYTES["path"] // 4
+_SHORT_AGENT = FIELD_BYTES["user_agent"] // 4
+_SHORT_REFERRER = FIELD_BYTES["referrer"] // 4
+_SHORT_REQUEST = FIELD_BYTES["request_line"] // 4
+_SHORT_IDENT = min(FIELD_BYTES["ident"], FIELD_BYTES["auth_user"]) // 4
+_SHORT_METHOD = min(FIELD_BYTES["method"], FIELD_BYTES["protocol"]) // 4
 
 
 def _needs_escape(line: str) -> bool:
@@ -552,7 +554,7 @@ def _parse_bootcamp(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     fields, known = _Fields(), _Known()
     days, clocks, users, cohorts, ips = (
         known.days, known.clocks, known.users, known.cohorts, known.ips)
-    rows, key, prefix, short_path = sink.rows, sink.key, sink.prefix, _SHORT["path"]
+    rows, key, prefix, short_path = sink.rows, sink.key, sink.prefix, _SHORT_PATH
     for start, lines, clean in cursor.runs():
         for number, line in enumerate(lines, start):
             parts = line.split(" ")
@@ -755,7 +757,7 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     days, clocks, users, cohorts, ips = (
         known.days, known.clocks, known.users, known.cohorts, known.ips)
     rows, key, prefix, width = sink.rows, sink.key, sink.prefix, at.width
-    short_path, short_agent = _SHORT["path"], _SHORT["user_agent"]
+    short_path, short_agent = _SHORT_PATH, _SHORT_AGENT
     # The request's fields of a record, in one call (no user_agent column: "").
     has_agent = at.agent is not None
     pick = operator.itemgetter(at.day, at.clock, at.path, at.user, at.cohort, at.ip,
@@ -1040,8 +1042,9 @@ def _combined_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
 
 
 def _short_or_dash(text: str | None, limit: int) -> str | None:
-    """A field of the fast path in COPY text (NULL for ``-``), or None: too long."""
-    if text is None or text == "-" or not text:
+    """A quoted field of the fast path in COPY text (NULL for none, empty or ``-``), or
+    None: too long."""
+    if not text or text == "-":
         return NULL
     return text if len(text) <= limit else None
 
@@ -1050,25 +1053,27 @@ def _combined_fast(match: re.Match[str], known: _Known) -> str | None:
     """The columns of a matched line in COPY text when every field is valid and short;
     None otherwise (the line takes the full path)."""
     ip, ident, user, stamp, request, status, size, referrer, agent = match.groups()
-    if len(stamp) != 26 or stamp[11] != ":" or stamp[20] != " ":
+    if len(stamp) != 26 or stamp[11] != ":" or stamp[20] != " " or len(size) > MAX_SIZE_DIGITS:
         return None
     ip = known.ips.get(ip) or known.ip(ip)
     day = known.clf_days.get(stamp[:11]) or known.clf_day(stamp[:11])
     zone = known.zones.get(stamp[21:]) or known.zone(stamp[21:])
     parts = request.split(" ")
     if (ip is None or day is None or zone is None or stamp[12:20] not in known.clocks
-            or len(parts) != 3 or len(size) > MAX_SIZE_DIGITS):
+            or len(parts) != 3 or len(request) > _SHORT_REQUEST):
         return None
     method, path, protocol = parts
-    texts = (_short_or_dash(ident, _SHORT["ident"]), _short_or_dash(user, _SHORT["auth_user"]),
-             _short_or_dash(referrer, _SHORT["referrer"]),
-             _short_or_dash(agent, _SHORT["user_agent"]))
-    if (None in texts or len(method) > _SHORT["method"] or len(path) > _SHORT["path"]
-            or len(protocol) > _SHORT["protocol"] or len(request) > _SHORT["request_line"]):
+    ident = NULL if ident == "-" else ident
+    user = NULL if user == "-" else user
+    referrer = _short_or_dash(referrer, _SHORT_REFERRER)
+    agent = _short_or_dash(agent, _SHORT_AGENT)
+    if (len(ident) > _SHORT_IDENT or len(user) > _SHORT_IDENT or referrer is None
+            or agent is None or len(method) > _SHORT_METHOD or len(path) > _SHORT_PATH
+            or len(protocol) > _SHORT_METHOD):
         return None
-    return (f"{ip}\t{texts[0]}\t{texts[1]}\t{day} {stamp[12:20]}{zone[0]}\t{zone[1]}"
+    return (f"{ip}\t{ident}\t{user}\t{day} {stamp[12:20]}{zone[0]}\t{zone[1]}"
             f"\t{request}\t{method}\t{path}\t{protocol}\t{status}"
-            f"\t{NULL if size == '-' else size}\t{texts[2]}\t{texts[3]}\t{NULL}\n")
+            f"\t{NULL if size == '-' else size}\t{referrer}\t{agent}\t{NULL}\n")
 
 
 def _parse_combined(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:

@@ -1,8 +1,9 @@
 """The loader against a plain ``COPY`` of the same typed columns, per format.
 
-``python -m access_analytics.bench.loader_speed --events 1000000 --rounds 3`` (or
-``make bench-loader``) generates the demo request file (``csv``) and the same requests
-as an Apache combined log (``combined``), then, interleaved round by round, times
+``python -m access_analytics.bench.loader_speed --events 1000000 --rounds 3`` (with
+the warehouse's PGPORT) generates the demo request file (``csv``) and the same requests
+as an Apache combined log (``combined``) in data/bench_loader, then, interleaved round
+by round, times
 
 - the loader: ``load_file`` into a fresh database (lines read / its seconds, which
   include hashing the file, parsing, line keys and the ``COPY`` into the raw table);
