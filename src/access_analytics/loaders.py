@@ -517,6 +517,22 @@ class _Sink:
 # Format: bootcamp (space separated)
 
 
+def _request_row(fields: _Fields, day: str, clock: str, path: str, user: str, cohort: str,
+                 ip: str, agent: str | None) -> tuple[Any, ...]:
+    """The columns of a curriculum request from its field texts, each validated (the
+    full path of the bootcamp and csv formats); raises Rejected."""
+    cut: list[str] = []
+    return (
+        fields.timestamp(day, clock),
+        _bounded(path or None, "path", cut),
+        fields.integer(user, "user_id"),
+        fields.optional_integer(cohort, "cohort_id"),
+        fields.ip(ip),
+        _bounded(agent or None, "user_agent", cut),
+        ",".join(cut) or None,
+    )
+
+
 def _bootcamp_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
     """The full path for one line of the bootcamp format."""
     parts = line.split(" ")
@@ -534,16 +550,7 @@ def _bootcamp_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
                 "expected 6 space-separated fields (date time path user_id cohort_id ip), "
                 f"found {len(parts)}"
             )
-        cut: list[str] = []
-        row = (
-            fields.timestamp(day, clock),
-            _bounded(path or None, "path", cut),
-            fields.integer(user, "user_id"),
-            fields.optional_integer(cohort, "cohort_id"),
-            fields.ip(ip),
-            None,
-            ",".join(cut) or None,
-        )
+        row = _request_row(fields, day, clock, path, user, cohort, ip, None)
     except Rejected as reason:
         sink.reject(number, line, reason)
         return
@@ -562,11 +569,12 @@ def _parse_bootcamp(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
                 day, clock, path, user, cohort, ip = parts
                 if ((days.get(day) or known.day(day)) and clock in clocks
                         and len(path) <= short_path
-                        and (user := users.get(user) or known.user(user))
-                        and (cohort := cohorts.get(cohort) or known.cohort(cohort))
-                        and (ip := ips.get(ip) or known.ip(ip))):
+                        and (user_id := users.get(user) or known.user(user))
+                        and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
+                        and (address := ips.get(ip) or known.ip(ip))):
                     rows.append(f"{prefix}{number}\t{key(line)}\t{day} {clock}"
-                                f"\t{path or NULL}\t{user}\t{cohort}\t{ip}\t{NULL}\t{NULL}\n")
+                                f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
+                                f"\t{NULL}\t{NULL}\n")
                     continue
             _bootcamp_row(number, line, fields, sink)
         yield
@@ -631,6 +639,7 @@ class _CsvRecords:
 
     def _feed(self) -> Iterator[str]:
         while True:
+            item: tuple[int, str] | None
             if self._backlog:
                 item = self._backlog.popleft()
             else:
@@ -731,17 +740,10 @@ def _csv_row(number: int, text: str, record: list[str] | Rejected, at: _CsvColum
         sink.reject(number, text, f"expected {at.width} CSV fields, found {len(record)}")
         return
     try:
-        cut: list[str] = []
-        user_agent = record[at.agent].strip() if at.agent is not None else None
-        row = (
-            fields.timestamp(record[at.day].strip(), record[at.clock].strip()),
-            _bounded(record[at.path].strip() or None, "path", cut),
-            fields.integer(record[at.user].strip(), "user_id"),
-            fields.optional_integer(record[at.cohort].strip(), "cohort_id"),
-            fields.ip(record[at.ip].strip()),
-            _bounded(user_agent or None, "user_agent", cut),
-            ",".join(cut) or None,
-        )
+        day, clock, path, user, cohort, ip = (record[index].strip() for index in (
+            at.day, at.clock, at.path, at.user, at.cohort, at.ip))
+        agent = record[at.agent].strip() if at.agent is not None else None
+        row = _request_row(fields, day, clock, path, user, cohort, ip, agent)
     except Rejected as reason:
         sink.reject(number, text, reason)
         return
@@ -778,12 +780,12 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
                 path, agent = path.strip(), agent.strip() if has_agent else ""
                 if ((days.get(day) or known.day(day)) and clock in clocks
                         and len(path) <= short_path and len(agent) <= short_agent
-                        and (user := users.get(user) or known.user(user))
-                        and (cohort := cohorts.get(cohort) or known.cohort(cohort))
-                        and (ip := ips.get(ip) or known.ip(ip))):
+                        and (user_id := users.get(user) or known.user(user))
+                        and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
+                        and (address := ips.get(ip) or known.ip(ip))):
                     rows.append(f"{prefix}{start + index}\t{key(line)}\t{day} {clock}"
-                                f"\t{path or NULL}\t{user}\t{cohort}\t{ip}\t{agent or NULL}"
-                                f"\t{NULL}\n")
+                                f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
+                                f"\t{agent or NULL}\t{NULL}\n")
                     continue
             _csv_row(start + index, line, record, at, fields, sink)
         else:
@@ -1211,7 +1213,7 @@ class _LineReader:
     def _decode_each(self, first: int, raws: list[bytes]) -> Iterator[_Run]:
         """Line by line, for a block with a line that is overlong, not UTF-8 or holds a
         NUL: runs of the good lines between the bad ones."""
-        start, lines = first, []
+        start, lines = first, list[str]()
         for number, raw in enumerate(raws, first):
             text = self._good_text(number, raw.rstrip(b"\r\n"))
             if text is None:
