@@ -16,6 +16,17 @@ version but not all is a *replacement*: the lines it dropped are deleted. A new 
 that shares no line with the current one is the next *generation* (the log was rotated):
 the earlier lines stay.
 
+Speed. A file is read in 1 MB blocks, split into lines and decoded at once. Each line
+of the request formats takes a fast path when it has the usual shape: every field text
+is one the full path's own parsers accept (each distinct text checked once per load),
+short enough never to be cut, with nothing COPY must escape; its row is then written
+from the line's own texts. Any other line takes the full path, field by field, so both
+give the same rows (tests/harness/test_loader_fast_path.py). Rows go to ``COPY`` as
+text in large batches; PostgreSQL converts the types. Into an empty raw table (a new
+warehouse) the load is a bulk load: keys dropped and rebuilt once, no WAL.
+``python -m access_analytics.bench.loader_speed`` compares the loader with a plain
+``COPY`` of the same columns.
+
 Formats:
 
 ``bootcamp``  ``date time path user_id cohort_id ip``, space separated (the curriculum
@@ -29,10 +40,12 @@ Formats:
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import io
 import ipaddress
+import operator
 import re
 import time
 import zlib
@@ -41,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -206,24 +219,59 @@ class LoadResult:
             f"({self.seconds:.1f} s, {rate:,.0f} lines/s)"
         )
 
-
 @dataclass(frozen=True)
 class _Format:
     table: str
     columns: tuple[str, ...]
     header_lines: int
-    parse: Callable[[Iterable[tuple[int, str]]], Iterator[tuple[int, str, Any]]]
+    # Reads the file's lines from the cursor into the sink; yields after each stretch
+    # of lines (the caller flushes the sink's rows and checks progress).
+    parse: Callable[[_RunCursor, _Sink], Iterator[None]]
 
 
 # --------------------------------------------------------------------------------------
 # Field parsers. Caches make the common case (few distinct dates, IPs) cheap. Only ASCII
 # digits are digits: every pattern is compiled with re.ASCII.
+#
+# Every line has two paths. The full path validates each field with the functions below
+# and formats the row for COPY. The fast path (in each format's parser) takes a line only
+# when it has the usual shape and every field is a text the full path's parsers accept
+# (`_Known`), short enough never to be cut, and free of characters COPY would have to
+# escape; then the row is the line's own texts. Anything else goes the full path, so
+# both give the same rows.
 
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _TIME_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]", re.ASCII)
 _INT_RE = re.compile(r"[0-9]{1,18}", re.ASCII)
 _HOST_RE = re.compile(r"[A-Za-z0-9._-]{1,253}", re.ASCII)
+# COPY's text format: NULL, and the characters a value must not hold unescaped.
+NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+CACHE_ENTRIES = 100_000
+# The fast path takes a field only when it is this short (in characters): 4 UTF-8 bytes
+# per character at most, so never cut by FIELD_BYTES.
+_SHORT_PATH = FIELD_BYTES["path"] // 4
+_SHORT_AGENT = FIELD_BYTES["user_agent"] // 4
+_SHORT_REFERRER = FIELD_BYTES["referrer"] // 4
+_SHORT_REQUEST = FIELD_BYTES["request_line"] // 4
+_SHORT_IDENT = min(FIELD_BYTES["ident"], FIELD_BYTES["auth_user"]) // 4
+_SHORT_METHOD = min(FIELD_BYTES["method"], FIELD_BYTES["protocol"]) // 4
+
+
+def _needs_escape(line: str) -> bool:
+    return "\\" in line or "\t" in line or "\r" in line
+
+
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
+    return str(value)  # int, date, datetime (ISO 8601, with its UTC offset)
 
 
 def _valid_date(day: date, text: str) -> date:
@@ -254,6 +302,11 @@ def _bounded(text: str | None, name: str, cut: list[str]) -> str | None:
     return encoded[:limit].decode("utf-8", "ignore")
 
 
+def _remember(cache: dict[str, Any], text: str, outcome: Any) -> None:
+    if len(cache) < CACHE_ENTRIES:
+        cache[text] = outcome
+
+
 class _Fields:
     """Validating field parsers. Logs repeat few distinct dates, ids and IPs, so each
     distinct text is validated once per load and the answer cached."""
@@ -264,6 +317,7 @@ class _Fields:
         self._users: dict[str, Any] = {}
         self._cohorts: dict[str, Any] = {}
         self._ips: dict[str, Any] = {}
+        self.zones: dict[str, timezone] = {}
 
     def timestamp(self, day: str, clock: str) -> str:
         outcome = self._dates.get(day)
@@ -281,8 +335,7 @@ class _Fields:
             outcome = parse(text)
         except Rejected as reason:
             outcome = reason
-        if len(cache) < 100_000:
-            cache[text] = outcome
+        _remember(cache, text, outcome)
         return outcome
 
     def integer(self, text: str, name: str) -> int:
@@ -310,6 +363,59 @@ class _Fields:
         if outcome.__class__ is Rejected:
             raise outcome
         return outcome
+
+
+@functools.cache
+def _clocks() -> frozenset[str]:
+    """Every valid ``HH:MM:SS``."""
+    return frozenset(f"{hour:02d}:{minute:02d}:{second:02d}"
+                     for hour in range(24) for minute in range(60) for second in range(60))
+
+
+class _Known:
+    """Field texts for the fast paths: each distinct text checked once by the full
+    path's own parser and kept as its value in COPY text; None for a text the full path
+    rejects (its line takes the full path, which says why). The fast paths look a text
+    up in the dicts first and call the method only for a text not seen yet."""
+
+    def __init__(self) -> None:
+        self.clocks = _clocks()
+        self.days: dict[str, str] = {}
+        self.users: dict[str, str] = {}
+        self.cohorts: dict[str, str] = {}
+        self.ips: dict[str, str] = {}
+        # Combined log: "17/May/2015" -> "2015-05-17"; "+0100" -> ("+01:00", "60").
+        self.clf_days: dict[str, str] = {}
+        self.zones: dict[str, tuple[str, str]] = {}
+
+    @staticmethod
+    def _check(cache: dict[str, Any], text: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            found = parse(text)
+        except Rejected:
+            return None
+        _remember(cache, text, found)
+        return found
+
+    def day(self, text: str) -> str | None:
+        return self._check(self.days, text, lambda value: _iso_date(value).isoformat())
+
+    def user(self, text: str) -> str | None:
+        return self._check(self.users, text, lambda value: str(_integer(value, "user_id")))
+
+    def cohort(self, text: str) -> str | None:
+        return self._check(self.cohorts, text,
+                           lambda value: _copy_text(_optional_integer(value, "cohort_id")))
+
+    def ip(self, text: str) -> str | None:
+        return self._check(self.ips, text, _ip) if not _needs_escape(text) else None
+
+    def clf_day(self, text: str) -> str | None:
+        return self._check(self.clf_days, text, _clf_day)
+
+    def zone(self, text: str) -> tuple[str, str] | None:
+        zones: dict[str, timezone] = {}
+        return self._check(self.zones, text, lambda value: _clf_zone_texts(value, zones))
 
 
 def _integer(text: str, name: str) -> int:
@@ -345,41 +451,133 @@ def _ip(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Where parsed lines go
+
+
+class _LineKeys:
+    """The key of each line: a hash of its format, source, occurrence in the file (the
+    n-th identical line) and text. Identical content gives identical keys."""
+
+    def __init__(self, file_format: str, source_label: str) -> None:
+        self._prefix = f"{file_format}\x00{source_label}\x00".encode()
+        self._first = self._prefix + b"1\x00"
+        self._seen: set[int] = set()
+        self._repeats: dict[int, int] = {}
+
+    def key(self, text: str) -> str:
+        fingerprint = hash(text)
+        if fingerprint in self._seen:
+            occurrence = self._repeats.get(fingerprint, 1) + 1
+            self._repeats[fingerprint] = occurrence
+            data = self._prefix + f"{occurrence}\x00{text}".encode("utf-8", "surrogatepass")
+        else:
+            self._seen.add(fingerprint)
+            data = self._first + text.encode("utf-8", "surrogatepass")
+        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+class _Sink:
+    """The parsed lines of one file: rows as lines of COPY text (``prefix``, line number,
+    line key, the format's columns) waiting to be sent, and rejected lines (line number,
+    raw text, reason)."""
+
+    def __init__(self, keys: _LineKeys, prefix: str) -> None:
+        self.key = keys.key
+        self.prefix = prefix
+        self.rows: list[str] = []
+        self.rejects: list[tuple[int, str, str]] = []
+        self.continuation_lines = 0
+
+    def row(self, number: int, text: str, values: Iterable[Any]) -> None:
+        """A row through the full path: its values formatted for COPY."""
+        if "\n" in text:
+            self.continuation_lines += text.count("\n")
+        self.rows.append("\t".join((
+            f"{self.prefix}{number}", self.key(text), *map(_copy_text, values))) + "\n")
+
+    def reject(self, number: int, text: str, reason: Rejected | str) -> None:
+        if "\n" in text:
+            self.continuation_lines += text.count("\n")
+        self.rejects.append((number, text, str(reason)))
+
+    def first_row(self) -> int | None:
+        """The line number of the first waiting row."""
+        if not self.rows:
+            return None
+        return int(self.rows[0][len(self.prefix):].split("\t", 1)[0])
+
+    def take_rows(self) -> str:
+        """The waiting rows as one COPY text."""
+        text = "".join(self.rows)
+        self.rows.clear()
+        return text
+
+
+# --------------------------------------------------------------------------------------
 # Format: bootcamp (space separated)
 
 
-def _parse_bootcamp(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
-    fields = _Fields()
-    for number, line in lines:
-        parts = line.split(" ")
-        try:
-            if not line.strip():
-                raise Rejected("empty line")
-            if len(parts) == 6:
-                day, clock, path, user, cohort, ip = parts
-            elif len(parts) == 5 and _INT_RE.fullmatch(parts[2]):
-                # the path is missing altogether: date time user_id cohort_id ip
-                day, clock, user, cohort, ip = parts
-                path = ""
-            else:
-                raise Rejected(
-                    "expected 6 space-separated fields (date time path user_id cohort_id ip), "
-                    f"found {len(parts)}"
-                )
-            cut: list[str] = []
-            row = (
-                fields.timestamp(day, clock),
-                _bounded(path or None, "path", cut),
-                fields.integer(user, "user_id"),
-                fields.optional_integer(cohort, "cohort_id"),
-                fields.ip(ip),
-                None,
-                ",".join(cut) or None,
+def _request_row(fields: _Fields, day: str, clock: str, path: str, user: str, cohort: str,
+                 ip: str, agent: str | None) -> tuple[Any, ...]:
+    """The columns of a curriculum request from its field texts, each validated (the
+    full path of the bootcamp and csv formats); raises Rejected."""
+    cut: list[str] = []
+    return (
+        fields.timestamp(day, clock),
+        _bounded(path or None, "path", cut),
+        fields.integer(user, "user_id"),
+        fields.optional_integer(cohort, "cohort_id"),
+        fields.ip(ip),
+        _bounded(agent or None, "user_agent", cut),
+        ",".join(cut) or None,
+    )
+
+
+def _bootcamp_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
+    """The full path for one line of the bootcamp format."""
+    parts = line.split(" ")
+    try:
+        if not line.strip():
+            raise Rejected("empty line")
+        if len(parts) == 6:
+            day, clock, path, user, cohort, ip = parts
+        elif len(parts) == 5 and _INT_RE.fullmatch(parts[2]):
+            # the path is missing altogether: date time user_id cohort_id ip
+            day, clock, user, cohort, ip = parts
+            path = ""
+        else:
+            raise Rejected(
+                "expected 6 space-separated fields (date time path user_id cohort_id ip), "
+                f"found {len(parts)}"
             )
-        except Rejected as reason:
-            yield number, line, reason
-            continue
-        yield number, line, row
+        row = _request_row(fields, day, clock, path, user, cohort, ip, None)
+    except Rejected as reason:
+        sink.reject(number, line, reason)
+        return
+    sink.row(number, line, row)
+
+
+def _parse_bootcamp(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
+    fields, known = _Fields(), _Known()
+    days, clocks, users, cohorts, ips = (
+        known.days, known.clocks, known.users, known.cohorts, known.ips)
+    rows, key, prefix, short_path = sink.rows, sink.key, sink.prefix, _SHORT_PATH
+    for start, lines, clean in cursor.runs():
+        for number, line in enumerate(lines, start):
+            parts = line.split(" ")
+            if len(parts) == 6 and (clean or not _needs_escape(line)):
+                day, clock, path, user, cohort, ip = parts
+                if ((days.get(day) or known.day(day)) and clock in clocks
+                        and len(path) <= short_path
+                        and (user_id := users.get(user) or known.user(user))
+                        and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
+                        and (address := ips.get(ip) or known.ip(ip))):
+                    rows.append(f"{prefix}{number}\t{key(line)}\t{day} {clock}"
+                                f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
+                                f"\t{NULL}\t{NULL}\n")
+                    continue
+            _bootcamp_row(number, line, fields, sink)
+        yield
 
 
 # --------------------------------------------------------------------------------------
@@ -393,65 +591,81 @@ class _RunawayRecord(Exception):
     """A quoted field of a CSV record is not closed within MAX_RECORD_LINES lines."""
 
 
-def _csv_records(
-    lines: Iterable[tuple[int, str]],
-) -> Iterator[tuple[int, str, list[str] | Rejected]]:
+class _CsvRecords:
     """CSV records with the number of the line each starts on and its raw text.
 
-    One csv.reader reads the whole file (quoted fields may hold newlines; a quote inside
-    an unquoted field is an ordinary character). A quoted field left open for more
-    than MAX_RECORD_LINES lines, or to the end of the file, costs only its first line:
-    that line is rejected and reading resumes with the next one."""
-    source = iter(lines)
-    backlog: deque[tuple[int, str]] = deque()
-    taken: list[tuple[int, str]] = []
+    One csv.reader reads the lines (quoted fields may hold newlines; a quote inside an
+    unquoted field is an ordinary character). A quoted field left open for more than
+    MAX_RECORD_LINES lines, or to the end of the file, costs only its first line: that
+    line is rejected and reading resumes with the next one.
 
-    def feed() -> Iterator[str]:
+    ``until_in_step``: stop after the first record after which the next line of
+    ``lines`` starts a record (no line taken from it waits to be read again)."""
+
+    def __init__(self, lines: Iterable[tuple[int, str]], *, until_in_step: bool = False
+                 ) -> None:
+        self._source = iter(lines)
+        self._until_in_step = until_in_step
+        self._backlog: deque[tuple[int, str]] = deque()
+        self._taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> Iterator[tuple[int, str, list[str] | Rejected]]:
         while True:
-            if backlog:
-                item = backlog.popleft()
+            try:
+                for record in csv.reader(self._feed(), strict=True):
+                    start, text = self._take()
+                    if not record or (len(record) == 1 and not record[0].strip()):
+                        yield start, text, Rejected("empty line")
+                    else:
+                        yield start, text, record
+                    if self._in_step():
+                        return
+                if not self._taken:
+                    return
+                yield self._drop_first_line()  # end of file inside a quoted field
+            except _RunawayRecord:
+                yield self._drop_first_line()
+            except csv.Error as error:
+                if "unexpected end of data" in str(error) and self._taken:
+                    yield self._drop_first_line()
+                else:
+                    start, text = self._take()
+                    yield start, text, Rejected(f"malformed CSV: {error}")
+            if self._in_step():
+                return
+
+    def _in_step(self) -> bool:
+        return self._until_in_step and not self._backlog
+
+    def _feed(self) -> Iterator[str]:
+        while True:
+            item: tuple[int, str] | None
+            if self._backlog:
+                item = self._backlog.popleft()
             else:
-                item = next(source, None)
+                item = next(self._source, None)
                 if item is None:
                     return
-            taken.append(item)
-            if len(taken) > MAX_RECORD_LINES:
+            self._taken.append(item)
+            if len(self._taken) > MAX_RECORD_LINES:
                 raise _RunawayRecord
             yield item[1] + "\n"
 
-    def drop_first_line() -> tuple[int, str, Rejected]:
-        first = taken[0]
-        backlog.extendleft(reversed(taken[1:]))
-        taken.clear()
+    def _take(self) -> tuple[int, str]:
+        """The number of the first line taken for the record, and the lines' text."""
+        start = self._taken[0][0] if self._taken else 0
+        text = "\n".join(line for _, line in self._taken)
+        self._taken.clear()
+        return start, text
+
+    def _drop_first_line(self) -> tuple[int, str, Rejected]:
+        first = self._taken[0]
+        self._backlog.extendleft(reversed(self._taken[1:]))
+        self._taken.clear()
         return first[0], first[1], Rejected(
             f"a quoted CSV field is not closed within {MAX_RECORD_LINES} lines"
             " (or before the end of the file)"
         )
-
-    while True:
-        try:
-            for record in csv.reader(feed(), strict=True):
-                text = "\n".join(line for _, line in taken)
-                start = taken[0][0]
-                taken.clear()
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    yield start, text, Rejected("empty line")
-                else:
-                    yield start, text, record
-            if taken:  # end of file inside a quoted field
-                yield drop_first_line()
-                continue
-            return
-        except _RunawayRecord:
-            yield drop_first_line()
-        except csv.Error as error:
-            if "unexpected end of data" in str(error) and taken:
-                yield drop_first_line()
-                continue
-            text = "\n".join(line for _, line in taken)
-            start = taken[0][0] if taken else 0
-            taken.clear()
-            yield start, text, Rejected(f"malformed CSV: {error}")
 
 
 def _csv_header(
@@ -478,38 +692,105 @@ def _csv_header(
     return names
 
 
-def _parse_csv(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
-    records = _csv_records(lines)
-    names = _csv_header(records, _CSV_REQUIRED, "CSV (user_agent optional)")
+def _one_line_record(line: str) -> list[str] | None:
+    """The fields of a line that is a whole CSV record of plain fields, the last one
+    possibly quoted (``...,"Mozilla/5.0 (X11; Linux)"``) with no quote inside; None for
+    any other line (the csv module reads it)."""
+    if '"' not in line:
+        return line.split(",")
+    head, _, quoted = line.partition(',"')
+    if '"' in head or not quoted or quoted.find('"') != len(quoted) - 1:
+        return None
+    record = head.split(",")
+    record.append(quoted[:-1])
+    return record
+
+
+@dataclass(frozen=True)
+class _CsvColumns:
+    """Positions of the request columns in a CSV export's records."""
+
+    width: int
+    day: int
+    clock: int
+    path: int
+    user: int
+    cohort: int
+    ip: int
+    agent: int | None
+
+    @classmethod
+    def of(cls, names: list[str]) -> _CsvColumns:
+        where = {name: names.index(name) for name in _CSV_REQUIRED}
+        agent = names.index("user_agent") if "user_agent" in names else None
+        return cls(len(names), where["date"], where["time"], where["path"],
+                   where["user_id"], where["cohort_id"], where["ip"], agent)
+
+
+def _csv_row(number: int, text: str, record: list[str] | Rejected, at: _CsvColumns,
+             fields: _Fields, sink: _Sink) -> None:
+    """The full path for one record of a CSV export."""
+    if isinstance(record, Rejected):
+        sink.reject(number, text, record)
+        return
+    if not record or (len(record) == 1 and not record[0].strip()):
+        sink.reject(number, text, "empty line")
+        return
+    if len(record) != at.width:
+        sink.reject(number, text, f"expected {at.width} CSV fields, found {len(record)}")
+        return
+    try:
+        day, clock, path, user, cohort, ip = (record[index].strip() for index in (
+            at.day, at.clock, at.path, at.user, at.cohort, at.ip))
+        agent = record[at.agent].strip() if at.agent is not None else None
+        row = _request_row(fields, day, clock, path, user, cohort, ip, agent)
+    except Rejected as reason:
+        sink.reject(number, text, reason)
+        return
+    sink.row(number, text, row)
+
+
+def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
+    names = _csv_header(iter(_CsvRecords(cursor, until_in_step=True)), _CSV_REQUIRED,
+                        "CSV (user_agent optional)")
     if names is None:
         return
-    index = {name: names.index(name) for name in (*_CSV_REQUIRED, "user_agent") if name in names}
-    width = len(names)
-    ua_index = index.get("user_agent")
-    fields = _Fields()
-    for number, text, record in records:
-        if isinstance(record, Rejected):
-            yield number, text, record
-            continue
-        if len(record) != width:
-            yield number, text, Rejected(f"expected {width} CSV fields, found {len(record)}")
-            continue
-        try:
-            cut: list[str] = []
-            user_agent = record[ua_index].strip() if ua_index is not None else None
-            row = (
-                fields.timestamp(record[index["date"]].strip(), record[index["time"]].strip()),
-                _bounded(record[index["path"]].strip() or None, "path", cut),
-                fields.integer(record[index["user_id"]].strip(), "user_id"),
-                fields.optional_integer(record[index["cohort_id"]].strip(), "cohort_id"),
-                fields.ip(record[index["ip"]].strip()),
-                _bounded(user_agent or None, "user_agent", cut),
-                ",".join(cut) or None,
-            )
-        except Rejected as reason:
-            yield number, text, reason
-            continue
-        yield number, text, row
+    at, fields, known = _CsvColumns.of(names), _Fields(), _Known()
+    days, clocks, users, cohorts, ips = (
+        known.days, known.clocks, known.users, known.cohorts, known.ips)
+    rows, key, prefix, width = sink.rows, sink.key, sink.prefix, at.width
+    short_path, short_agent = _SHORT_PATH, _SHORT_AGENT
+    # The request's fields of a record, in one call (no user_agent column: "").
+    has_agent = at.agent is not None
+    pick = operator.itemgetter(at.day, at.clock, at.path, at.user, at.cohort, at.ip,
+                               at.agent if at.agent is not None else at.path)
+    while cursor.advance():
+        start, lines, clean = cursor.run
+        for index in range(cursor.at, len(lines)):
+            line = lines[index]
+            record = _one_line_record(line) if clean or not _needs_escape(line) else None
+            if record is None:
+                # Quotes of another kind, a record over several lines: the csv module.
+                cursor.at = index
+                for number, text, parsed in _CsvRecords(cursor, until_in_step=True):
+                    _csv_row(number, text, parsed, at, fields, sink)
+                break
+            if len(record) == width:
+                day, clock, path, user, cohort, ip, agent = pick(record)
+                path, agent = path.strip(), agent.strip() if has_agent else ""
+                if ((days.get(day) or known.day(day)) and clock in clocks
+                        and len(path) <= short_path and len(agent) <= short_agent
+                        and (user_id := users.get(user) or known.user(user))
+                        and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
+                        and (address := ips.get(ip) or known.ip(ip))):
+                    rows.append(f"{prefix}{start + index}\t{key(line)}\t{day} {clock}"
+                                f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
+                                f"\t{agent or NULL}\t{NULL}\n")
+                    continue
+            _csv_row(start + index, line, record, at, fields, sink)
+        else:
+            cursor.at = len(lines)
+        yield
 
 
 # --------------------------------------------------------------------------------------
@@ -554,58 +835,67 @@ def _cohort_moment(text: str | None, name: str) -> datetime | None:
     _valid_date(moment.date(), text)
     return moment
 
+def _cohort_row(number: int, text: str, record: list[str] | Rejected,
+                position: dict[str, int], width: int, sink: _Sink) -> None:
+    """One record of the cohort table."""
 
-def _parse_cohorts(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
-    records = _csv_records(lines)
-    names = _csv_header(records, _COHORT_REQUIRED, "cohort file's")
-    if names is None:
-        return
-    position = {name: names.index(name) for name in _COHORT_COLUMNS if name in names}
-
-    def value(record: list[str], name: str) -> str | None:
+    def value(name: str) -> str | None:
+        assert not isinstance(record, Rejected)
         return _nullable(record[position[name]]) if name in position else None
 
-    def day(record: list[str], name: str) -> date:
-        text = value(record, name) or ""
+    def day(name: str) -> date:
+        text = value(name) or ""
         try:
             return _iso_date(text, name)
         except Rejected:
             raise Rejected(f"{name} is not a date (YYYY-MM-DD): {text!r}") from None
 
+    if isinstance(record, Rejected):
+        sink.reject(number, text, record)
+        return
+    if len(record) != width:
+        sink.reject(number, text, f"expected {width} CSV fields, found {len(record)}")
+        return
+    try:
+        name = _cohort_text(value("name"), "name")
+        if name is None:
+            raise Rejected("name is empty")
+        program = value("program_id")
+        row = (
+            _integer(value("id") or "", "id"),
+            name,
+            _cohort_text(value("slack"), "slack"),
+            day("start_date"),
+            day("end_date"),
+            _cohort_moment(value("created_at"), "created_at"),
+            _cohort_moment(value("updated_at"), "updated_at"),
+            _cohort_moment(value("deleted_at"), "deleted_at"),
+            None if program is None else _integer(program, "program_id"),
+        )
+    except Rejected as reason:
+        sink.reject(number, text, reason)
+        return
+    sink.row(number, text, row)
+
+
+def _parse_cohorts(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
+    records = iter(_CsvRecords(cursor))
+    names = _csv_header(records, _COHORT_REQUIRED, "cohort file's")
+    if names is None:
+        return
+    position = {name: names.index(name) for name in _COHORT_COLUMNS if name in names}
     for number, text, record in records:
-        if isinstance(record, Rejected):
-            yield number, text, record
-            continue
-        if len(record) != len(names):
-            yield number, text, Rejected(f"expected {len(names)} CSV fields, found {len(record)}")
-            continue
-        try:
-            name = _cohort_text(value(record, "name"), "name")
-            if name is None:
-                raise Rejected("name is empty")
-            program = value(record, "program_id")
-            row = (
-                _integer(value(record, "id") or "", "id"),
-                name,
-                _cohort_text(value(record, "slack"), "slack"),
-                day(record, "start_date"),
-                day(record, "end_date"),
-                _cohort_moment(value(record, "created_at"), "created_at"),
-                _cohort_moment(value(record, "updated_at"), "updated_at"),
-                _cohort_moment(value(record, "deleted_at"), "deleted_at"),
-                None if program is None else _integer(program, "program_id"),
-            )
-        except Rejected as reason:
-            yield number, text, reason
-            continue
-        yield number, text, row
+        _cohort_row(number, text, record, position, len(names), sink)
+    yield
 
 
 # --------------------------------------------------------------------------------------
 # Format: Apache/Nginx combined log
 
 
-_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+# A quoted field: anything but quotes and backslashes, or a backslash and any character
+# (written unrolled: the same strings as (?:[^"\\]|\\.)*, matched far faster).
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _COMBINED_RE = re.compile(
     r"(\S+) (\S+) (\S+) \[([^\]]+)\] " + _QUOTED + r" ([0-9]{3}) ([0-9]+|-)"
     r"(?: " + _QUOTED + " " + _QUOTED + r")?\s*",
@@ -625,6 +915,8 @@ _CLF_TIME_RE = re.compile(
 )
 _METHOD_RE = re.compile(r"[A-Za-z_-]{1,32}", re.ASCII)
 _PROTOCOL_RE = re.compile(r"HTTP/[0-9.]{1,5}", re.ASCII)
+# Digits of a byte count that is plausible (and fits a bigint).
+MAX_SIZE_DIGITS = 18
 
 
 def _clf_zone(sign: str, hours: str, minutes: str, zones: dict[str, timezone]) -> timezone:
@@ -655,6 +947,35 @@ def _clf_timestamp(text: str, zones: dict[str, timezone]) -> datetime:
     return moment
 
 
+_CLF_DAY_RE = re.compile(r"([0-9]{2})/([A-Z][a-z]{2})/([0-9]{4})", re.ASCII)
+_CLF_ZONE_RE = re.compile(r"([+-])([0-9]{2})([0-9]{2})", re.ASCII)
+
+
+def _clf_day(text: str) -> str:
+    """The date of a combined log's timestamp (``17/May/2015``), as the full path
+    checks it, in ISO form."""
+    match = _CLF_DAY_RE.fullmatch(text)
+    if not match or match[2] not in _MONTHS:
+        raise Rejected("invalid date")
+    try:
+        day = date(int(match[3]), _MONTHS[match[2]], int(match[1]))
+    except ValueError:
+        raise Rejected("invalid date") from None
+    return _valid_date(day, text).isoformat()
+
+
+def _clf_zone_texts(text: str, zones: dict[str, timezone]) -> tuple[str, str]:
+    """A combined log's UTC offset (``-0530``), as the full path checks it: as COPY
+    writes it (``-05:30``) and in minutes (``-330``)."""
+    match = _CLF_ZONE_RE.fullmatch(text)
+    if not match:
+        raise Rejected("invalid UTC offset")
+    zone = _clf_zone(match[1], match[2], match[3], zones)
+    minutes = _offset_minutes(datetime(2000, 1, 1, tzinfo=zone))
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}", str(minutes)
+
+
 def _request_parts(request: str) -> tuple[str | None, str | None, str | None]:
     """Method, target and protocol of a request line. The target may hold spaces
     (``GET /a b c HTTP/1.1``: a client that did not encode them); without a protocol
@@ -672,7 +993,7 @@ def _request_parts(request: str) -> tuple[str | None, str | None, str | None]:
 def _response_bytes(size: str) -> int | None:
     if size == "-":
         return None
-    if len(size) > 18:
+    if len(size) > MAX_SIZE_DIGITS:
         raise Rejected(f"response size is not a plausible byte count: {size[:40]}")
     return int(size)
 
@@ -687,40 +1008,88 @@ def _dash(text: str | None) -> str | None:
     return None if text in (None, "", "-") else text
 
 
-def _parse_combined(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
-    zones: dict[str, timezone] = {}
-    fields = _Fields()
-    for number, line in lines:
-        if not line.strip():
-            yield number, line, Rejected("empty line")
-            continue
-        match = _COMBINED_RE.fullmatch(line)
-        if not match:
-            unclosed = (line.count('"') - line.count('\\"')) % 2 == 1
-            yield number, line, Rejected(
-                "does not match the combined log format"
-                + (": a quoted field is never closed" if unclosed else "")
-                + ' (ip ident user [time] "request" status bytes "referrer" "user agent")'
-            )
-            continue
-        ip, ident, user, stamp, request, status, size, referrer, agent = match.groups()
-        try:
-            requested_at = _clf_timestamp(stamp, zones)
-            cut: list[str] = []
-            method, path, protocol = _request_parts(request)
-            row = (
-                fields.ip(ip), _bounded(_dash(ident), "ident", cut),
-                _bounded(_dash(user), "auth_user", cut), requested_at,
-                _offset_minutes(requested_at), _bounded(request, "request_line", cut),
-                _bounded(method, "method", cut),
-                _bounded(path, "path", cut), _bounded(protocol, "protocol", cut),
-                int(status), _response_bytes(size), _bounded(_dash(referrer), "referrer", cut),
-                _bounded(_dash(agent), "user_agent", cut), ",".join(cut) or None,
-            )
-        except Rejected as reason:
-            yield number, line, reason
-            continue
-        yield number, line, row
+def _combined_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
+    """The full path for one line of a combined log."""
+    if not line.strip():
+        sink.reject(number, line, "empty line")
+        return
+    match = _COMBINED_RE.fullmatch(line)
+    if not match:
+        unclosed = (line.count('"') - line.count('\\"')) % 2 == 1
+        sink.reject(
+            number, line,
+            "does not match the combined log format"
+            + (": a quoted field is never closed" if unclosed else "")
+            + ' (ip ident user [time] "request" status bytes "referrer" "user agent")',
+        )
+        return
+    ip, ident, user, stamp, request, status, size, referrer, agent = match.groups()
+    try:
+        requested_at = _clf_timestamp(stamp, fields.zones)
+        cut: list[str] = []
+        method, path, protocol = _request_parts(request)
+        row = (
+            fields.ip(ip), _bounded(_dash(ident), "ident", cut),
+            _bounded(_dash(user), "auth_user", cut), requested_at,
+            _offset_minutes(requested_at), _bounded(request, "request_line", cut),
+            _bounded(method, "method", cut),
+            _bounded(path, "path", cut), _bounded(protocol, "protocol", cut),
+            int(status), _response_bytes(size), _bounded(_dash(referrer), "referrer", cut),
+            _bounded(_dash(agent), "user_agent", cut), ",".join(cut) or None,
+        )
+    except Rejected as reason:
+        sink.reject(number, line, reason)
+        return
+    sink.row(number, line, row)
+
+
+def _short_or_dash(text: str | None, limit: int) -> str | None:
+    """A quoted field of the fast path in COPY text (NULL for none, empty or ``-``), or
+    None: too long."""
+    if not text or text == "-":
+        return NULL
+    return text if len(text) <= limit else None
+
+
+def _combined_fast(match: re.Match[str], known: _Known) -> str | None:
+    """The columns of a matched line in COPY text when every field is valid and short;
+    None otherwise (the line takes the full path)."""
+    ip, ident, user, stamp, request, status, size, referrer, agent = match.groups()
+    if len(stamp) != 26 or stamp[11] != ":" or stamp[20] != " " or len(size) > MAX_SIZE_DIGITS:
+        return None
+    ip = known.ips.get(ip) or known.ip(ip)
+    day = known.clf_days.get(stamp[:11]) or known.clf_day(stamp[:11])
+    zone = known.zones.get(stamp[21:]) or known.zone(stamp[21:])
+    parts = request.split(" ")
+    if (ip is None or day is None or zone is None or stamp[12:20] not in known.clocks
+            or len(parts) != 3 or len(request) > _SHORT_REQUEST):
+        return None
+    method, path, protocol = parts
+    ident = NULL if ident == "-" else ident
+    user = NULL if user == "-" else user
+    referrer = _short_or_dash(referrer, _SHORT_REFERRER)
+    agent = _short_or_dash(agent, _SHORT_AGENT)
+    if (len(ident) > _SHORT_IDENT or len(user) > _SHORT_IDENT or referrer is None
+            or agent is None or len(method) > _SHORT_METHOD or len(path) > _SHORT_PATH
+            or len(protocol) > _SHORT_METHOD):
+        return None
+    return (f"{ip}\t{ident}\t{user}\t{day} {stamp[12:20]}{zone[0]}\t{zone[1]}"
+            f"\t{request}\t{method}\t{path}\t{protocol}\t{status}"
+            f"\t{NULL if size == '-' else size}\t{referrer}\t{agent}\t{NULL}\n")
+
+
+def _parse_combined(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
+    fields, known = _Fields(), _Known()
+    rows, key, prefix, match_line = sink.rows, sink.key, sink.prefix, _COMBINED_RE.fullmatch
+    for start, lines, clean in cursor.runs():
+        for number, line in enumerate(lines, start):
+            match = match_line(line) if clean or not _needs_escape(line) else None
+            columns = _combined_fast(match, known) if match else None
+            if columns is None:
+                _combined_row(number, line, fields, sink)
+            else:
+                rows.append(f"{prefix}{number}\t{key(line)}\t{columns}")
+        yield
 
 
 _REQUEST_COLUMNS = (
@@ -743,8 +1112,14 @@ FORMATS: dict[str, _Format] = {
 }
 
 
+
 # --------------------------------------------------------------------------------------
 # Reading
+
+# The file is read in blocks of this many bytes, split into lines and decoded at once;
+# rows go to COPY in batches of about this many.
+READ_BYTES = 1 << 20
+COPY_ROWS = 8_192
 
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
@@ -762,7 +1137,7 @@ def content_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
         with _open_binary(path) as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
+            for block in iter(lambda: handle.read(READ_BYTES), b""):
                 digest.update(block)
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise LoadError(
@@ -772,60 +1147,147 @@ def content_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _Run(NamedTuple):
+    """Consecutive lines of a file: the number of the first, their texts, and whether
+    none holds a backslash, tab or carriage return (COPY text needs no escaping)."""
+
+    start: int
+    lines: list[str]
+    clean: bool
+
+
 class _LineReader:
-    """Numbered, decoded lines of a file; undecodable or overlong lines are set aside as
-    rejects."""
+    """Numbered, decoded lines of a file, in runs; undecodable or overlong lines are set
+    aside as rejects."""
 
     def __init__(self, handle: io.BufferedIOBase) -> None:
         self._handle = handle
         self.lines_read = 0
         self.bad: list[tuple[int, str, str]] = []
 
+    def runs(self) -> Iterator[_Run]:
+        number = 1
+        for block in self._blocks():
+            run = self._decode(number, block)
+            if run is None:  # a line overlong, not UTF-8 or with a NUL: line by line
+                raws = block.split(b"\n")
+                yield from self._decode_each(number, raws)
+                number += len(raws)
+            else:
+                yield run
+                number += len(run.lines)
+            self.lines_read = number - 1
+
+    def _blocks(self) -> Iterator[bytes]:
+        """The file in blocks of whole lines (the newline after the last one cut)."""
+        pending: list[bytes] = []
+        while block := self._handle.read(READ_BYTES):
+            cut = block.rfind(b"\n")
+            if cut < 0:  # a line longer than a block
+                pending.append(block)
+                continue
+            pending.append(block[:cut])
+            yield b"".join(pending)
+            pending = [block[cut + 1:]]
+        tail = b"".join(pending)
+        if tail:
+            yield tail
+
+    @staticmethod
+    def _decode(number: int, block: bytes) -> _Run | None:
+        """The block's lines, when none is overlong, undecodable or holds a NUL."""
+        if b"\x00" in block:
+            return None
+        try:
+            lines = block.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            return None
+        # At most 4 bytes a character: a line this short is not overlong.
+        if max(map(len, lines)) > MAX_LINE_BYTES // 4 and max(
+                len(line.encode()) for line in lines) > MAX_LINE_BYTES:
+            return None
+        if b"\r" in block:
+            return _Run(number, [line.rstrip("\r") for line in lines], False)
+        return _Run(number, lines, b"\\" not in block and b"\t" not in block)
+
+    def _decode_each(self, first: int, raws: list[bytes]) -> Iterator[_Run]:
+        """Line by line, for a block with a line that is overlong, not UTF-8 or holds a
+        NUL: runs of the good lines between the bad ones."""
+        start, lines = first, list[str]()
+        for number, raw in enumerate(raws, first):
+            text = self._good_text(number, raw.rstrip(b"\r\n"))
+            if text is None:
+                if lines:
+                    yield _Run(start, lines, False)
+                start, lines = number + 1, []
+            else:
+                lines.append(text)
+        if lines:
+            yield _Run(start, lines, False)
+
+    def _good_text(self, number: int, raw: bytes) -> str | None:
+        if len(raw) > MAX_LINE_BYTES:
+            shown = raw[:RAW_LINE_SHOWN].decode("utf-8", "replace").replace("\x00", "\\0")
+            self.bad.append((
+                number, shown + "...",
+                f"line of {len(raw):,} bytes is longer than {MAX_LINE_BYTES:,} bytes",
+            ))
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.bad.append(
+                (number, raw.decode("utf-8", "replace").replace("\x00", "\\0"),
+                 f"not valid UTF-8 ({error.reason})")
+            )
+            return None
+        if "\x00" in text:
+            self.bad.append((number, text.replace("\x00", "\\0"), "contains a NUL byte"))
+            return None
+        return text
+
+
+class _RunCursor:
+    """A position in the runs of a file. The fast paths take the rest of a run at once;
+    the csv module reads numbered lines one by one (a record may span several)."""
+
+    def __init__(self, runs: Iterable[_Run]) -> None:
+        self._runs = iter(runs)
+        self.run = _Run(1, [], True)
+        self.at = 0  # index in run.lines of the next line to read
+
+    @property
+    def next_number(self) -> int:
+        """The number of the next line to read."""
+        return self.run.start + self.at
+
+    def advance(self) -> bool:
+        """Move on to a run with lines left to read; False at the end of the file."""
+        while self.at >= len(self.run.lines):
+            run = next(self._runs, None)
+            if run is None:
+                return False
+            self.run, self.at = run, 0
+        return True
+
+    def runs(self) -> Iterator[_Run]:
+        """The lines left, run by run; each is read once yielded."""
+        while self.advance():
+            run = self.run
+            if self.at:
+                run = _Run(run.start + self.at, run.lines[self.at:], run.clean)
+            self.at = len(self.run.lines)
+            yield run
+
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        for number, raw in enumerate(self._handle, start=1):
-            self.lines_read = number
-            raw = raw.rstrip(b"\r\n")
-            if len(raw) > MAX_LINE_BYTES:
-                shown = raw[:RAW_LINE_SHOWN].decode("utf-8", "replace").replace("\x00", "\\0")
-                self.bad.append((
-                    number, shown + "...",
-                    f"line of {len(raw):,} bytes is longer than {MAX_LINE_BYTES:,} bytes",
-                ))
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                self.bad.append(
-                    (number, raw.decode("utf-8", "replace").replace("\x00", "\\0"),
-                     f"not valid UTF-8 ({error.reason})")
-                )
-                continue
-            if "\x00" in text:
-                self.bad.append((number, text.replace("\x00", "\\0"), "contains a NUL byte"))
-                continue
-            yield number, text
+        return self
 
-
-class _LineKeys:
-    """The key of each line: a hash of its format, source, occurrence in the file (the
-    n-th identical line) and text. Identical content gives identical keys."""
-
-    def __init__(self, file_format: str, source_label: str) -> None:
-        self._prefix = f"{file_format}\x00{source_label}\x00".encode()
-        self._seen: set[int] = set()
-        self._repeats: dict[int, int] = {}
-
-    def key(self, text: str) -> str:
-        fingerprint = hash(text)
-        occurrence = 1
-        if fingerprint in self._seen:
-            occurrence = self._repeats.get(fingerprint, 1) + 1
-            self._repeats[fingerprint] = occurrence
-        else:
-            self._seen.add(fingerprint)
-        digest = hashlib.md5(self._prefix, usedforsecurity=False)
-        digest.update(f"{occurrence}\x00{text}".encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()
+    def __next__(self) -> tuple[int, str]:
+        if not self.advance():
+            raise StopIteration
+        number, line = self.run.start + self.at, self.run.lines[self.at]
+        self.at += 1
+        return number, line
 
 
 # --------------------------------------------------------------------------------------
@@ -898,6 +1360,7 @@ def _default_source(path: Path) -> str:
     return str(path.resolve().parent)
 
 
+
 def _known_content(
     conn: psycopg.Connection, source_label: str, source_file: str, sha: str
 ) -> tuple[str, int] | None:
@@ -949,62 +1412,65 @@ def _temporary_target(conn: psycopg.Connection, spec: _Format) -> _Target:
     return _Target(sql.Identifier("aa_incoming"), sql.Identifier("aa_incoming_rejects"))
 
 
-def _stage(
-    conn: psycopg.Connection,
-    path: Path,
-    file_format: str,
-    source_label: str,
-    target: _Target,
-    progress: Callable[[str], None] | None,
-    progress_every: int,
-    started: float,
-) -> _Staged:
+
+def _copy_sql(relation: sql.Composable, columns: Iterable[str]) -> sql.Composed:
+    return sql.SQL("copy {} ({}) from stdin").format(
+        relation, sql.SQL(", ").join(map(sql.Identifier, columns)))
+
+
+class _Watch:
+    """Progress messages, and the check that a file is of the format it is loaded as:
+    if none of its first SNIFF_LINES lines was loaded, the load stops."""
+
+    def __init__(self, name: str, file_format: str, progress: Callable[[str], None] | None,
+                 every: int, started: float) -> None:
+        self._name, self._format, self._progress = name, file_format, progress
+        self._every, self._next, self._started = every, every, started
+        self.first_row: int | None = None
+
+    def check(self, done: int, sink: _Sink) -> None:
+        """``done`` lines are parsed, their rows in the sink or sent."""
+        if self.first_row is None:
+            self.first_row = sink.first_row()
+            if done >= SNIFF_LINES and (self.first_row or done + 1) > SNIFF_LINES:
+                _raise_wrong_format(self._name, self._format, sink.rejects)
+        if done >= self._next:
+            self._next = (done // self._every + 1) * self._every
+            if self._progress:
+                rate = done / (time.perf_counter() - self._started)
+                self._progress(f"  {self._name}: {done:,} lines ({rate:,.0f} lines/s)")
+
+
+def _stage(conn: psycopg.Connection, file: _FileToLoad, target: _Target,
+           watch: _Watch) -> _Staged:
     """Parse the file into the target's tables: rows and rejected lines, each with its
     line key."""
-    spec = FORMATS[file_format]
-    keys = _LineKeys(file_format, source_label)
+    spec = FORMATS[file.file_format]
+    keys = _LineKeys(file.file_format, file.source_label)
+    sink = _Sink(keys, "".join(_copy_text(value) + "\t" for value in target.prefix[:2]))
     staged = _Staged()
-    rejects: list[tuple[int, str, str]] = []
-    prefix = target.prefix[:2]
-    copy_sql = sql.SQL("copy {} ({}) from stdin").format(
-        target.rows,
-        sql.SQL(", ").join(map(sql.Identifier, (
-            *target.prefix_columns[:2], "line_number", "line_key", *spec.columns))),
-    )
-    name = path.name
-    with _open_binary(path) as handle:
+    columns = (*target.prefix_columns[:2], "line_number", "line_key", *spec.columns)
+    with _open_binary(file.path) as handle, conn.cursor() as cursor, \
+            cursor.copy(_copy_sql(target.rows, columns)) as copy:
         reader = _LineReader(handle)
-        next_report = progress_every
-        with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for number, text, outcome in spec.parse(reader):
-                if "\n" in text:
-                    staged.continuation_lines += text.count("\n")
-                if isinstance(outcome, Rejected):
-                    rejects.append((number, text, str(outcome)))
-                else:
-                    copy.write_row((*prefix, number, keys.key(text), *outcome))
-                    staged.rows += 1
-                if number >= next_report:
-                    next_report += progress_every
-                    if progress:
-                        rate = number / (time.perf_counter() - started)
-                        progress(f"  {name}: {number:,} lines ({rate:,.0f} lines/s)")
-                if number == SNIFF_LINES and staged.rows == 0:
-                    _raise_wrong_format(name, file_format, rejects)
-        rejects.extend(reader.bad)
+        lines = _RunCursor(reader.runs())
+        for _ in spec.parse(lines, sink):
+            watch.check(lines.next_number - 1, sink)
+            if len(sink.rows) >= COPY_ROWS:
+                staged.rows += len(sink.rows)
+                copy.write(sink.take_rows())
+        staged.rows += len(sink.rows)
+        copy.write(sink.take_rows())
         staged.lines_read = reader.lines_read
+    rejects = sorted(sink.rejects + reader.bad)
     if staged.rows == 0 and rejects and staged.lines_read > spec.header_lines:
-        _raise_wrong_format(name, file_format, rejects)
-    rejects.sort()
-    copy_sql = sql.SQL("copy {} ({}) from stdin").format(
-        target.rejects,
-        sql.SQL(", ").join(map(sql.Identifier, (
-            *target.prefix_columns, "line_number", "line_key", "raw_line", "reason"))),
-    )
-    with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        _raise_wrong_format(file.path.name, file.file_format, rejects)
+    columns = (*target.prefix_columns, "line_number", "line_key", "raw_line", "reason")
+    with conn.cursor() as cursor, cursor.copy(_copy_sql(target.rejects, columns)) as copy:
         for number, text, reason in rejects:
             copy.write_row((*target.prefix, number, keys.key(text), text, reason))
     staged.rejects = len(rejects)
+    staged.continuation_lines = sink.continuation_lines
     if not target.direct:
         conn.execute("create index on aa_incoming (line_key)")
         conn.execute("create index on aa_incoming_rejects (line_key)")
@@ -1112,6 +1578,105 @@ def _insert_new_lines(
     return inserted.rowcount, rejected.rowcount
 
 
+class _FileToLoad(NamedTuple):
+    """A file to load and what it is known by."""
+
+    path: Path
+    file_format: str
+    source_label: str
+    source_file: str  # <source>/<file name>
+    sha: str  # of the decompressed content
+
+
+class _Written(NamedTuple):
+    """What a load wrote: the new version's id, what was staged and what of it was new."""
+
+    file_id: int
+    staged: _Staged
+    rows: int
+    rejected: int
+    lines_removed: int
+
+
+def _file_to_load(path: Path, file_format: str, source: str | None) -> _FileToLoad:
+    if file_format not in FORMATS:
+        raise LoadError(f"unknown format {file_format!r}; choose one of {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise LoadError(f"no such file: {path}")
+    source_label = source or _default_source(path)
+    return _FileToLoad(path, file_format, source_label,
+                       f"{source_label.rstrip('/')}/{path.name}", content_sha256(path))
+
+
+def _write_first_of_source(conn: psycopg.Connection, file: _FileToLoad, watch: _Watch
+                           ) -> _Written:
+    """The source's first file of its format: no line can be loaded already, so the
+    lines go straight into the raw tables."""
+    spec = FORMATS[file.file_format]
+    file_id = _new_version(conn, file, 1)
+    target = _Target(
+        sql.Identifier(RAW_SCHEMA, spec.table), sql.Identifier(RAW_SCHEMA, "rejected_lines"),
+        ("file_id", "source_file", "file_format"),
+        (file_id, file.source_file, file.file_format),
+    )
+    keys = _set_aside_keys(conn, spec.table)
+    staged = _stage(conn, file, target, watch)
+    for name, definition in keys:
+        conn.execute(sql.SQL("alter table {} add constraint {} {}").format(
+            target.rows, sql.Identifier(name), sql.SQL(definition)))
+    return _Written(file_id, staged, staged.rows, staged.rejects, 0)
+
+
+def _set_aside_keys(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
+    """For a load into an empty raw table (a new warehouse): empty it anew and drop its
+    primary key and unique constraints, returned as (name, definition) to be added
+    back after the COPY. Then COPY writes no WAL (wal_level minimal, table emptied in
+    this transaction) and the indexes are built once, sorted, instead of row by row: a
+    bulk load several times faster. The load is one transaction, so a failed or killed
+    load leaves the table and its keys as they were. A table with rows: nothing done;
+    readers of an empty table wait for the load to commit."""
+    relation = sql.Identifier(RAW_SCHEMA, table)
+    # Only loads write raw tables, and they take turns (the advisory lock).
+    if conn.execute(sql.SQL("select 1 from {} limit 1").format(relation)).fetchone():
+        return []
+    keys = [(str(name), str(definition)) for name, definition in conn.execute(
+        "select conname, pg_get_constraintdef(oid) from pg_constraint"
+        " where conrelid = %s::regclass and contype in ('p', 'u') order by conname",
+        (f"{RAW_SCHEMA}.{table}",),
+    ).fetchall()]
+    conn.execute(sql.SQL("truncate {}").format(relation))
+    for name, _ in keys:
+        conn.execute(sql.SQL("alter table {} drop constraint {}").format(
+            relation, sql.Identifier(name)))
+    return keys
+
+
+def _write_new_lines(conn: psycopg.Connection, file: _FileToLoad, watch: _Watch) -> _Written:
+    """Stage the file in temporary tables, retire what a replaced version dropped, and
+    insert the lines not loaded yet."""
+    spec = FORMATS[file.file_format]
+    staged = _stage(conn, file, _temporary_target(conn, spec), watch)
+    generation, removed = _supersede(conn, spec.table, file.source_file)
+    file_id = _new_version(conn, file, generation)
+    rows, rejected = _insert_new_lines(conn, file.file_format, file_id, file.source_file)
+    return _Written(file_id, staged, rows, rejected, removed)
+
+
+def _record_counts(conn: psycopg.Connection, file: _FileToLoad, written: _Written) -> int:
+    """Set the new version's counts in raw.loaded_files; return its duplicate lines."""
+    staged = written.staged
+    duplicates = staged.rows + staged.rejects - written.rows - written.rejected
+    conn.execute(
+        "update raw.loaded_files set lines_read = %s, header_lines = %s, rows_loaded = %s,"
+        " lines_rejected = %s, lines_duplicate = %s, continuation_lines = %s"
+        " where file_id = %s",
+        (staged.lines_read, min(FORMATS[file.file_format].header_lines, staged.lines_read),
+         written.rows, written.rejected, duplicates, staged.continuation_lines,
+         written.file_id),
+    )
+    return duplicates
+
+
 def load_file(
     conn: psycopg.Connection,
     path: Path,
@@ -1127,70 +1692,41 @@ def load_file(
     its folder). Raises LoadError (nothing written) when the file is missing, damaged
     or of another format.
     """
-    if file_format not in FORMATS:
-        raise LoadError(f"unknown format {file_format!r}; choose one of {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise LoadError(f"no such file: {path}")
-    spec = FORMATS[file_format]
-    source_label = source or _default_source(path)
-    source_file = f"{source_label.rstrip('/')}/{path.name}"
     started = time.perf_counter()
-    sha = content_sha256(path)
+    file = _file_to_load(path, file_format, source)
     ensure_raw_schema(conn)
-
     with conn.transaction():
         # One load at a time: then `loaded_at` (the transaction's start) grows with
         # commit order, which the incremental models use as their watermark.
         conn.execute("select pg_advisory_xact_lock(hashtext('access_analytics.load'))")
-        known = _known_content(conn, source_label, source_file, sha)
+        known = _known_content(conn, file.source_label, file.source_file, file.sha)
         if known is not None:
             return LoadResult(
-                source_file, file_format, "unchanged", known[1], 0, 0,
+                file.source_file, file_format, "unchanged", known[1], 0, 0,
                 time.perf_counter() - started,
-                same_as=None if known[0] == source_file else Path(known[0]).name,
+                same_as=None if known[0] == file.source_file else Path(known[0]).name,
             )
-        if _first_of_source(conn, source_label, file_format):
-            file_id = _new_version(conn, source_file, source_label, file_format, sha, 1)
-            target = _Target(
-                sql.Identifier(RAW_SCHEMA, spec.table),
-                sql.Identifier(RAW_SCHEMA, "rejected_lines"),
-                ("file_id", "source_file", "file_format"), (file_id, source_file, file_format),
-            )
-            staged = _stage(conn, path, file_format, source_label, target, progress,
-                            progress_every, started)
-            removed, rows, rejected = 0, staged.rows, staged.rejects
+        watch = _Watch(path.name, file_format, progress, progress_every, started)
+        if _first_of_source(conn, file.source_label, file_format):
+            written = _write_first_of_source(conn, file, watch)
         else:
-            staged = _stage(conn, path, file_format, source_label,
-                            _temporary_target(conn, spec), progress, progress_every, started)
-            generation, removed = _supersede(conn, spec.table, source_file)
-            file_id = _new_version(conn, source_file, source_label, file_format, sha,
-                                   generation)
-            rows, rejected = _insert_new_lines(conn, file_format, file_id, source_file)
-        duplicates = staged.rows + staged.rejects - rows - rejected
-        conn.execute(
-            "update raw.loaded_files set lines_read = %s, header_lines = %s, rows_loaded = %s,"
-            " lines_rejected = %s, lines_duplicate = %s, continuation_lines = %s"
-            " where file_id = %s",
-            (staged.lines_read, min(spec.header_lines, staged.lines_read), rows, rejected,
-             duplicates, staged.continuation_lines, file_id),
-        )
+            written = _write_new_lines(conn, file, watch)
+        duplicates = _record_counts(conn, file, written)
     return LoadResult(
-        source_file, file_format, "replaced" if removed else "loaded", staged.lines_read,
-        rows, rejected, time.perf_counter() - started, lines_duplicate=duplicates,
-        lines_removed=removed,
+        file.source_file, file_format, "replaced" if written.lines_removed else "loaded",
+        written.staged.lines_read, written.rows, written.rejected,
+        time.perf_counter() - started, lines_duplicate=duplicates,
+        lines_removed=written.lines_removed,
     )
 
 
-def _new_version(
-    conn: psycopg.Connection, source_file: str, source_label: str, file_format: str,
-    sha: str, generation: int,
-) -> int:
+def _new_version(conn: psycopg.Connection, file: _FileToLoad, generation: int) -> int:
     """A row for the new version in raw.loaded_files (its counts are set at the end)."""
     row = conn.execute(
         "insert into raw.loaded_files (source_file, source_label, file_format, sha256,"
         " generation, lines_read, header_lines, rows_loaded, lines_rejected,"
         " lines_duplicate) values (%s, %s, %s, %s, %s, 0, 0, 0, 0, 0) returning file_id",
-        (source_file, source_label, file_format, sha, generation),
+        (file.source_file, file.source_label, file.file_format, file.sha, generation),
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -1204,3 +1740,4 @@ def _raise_wrong_format(
         f"{source_file} does not look like the {file_format!r} format: no line could be "
         f"loaded (line {first[0]}: {first[2]}). Check --format; nothing was written."
     )
+
