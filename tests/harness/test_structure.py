@@ -387,7 +387,11 @@ def test_source_used_outside_staging_is_a_violation(name: str, folder: str) -> N
         name,
         folder,
         primary_key=["source_file", "line_number"] if name == "fct_requests" else "id",
-        depends_on=(STG["unique_id"], RAW["unique_id"]),
+        depends_on=(
+            (f"model.{PROJECT}.int_sessions_built", RAW["unique_id"])
+            if name == "fct_requests"
+            else (STG["unique_id"], RAW["unique_id"])
+        ),
     )
     assert check_manifest(with_nodes(node)) == [
         f"model {name} ({folder}/{name}.sql): uses source() outside models/staging/ "
@@ -439,6 +443,76 @@ def test_stg_model_reading_a_source_in_marts_breaks_rules_3_and_4() -> None:
         "stg_ models must live under models/staging/",
         "model stg_web__requests (models/marts/web/stg_web__requests.sql): "
         f"uses source() outside models/staging/ (source.{PROJECT}.web.requests)",
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Rules 5-7: no dead ends, marts do not read staging, exposures list what their code reads
+
+
+def test_intermediate_model_that_no_model_reads_is_a_dead_end() -> None:
+    orphan = model("int_orphans_listed", "models/intermediate/web", depends_on=(STG["unique_id"],))
+    assert check_manifest(with_nodes(orphan, *key_tests(orphan))) == [
+        "model int_orphans_listed (models/intermediate/web/int_orphans_listed.sql): no model "
+        "reads it (a dead end): remove it, or make it a mart under models/marts/ if people "
+        "or tools read it"
+    ]
+
+
+def test_a_test_reading_a_model_does_not_make_it_a_consumer() -> None:
+    orphan = model("int_orphans_listed", "models/intermediate/web")
+    reader = {**data_test("unique", orphan, "id"), "depends_on": {"nodes": [orphan["unique_id"]]}}
+    violations = check_manifest(with_nodes(orphan, reader, data_test("not_null", orphan, "id")))
+    assert [violation.split(":")[1].strip() for violation in violations] == [
+        "no model reads it (a dead end)"
+    ]
+
+
+def test_mart_reading_staging_is_a_violation() -> None:
+    mart = model("inactive_people", "models/marts/web", depends_on=(STG["unique_id"],))
+    assert check_manifest(with_nodes(mart, *key_tests(mart))) == [
+        "model inactive_people (models/marts/web/inactive_people.sql): a mart reads staging "
+        "(stg_web__requests); read the intermediate model that defines the concept"
+    ]
+
+
+def exposure(code: list[str], *reads: dict[str, Any]) -> dict[str, Any]:
+    """An exposure whose code is ``code`` and which lists ``reads``."""
+    return {
+        "unique_id": f"exposure.{PROJECT}.slide",
+        "resource_type": "exposure",
+        "package_name": PROJECT,
+        "name": "slide",
+        "original_file_path": "models/marts/_marts__exposures.yml",
+        "config": {"meta": {"code": code}},
+        "depends_on": {"nodes": [node["unique_id"] for node in reads]},
+    }
+
+
+def test_exposure_must_list_every_model_its_code_names(tmp_path: Path) -> None:
+    (tmp_path / "slide.py").write_text(
+        'TABLES = ("cohort_lesson_rankings", "dim_users")\nint_sessions_builtin = 1\n'
+    )
+    result = conforming_manifest()
+    answer = result["nodes"][f"model.{PROJECT}.cohort_lesson_rankings"]
+    result["exposures"] = {"exposure.slide": exposure(["slide.py"], answer)}
+    assert check_manifest(result, project_dir=tmp_path) == [
+        "exposure slide (models/marts/_marts__exposures.yml): slide.py reads dim_users, "
+        "which depends_on does not list"
+    ]
+    # Without a project folder the code is not read; a listed read is not a violation.
+    assert check_manifest(result) == []
+    dimension = result["nodes"][f"model.{PROJECT}.dim_users"]
+    result["exposures"] = {"exposure.slide": exposure(["slide.py"], answer, dimension)}
+    assert check_manifest(result, project_dir=tmp_path) == []
+
+
+def test_exposure_naming_a_missing_code_file_is_a_violation(tmp_path: Path) -> None:
+    result = conforming_manifest()
+    result["exposures"] = {"exposure.slide": exposure(["gone.py"])}
+    assert check_manifest(result, project_dir=tmp_path) == [
+        "exposure slide (models/marts/_marts__exposures.yml): meta.code names gone.py, "
+        "which cannot be read"
     ]
 
 
@@ -514,4 +588,4 @@ def test_real_project_keeps_the_structure_rules(tmp_path: Path) -> None:
     )
     real = load_manifest(tmp_path / "target" / "manifest.json")
     assert any(node["resource_type"] == "model" for node in real["nodes"].values())
-    assert check_manifest(real) == []
+    assert check_manifest(real, project_dir=ROOT) == []
