@@ -6,6 +6,7 @@ writes; the last test parses the real project and expects no violation.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -567,7 +568,10 @@ def test_main_fails_when_the_project_has_no_nodes(
 # The real project
 
 
-def test_real_project_keeps_the_structure_rules(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def real_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The project's own manifest, from ``dbt parse`` (no database needed)."""
+    tmp_path = tmp_path_factory.mktemp("real_manifest")
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
         [
@@ -586,6 +590,44 @@ def test_real_project_keeps_the_structure_rules(tmp_path: Path) -> None:
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         check=True,
     )
-    real = load_manifest(tmp_path / "target" / "manifest.json")
-    assert any(node["resource_type"] == "model" for node in real["nodes"].values())
-    assert check_manifest(real, project_dir=ROOT) == []
+    return load_manifest(tmp_path / "target" / "manifest.json")
+
+
+def test_real_project_keeps_the_structure_rules(real_manifest: dict[str, Any]) -> None:
+    assert any(node["resource_type"] == "model" for node in real_manifest["nodes"].values())
+    assert check_manifest(real_manifest, project_dir=ROOT) == []
+    # Rule 7 is not vacuous: the exposures written by our code name it.
+    codes = {
+        exposure["name"]: exposure["config"]["meta"].get("code")
+        for exposure in real_manifest["exposures"].values()
+    }
+    assert codes["board_slide"] == ["src/access_analytics/slide.py"]
+    assert codes["html_report"] == [
+        "src/access_analytics/report.py", "src/access_analytics/dwell.py"]
+
+
+def test_real_project_broken_once_per_rule_fails_that_rule(
+    real_manifest: dict[str, Any],
+) -> None:
+    """Rules 5-7 on the real manifest, each broken by one edit a newcomer could make."""
+    broken = copy.deepcopy(real_manifest)
+    nodes = broken["nodes"]
+    model_id = f"model.{PROJECT}."
+    # 5: the mart stops reading the intermediate model (reads the sessions instead).
+    nodes[model_id + "fct_lesson_views"]["depends_on"]["nodes"] = [
+        model_id + "int_requests_sessionized"]
+    # 6: the cohort dimension reads the staging model again.
+    nodes[model_id + "dim_cohorts"]["depends_on"]["nodes"].append(
+        model_id + "stg_curriculum__cohorts")
+    # 7: the report's exposure forgets the lesson views that dwell.py reads.
+    report = next(exposure for exposure in broken["exposures"].values()
+                  if exposure["name"] == "html_report")
+    report["depends_on"]["nodes"].remove(model_id + "fct_lesson_views")
+    assert [violation.split(": ", 1)[1] for violation in
+            check_manifest(broken, project_dir=ROOT)] == [
+        "src/access_analytics/dwell.py reads fct_lesson_views, which depends_on does not list",
+        "a mart reads staging (stg_curriculum__cohorts); read the intermediate model that "
+        "defines the concept",
+        "no model reads it (a dead end): remove it, or make it a mart under models/marts/ "
+        "if people or tools read it",
+    ]
