@@ -1,8 +1,8 @@
-{# Day of week of date `expression` as an integer, 0 = Sunday .. 6 = Saturday. #}
+{# Day of week of date or timestamp `expression` as an integer, ISO: 1 = Monday .. 7 = Sunday. #}
 {% macro day_of_week(expression) -%}
     {{ return(adapter.dispatch('day_of_week', 'access_analytics')(expression)) }}
 {%- endmacro %}
 
 {% macro default__day_of_week(expression) -%}
-    cast(extract(dow from {{ expression }}) as integer)
+    cast(extract(isodow from {{ expression }}) as integer)
 {%- endmacro %}

@@ -1,7 +1,7 @@
 """Welch's t-test between the dwell times of two modules (analysis C).
 
 The dwell time of a lesson view is the time until the next request of the same
-session (``intermediate.int_lesson_views``; the last view of a session has none). Two
+session (``marts.fct_lesson_views``; the last view of a session has none). Two
 modules are compared with Welch's unequal-variances t-test: t and the
 Welch-Satterthwaite degrees of freedom are computed here, the two-sided p-value from
 Student's t distribution in scipy.
@@ -19,8 +19,8 @@ from scipy import stats
 
 from access_analytics import warehouse
 
-DWELL_SCHEMA = "intermediate"
-DWELL_RELATION = "int_lesson_views"
+DWELL_SCHEMA = "marts"
+DWELL_RELATION = "fct_lesson_views"
 
 
 @dataclass(frozen=True)

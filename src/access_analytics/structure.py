@@ -14,10 +14,16 @@ checks the project's own conventions (see ``docs/style.md``):
    under ``models/intermediate/``, ``fct_`` and ``dim_`` under ``models/marts/``; every
    model under staging is ``stg_*``, under intermediate ``int_*``; every model lives in
    one of those three folders.
+5. No dead ends: every model outside ``models/marts/`` is read by another model (an
+   answer that people or tools read is a mart; work nobody reads is removed).
+6. Marts do not read staging: a model under ``models/marts/`` reads intermediate models,
+   other marts or seeds, never a ``stg_`` model (the concept is defined once in between).
+7. Every exposure that names its code (``meta.code``: files relative to the project)
+   lists in ``depends_on`` every model that its code names.
 
 Usage, after ``dbt parse`` (no database connection needed)::
 
-    python -m access_analytics.structure [target/manifest.json]
+    python -m access_analytics.structure [target/manifest.json] [--project-dir .]
 
 prints one violation per line and exits 1, or prints a one-line summary and exits 0.
 Errors the user can fix (no manifest) end with one message on stderr and exit code 2.
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +57,7 @@ PREFIX_FOLDERS: tuple[tuple[str, str], ...] = (
     ("dim_", "models/marts/"),
 )
 STAGING_FOLDER = "models/staging/"
+MARTS_FOLDER = "models/marts/"
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,20 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_manifest(manifest: dict[str, Any], project_name: str = DEFAULT_PROJECT) -> list[str]:
+def check_manifest(
+    manifest: dict[str, Any],
+    project_name: str = DEFAULT_PROJECT,
+    project_dir: Path | None = None,
+) -> list[str]:
     """Return the sorted violations of the project's structure rules; ``[]`` when clean.
 
-    Only models, seeds and sources of the package ``project_name`` are checked; the
-    tests that prove a primary key may come from any package.
+    Only models, seeds, sources and exposures of the package ``project_name`` are
+    checked; the tests that prove a primary key may come from any package. Rule 7 reads
+    the exposures' code files under ``project_dir`` (skipped when it is None).
     """
     tests = _generic_tests_by_node(manifest)
+    models = _models_by_id(manifest, project_name)
+    readers = _model_readers(manifest)
     violations: list[str] = []
     for unique_id, node in manifest.get("nodes", {}).items():
         resource_type = node.get("resource_type")
@@ -89,8 +104,11 @@ def check_manifest(manifest: dict[str, Any], project_name: str = DEFAULT_PROJECT
         violations += _check_description(label, node.get("description"))
         violations += _check_primary_key(label, node, tests.get(unique_id, []))
         if resource_type == "model":
-            violations += _check_sources_only_in_staging(label, node)
-            violations += _check_folder(label, node)
+            placement = _check_sources_only_in_staging(label, node) + _check_folder(label, node)
+            violations += placement
+            if not placement:  # the lineage rules assume the model is in its place
+                violations += _check_not_a_dead_end(label, node, readers.get(unique_id, set()))
+                violations += _check_mart_reads_no_staging(label, node, models)
 
     described_sources: dict[str, str] = {}
     for node in manifest.get("sources", {}).values():
@@ -101,6 +119,10 @@ def check_manifest(manifest: dict[str, Any], project_name: str = DEFAULT_PROJECT
         described_sources.setdefault(source_label, node.get("source_description") or "")
     for source_label, description in described_sources.items():
         violations += _check_description(source_label, description)
+    if project_dir is not None:
+        for exposure in manifest.get("exposures", {}).values():
+            if exposure.get("package_name") == project_name:
+                violations += _check_exposure_lists_its_reads(exposure, models, project_dir)
     return sorted(violations)
 
 
@@ -117,6 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=DEFAULT_MANIFEST,
         help=f"path of dbt's manifest.json (default: {DEFAULT_MANIFEST})",
+    )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=Path(),
+        help="the dbt project folder, where exposures' code files are read (default: .)",
     )
     parser.add_argument(
         "--project",
@@ -142,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
 
-    violations = check_manifest(manifest, args.project)
+    violations = check_manifest(manifest, args.project, args.project_dir)
     for violation in violations:
         print(violation)
     if violations:
@@ -229,8 +257,85 @@ def _check_folder(label: str, node: dict[str, Any]) -> list[str]:
     return []
 
 
+def _check_not_a_dead_end(label: str, node: dict[str, Any], readers: set[str]) -> list[str]:
+    if readers or _path(node).startswith(MARTS_FOLDER):
+        return []
+    return [
+        f"{label}: no model reads it (a dead end): remove it, or make it a mart under "
+        f"{MARTS_FOLDER} if people or tools read it"
+    ]
+
+
+def _check_mart_reads_no_staging(
+    label: str, node: dict[str, Any], models: dict[str, dict[str, Any]]
+) -> list[str]:
+    if not _path(node).startswith(MARTS_FOLDER):
+        return []
+    staging = sorted(
+        str(models[parent].get("name"))
+        for parent in node.get("depends_on", {}).get("nodes", [])
+        if parent in models and _path(models[parent]).startswith(STAGING_FOLDER)
+    )
+    if not staging:
+        return []
+    return [
+        f"{label}: a mart reads staging ({', '.join(staging)}); read the intermediate "
+        "model that defines the concept"
+    ]
+
+
+def _check_exposure_lists_its_reads(
+    exposure: dict[str, Any], models: dict[str, dict[str, Any]], project_dir: Path
+) -> list[str]:
+    meta = (exposure.get("config") or {}).get("meta") or exposure.get("meta") or {}
+    code = meta.get("code")
+    if not code:
+        return []
+    label = f"exposure {exposure.get('name')} ({_path(exposure)})"
+    files = [code] if isinstance(code, str) else list(code)
+    listed = {
+        str(models[parent].get("name"))
+        for parent in exposure.get("depends_on", {}).get("nodes", [])
+        if parent in models
+    }
+    names = {str(node.get("name")) for node in models.values()}
+    violations: list[str] = []
+    for file in files:
+        path = project_dir / str(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            violations.append(f"{label}: meta.code names {file}, which cannot be read")
+            continue
+        named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) & names
+        violations += [
+            f"{label}: {file} reads {name}, which depends_on does not list"
+            for name in sorted(named - listed)
+        ]
+    return violations
+
+
 # --------------------------------------------------------------------------------------
 # Manifest helpers
+
+
+def _models_by_id(manifest: dict[str, Any], project_name: str) -> dict[str, dict[str, Any]]:
+    return {
+        unique_id: node
+        for unique_id, node in manifest.get("nodes", {}).items()
+        if node.get("resource_type") == "model" and node.get("package_name") == project_name
+    }
+
+
+def _model_readers(manifest: dict[str, Any]) -> dict[str, set[str]]:
+    """For each node, the models that read it (tests and exposures do not count)."""
+    readers: dict[str, set[str]] = {}
+    for unique_id, node in manifest.get("nodes", {}).items():
+        if node.get("resource_type") != "model":
+            continue
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            readers.setdefault(parent, set()).add(unique_id)
+    return readers
 
 
 def _label(node: dict[str, Any]) -> str:

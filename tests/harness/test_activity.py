@@ -32,7 +32,7 @@ def test_two_place_sharing_is_found_and_network_switches_are_not(demo_warehouse:
             (user, day): (places, devices, overlap)
             for user, day, places, devices, overlap in conn.execute(
                 "select user_id, activity_date, place_blocks_16, device_classes,"
-                " overlap_minutes from intermediate.int_shared_account_days"
+                " overlap_minutes from marts.shared_account_days"
             )
         }
         accounts = dict(conn.execute("select user_id, shared_days from marts.shared_accounts"))
@@ -92,7 +92,7 @@ def test_activity_marts_are_consistent_on_the_demo(demo_warehouse: Demo) -> None
         ) == 0
         assert one(
             "select count(*) from marts.user_activity_segments where activity_quartile in (2, 3)"
-        ) == one("select max(reference_users) from intermediate.int_activity_reference_profile")
+        ) == one("select max(reference_users) from marts.activity_reference_profile")
         assert one("select count(*) from marts.lesson_dwell_times"
                    " where is_likely_broken_or_skipped") > 0
         assert one("select count(*) from marts.user_pair_coactivity") > 0

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from access_analytics import demo_data, warehouse
-from conftest import run_cli
+from conftest import PROJECT_DIR, run_cli
 
 SMALL_EVENTS = 30_000
 
@@ -74,6 +74,37 @@ def test_dbt_build_passes_on_a_small_generated_data_set(
         assert scalar(
             conn, "select count(*) from staging.stg_curriculum__requests where user_agent is null"
         ) == agentless
+        # The dimensions: every program of the seed with its cohorts; staff and
+        # placeholder cohorts are not classes.
+        assert conn.execute(
+            "select count(*), sum(cohorts), sum(class_cohorts) from marts.dim_programs"
+        ).fetchone() == (
+            len(truth["programs"]),
+            files.cohorts,
+            files.cohorts - 1 - len(truth["placeholder_cohort_ids"]),
+        )
+        # The operators' mart: the requests file, every line loaded, none in the future.
+        assert conn.execute(
+            "select data_lines, rows_loaded, lines_rejected, future_dated_requests"
+            " from marts.load_outcomes where file_format = 'csv'"
+        ).fetchall() == [(SMALL_EVENTS, SMALL_EVENTS, 0, 0)]
+        # persist_docs: BI tools see every mart's and every mart column's description.
+        marts = len(list((PROJECT_DIR / "models" / "marts").rglob("*.sql")))
+        assert conn.execute(
+            "select count(*), count(obj_description(class.oid, 'pg_class'))"
+            " from pg_class as class"
+            " join pg_namespace as namespace on namespace.oid = class.relnamespace"
+            " where namespace.nspname = 'marts' and class.relkind = 'r'"
+        ).fetchone() == (marts, marts)
+        undocumented = conn.execute(
+            "select class.relname, attribute.attname from pg_attribute as attribute"
+            " join pg_class as class on class.oid = attribute.attrelid"
+            " join pg_namespace as namespace on namespace.oid = class.relnamespace"
+            " where namespace.nspname = 'marts' and class.relkind = 'r'"
+            " and attribute.attnum > 0 and not attribute.attisdropped"
+            " and col_description(class.oid, attribute.attnum) is null"
+        ).fetchall()
+        assert undocumented == []
 
 
 def test_bootcamp_format_round_trip(

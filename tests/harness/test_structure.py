@@ -6,6 +6,7 @@ writes; the last test parses the real project and expects no violation.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -387,7 +388,11 @@ def test_source_used_outside_staging_is_a_violation(name: str, folder: str) -> N
         name,
         folder,
         primary_key=["source_file", "line_number"] if name == "fct_requests" else "id",
-        depends_on=(STG["unique_id"], RAW["unique_id"]),
+        depends_on=(
+            (f"model.{PROJECT}.int_sessions_built", RAW["unique_id"])
+            if name == "fct_requests"
+            else (STG["unique_id"], RAW["unique_id"])
+        ),
     )
     assert check_manifest(with_nodes(node)) == [
         f"model {name} ({folder}/{name}.sql): uses source() outside models/staging/ "
@@ -443,6 +448,76 @@ def test_stg_model_reading_a_source_in_marts_breaks_rules_3_and_4() -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Rules 5-7: no dead ends, marts do not read staging, exposures list what their code reads
+
+
+def test_intermediate_model_that_no_model_reads_is_a_dead_end() -> None:
+    orphan = model("int_orphans_listed", "models/intermediate/web", depends_on=(STG["unique_id"],))
+    assert check_manifest(with_nodes(orphan, *key_tests(orphan))) == [
+        "model int_orphans_listed (models/intermediate/web/int_orphans_listed.sql): no model "
+        "reads it (a dead end): remove it, or make it a mart under models/marts/ if people "
+        "or tools read it"
+    ]
+
+
+def test_a_test_reading_a_model_does_not_make_it_a_consumer() -> None:
+    orphan = model("int_orphans_listed", "models/intermediate/web")
+    reader = {**data_test("unique", orphan, "id"), "depends_on": {"nodes": [orphan["unique_id"]]}}
+    violations = check_manifest(with_nodes(orphan, reader, data_test("not_null", orphan, "id")))
+    assert [violation.split(":")[1].strip() for violation in violations] == [
+        "no model reads it (a dead end)"
+    ]
+
+
+def test_mart_reading_staging_is_a_violation() -> None:
+    mart = model("inactive_people", "models/marts/web", depends_on=(STG["unique_id"],))
+    assert check_manifest(with_nodes(mart, *key_tests(mart))) == [
+        "model inactive_people (models/marts/web/inactive_people.sql): a mart reads staging "
+        "(stg_web__requests); read the intermediate model that defines the concept"
+    ]
+
+
+def exposure(code: list[str], *reads: dict[str, Any]) -> dict[str, Any]:
+    """An exposure whose code is ``code`` and which lists ``reads``."""
+    return {
+        "unique_id": f"exposure.{PROJECT}.slide",
+        "resource_type": "exposure",
+        "package_name": PROJECT,
+        "name": "slide",
+        "original_file_path": "models/marts/_marts__exposures.yml",
+        "config": {"meta": {"code": code}},
+        "depends_on": {"nodes": [node["unique_id"] for node in reads]},
+    }
+
+
+def test_exposure_must_list_every_model_its_code_names(tmp_path: Path) -> None:
+    (tmp_path / "slide.py").write_text(
+        'TABLES = ("cohort_lesson_rankings", "dim_users")\nint_sessions_builtin = 1\n'
+    )
+    result = conforming_manifest()
+    answer = result["nodes"][f"model.{PROJECT}.cohort_lesson_rankings"]
+    result["exposures"] = {"exposure.slide": exposure(["slide.py"], answer)}
+    assert check_manifest(result, project_dir=tmp_path) == [
+        "exposure slide (models/marts/_marts__exposures.yml): slide.py reads dim_users, "
+        "which depends_on does not list"
+    ]
+    # Without a project folder the code is not read; a listed read is not a violation.
+    assert check_manifest(result) == []
+    dimension = result["nodes"][f"model.{PROJECT}.dim_users"]
+    result["exposures"] = {"exposure.slide": exposure(["slide.py"], answer, dimension)}
+    assert check_manifest(result, project_dir=tmp_path) == []
+
+
+def test_exposure_naming_a_missing_code_file_is_a_violation(tmp_path: Path) -> None:
+    result = conforming_manifest()
+    result["exposures"] = {"exposure.slide": exposure(["gone.py"])}
+    assert check_manifest(result, project_dir=tmp_path) == [
+        "exposure slide (models/marts/_marts__exposures.yml): meta.code names gone.py, "
+        "which cannot be read"
+    ]
+
+
+# --------------------------------------------------------------------------------------
 # Command line
 
 
@@ -493,7 +568,10 @@ def test_main_fails_when_the_project_has_no_nodes(
 # The real project
 
 
-def test_real_project_keeps_the_structure_rules(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def real_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The project's own manifest, from ``dbt parse`` (no database needed)."""
+    tmp_path = tmp_path_factory.mktemp("real_manifest")
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
         [
@@ -512,6 +590,44 @@ def test_real_project_keeps_the_structure_rules(tmp_path: Path) -> None:
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         check=True,
     )
-    real = load_manifest(tmp_path / "target" / "manifest.json")
-    assert any(node["resource_type"] == "model" for node in real["nodes"].values())
-    assert check_manifest(real) == []
+    return load_manifest(tmp_path / "target" / "manifest.json")
+
+
+def test_real_project_keeps_the_structure_rules(real_manifest: dict[str, Any]) -> None:
+    assert any(node["resource_type"] == "model" for node in real_manifest["nodes"].values())
+    assert check_manifest(real_manifest, project_dir=ROOT) == []
+    # Rule 7 is not vacuous: the exposures written by our code name it.
+    codes = {
+        exposure["name"]: exposure["config"]["meta"].get("code")
+        for exposure in real_manifest["exposures"].values()
+    }
+    assert codes["board_slide"] == ["src/access_analytics/slide.py"]
+    assert codes["html_report"] == [
+        "src/access_analytics/report.py", "src/access_analytics/dwell.py"]
+
+
+def test_real_project_broken_once_per_rule_fails_that_rule(
+    real_manifest: dict[str, Any],
+) -> None:
+    """Rules 5-7 on the real manifest, each broken by one edit a newcomer could make."""
+    broken = copy.deepcopy(real_manifest)
+    nodes = broken["nodes"]
+    model_id = f"model.{PROJECT}."
+    # 5: the mart stops reading the intermediate model (reads the sessions instead).
+    nodes[model_id + "fct_lesson_views"]["depends_on"]["nodes"] = [
+        model_id + "int_requests_sessionized"]
+    # 6: the cohort dimension reads the staging model again.
+    nodes[model_id + "dim_cohorts"]["depends_on"]["nodes"].append(
+        model_id + "stg_curriculum__cohorts")
+    # 7: the report's exposure forgets the lesson views that dwell.py reads.
+    report = next(exposure for exposure in broken["exposures"].values()
+                  if exposure["name"] == "html_report")
+    report["depends_on"]["nodes"].remove(model_id + "fct_lesson_views")
+    assert [violation.split(": ", 1)[1] for violation in
+            check_manifest(broken, project_dir=ROOT)] == [
+        "src/access_analytics/dwell.py reads fct_lesson_views, which depends_on does not list",
+        "a mart reads staging (stg_curriculum__cohorts); read the intermediate model that "
+        "defines the concept",
+        "no model reads it (a dead end): remove it, or make it a mart under models/marts/ "
+        "if people or tools read it",
+    ]

@@ -30,7 +30,7 @@ final as (
     select
         user_key,
         activity_hour,
-        cast({{ extract_part('isodow', 'activity_hour') }} as integer) as day_of_week,
+        {{ day_of_week('activity_hour') }} as day_of_week,
         cast({{ extract_part('hour', 'activity_hour') }} as integer) as hour_of_day,
         requests
     from hourly

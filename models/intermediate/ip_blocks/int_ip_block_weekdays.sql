@@ -2,9 +2,9 @@
     Averages are per day of the log, not per active day of the block: a block that
     is silent at weekends has a weekend average of 0. The log's days are the dates
     on which any block had a user (days with no traffic at all are unknown, not
-    zero). Day of week: 0 = Sunday .. 6 = Saturday (local dates).
+    zero). Day of week: ISO, 1 = Monday .. 7 = Sunday (local dates).
 #}
-{% set day_names = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] %}
+{% set day_names = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] %}
 
 with
 
@@ -22,10 +22,10 @@ log_days as (
 log_day_counts as (
     select
         {%- for day_name in day_names %}
-        sum(case when day_of_week = {{ loop.index0 }} then 1 else 0 end) as {{ day_name }}_days,
+        sum(case when day_of_week = {{ loop.index }} then 1 else 0 end) as {{ day_name }}_days,
         {%- endfor %}
-        sum(case when day_of_week in (0, 6) then 0 else 1 end) as weekday_days,
-        sum(case when day_of_week in (0, 6) then 1 else 0 end) as weekend_days,
+        sum(case when day_of_week in (6, 7) then 0 else 1 end) as weekday_days,
+        sum(case when day_of_week in (6, 7) then 1 else 0 end) as weekend_days,
         count(*) as log_days
     from log_days
 ),
@@ -36,11 +36,11 @@ block_sums as (
         block,
         parent_block_16,
         {%- for day_name in day_names %}
-        sum(case when day_of_week = {{ loop.index0 }} then unique_users else 0 end)
+        sum(case when day_of_week = {{ loop.index }} then unique_users else 0 end)
             as {{ day_name }}_users,
         {%- endfor %}
-        sum(case when day_of_week in (0, 6) then 0 else unique_users end) as weekday_users,
-        sum(case when day_of_week in (0, 6) then unique_users else 0 end) as weekend_users,
+        sum(case when day_of_week in (6, 7) then 0 else unique_users end) as weekday_users,
+        sum(case when day_of_week in (6, 7) then unique_users else 0 end) as weekend_users,
         sum(unique_users) as user_days,
         count(*) as active_days,
         min(activity_date) as first_active_date,

@@ -1,7 +1,7 @@
 with
 
-int_lesson_views as (
-    select * from {{ ref('int_lesson_views') }}
+fct_lesson_views as (
+    select * from {{ ref('fct_lesson_views') }}
 ),
 
 {# A session's last view has no dwell (null): it is counted as a session exit, and
@@ -21,7 +21,7 @@ lessons as (
         avg(dwell_seconds) as mean_dwell_seconds,
         {{ median('dwell_seconds') }} as median_dwell_seconds,
         {{ stddev_sample('dwell_seconds') }} as stddev_dwell_seconds
-    from int_lesson_views
+    from fct_lesson_views
     group by path, module, lesson
 ),
 

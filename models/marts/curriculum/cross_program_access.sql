@@ -5,9 +5,8 @@
 #}
 with
 
-requests as (
-    select * from {{ ref('int_requests_enriched') }}
-    where log_kind = 'curriculum'
+int_cross_program_requests as (
+    select * from {{ ref('int_cross_program_requests') }}
 ),
 
 cross_requests as (
@@ -15,13 +14,9 @@ cross_requests as (
         cast({{ dbt.date_trunc('month', 'requested_date') }} as date) as month_date,
         program_curriculum,
         content_curriculum,
-        program_curriculum || '_to_' || content_curriculum as direction,
+        direction,
         user_id
-    from requests
-    where
-        is_cross_program
-        and not is_staff
-        and not is_asset
+    from int_cross_program_requests
 ),
 
 monthly as (

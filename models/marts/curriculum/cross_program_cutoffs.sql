@@ -11,21 +11,8 @@ cross_program_access as (
     select * from {{ ref('cross_program_access') }}
 ),
 
-requests as (
-    select * from {{ ref('int_requests_enriched') }}
-    where log_kind = 'curriculum'
-),
-
-cross_requests as (
-    select
-        program_curriculum || '_to_' || content_curriculum as direction,
-        requested_date,
-        user_id
-    from requests
-    where
-        is_cross_program
-        and not is_staff
-        and not is_asset
+int_cross_program_requests as (
+    select * from {{ ref('int_cross_program_requests') }}
 ),
 
 bounds as (
@@ -34,7 +21,7 @@ bounds as (
         min(requested_date) as first_cross_access_date,
         max(requested_date) as last_cross_access_date,
         count(*) as cross_requests
-    from cross_requests
+    from int_cross_program_requests
     group by direction
 ),
 
@@ -50,12 +37,12 @@ recent as (
     select
         bounds.direction,
         count(*) as requests_in_last_30_days,
-        count(distinct cross_requests.user_id) as users_in_last_30_days
+        count(distinct int_cross_program_requests.user_id) as users_in_last_30_days
     from bounds
-    inner join cross_requests
+    inner join int_cross_program_requests
         on
-            bounds.direction = cross_requests.direction
-            and cross_requests.requested_date
+            bounds.direction = int_cross_program_requests.direction
+            and int_cross_program_requests.requested_date
             > {{ dbt.dateadd('day', -30, 'bounds.last_cross_access_date') }}
     group by bounds.direction
 ),

@@ -12,6 +12,7 @@ requests as (
         user_id,
         cohort_id,
         is_staff,
+        cohort_phase,
         ip,
         requested_date,
         requested_at
@@ -37,16 +38,9 @@ student_cohorts as (
     select
         requests.user_id,
         requests.cohort_id,
-        {# In session = start and end dates inclusive (local dates), as cohort_phase 'during'. #}
-        sum(
-            case
-                when
-                    requests.requested_date
-                    between judged_cohorts.start_date and judged_cohorts.end_date
-                    then 1
-                else 0
-            end
-        ) as in_session_requests
+        {# In session: the request's cohort_phase (int_requests_enriched) is `during`. #}
+        sum(case when requests.cohort_phase = 'during' then 1 else 0 end)
+            as in_session_requests
     from requests
     inner join judged_cohorts
         on requests.cohort_id = judged_cohorts.cohort_id

@@ -1,0 +1,28 @@
+{#
+    Question 5's requests: a student of one curriculum (web_dev, data_science) reading
+    a lesson of the other. Staff may read everything and assets are not lessons: both
+    are left out here, once, for cross_program_access and cross_program_cutoffs.
+#}
+with
+
+requests as (
+    select * from {{ ref('int_requests_enriched') }}
+    where log_kind = 'curriculum'
+),
+
+cross_requests as (
+    select
+        request_id,
+        requested_date,
+        program_curriculum,
+        content_curriculum,
+        program_curriculum || '_to_' || content_curriculum as direction,
+        user_id
+    from requests
+    where
+        is_cross_program
+        and not is_staff
+        and not is_asset
+)
+
+select * from cross_requests
