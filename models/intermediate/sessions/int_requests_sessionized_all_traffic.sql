@@ -88,8 +88,9 @@ scoped_requests as (
 gaps as (
     select
         scoped_requests.*,
-        case when is_in_sessions then
-            coalesce(lag(requested_at) over by_user, previous_kept_at)
+        case
+            when is_in_sessions
+                then coalesce(lag(requested_at) over by_user, previous_kept_at)
         end as previous_at
     from scoped_requests
     window by_user as (

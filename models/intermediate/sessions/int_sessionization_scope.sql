@@ -50,10 +50,12 @@ new_requests as (
             or requested_at > {{ incremental_watermark('sessionized_until', sessionized) }}
             or (ip, coalesce(user_agent, '')) in (
                 select
-                    ip,
-                    user_agent
-                from {{ ref('int_ip_user_agent_traffic_classes') }}
-                where classified_at > {{ incremental_watermark('sessionized_at', sessionized) }}
+                    traffic_classes.ip,
+                    traffic_classes.user_agent
+                from {{ ref('int_ip_user_agent_traffic_classes') }} as traffic_classes
+                where
+                    traffic_classes.classified_at
+                    > {{ incremental_watermark('sessionized_at', sessionized) }}
             )
         )
     group by user_key
