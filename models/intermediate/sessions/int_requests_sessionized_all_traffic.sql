@@ -33,7 +33,15 @@ requests as (
         {{ 'true' if var('include_automated_traffic') else "enriched.traffic_class = 'human'" }}
             as is_in_sessions
     from {{ ref('int_requests_enriched') }} as enriched
-    where not enriched.is_future_dated
+    where
+        not enriched.is_future_dated
+        {% if is_incremental() -%}
+        {# Only the users in the scope, read through the index on user_key. #}
+        and {{ in_subquery(
+            'enriched.user_key',
+            'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
+        ) }}
+        {%- endif %}
 ),
 
 {% if is_incremental() %}
