@@ -6,8 +6,8 @@
     watermark read to the commit and released even when dbt is killed. Two builds
     started at once therefore take turns node by node: the second finds the first's
     rows already there and adds none twice. Called from `load_cached_relation` (the
-    first thing every materialization does), from `incremental_watermark` and
-    `incremental_new_user_keys` (compile time) and from the seeds' pre-hook.
+    first thing every materialization does), from `incremental_watermark` (compile
+    time) and from the seeds' pre-hook.
 #}
 {% macro wait_for_build_lock() -%}
     {{ return(adapter.dispatch('wait_for_build_lock', 'access_analytics')()) }}

@@ -35,7 +35,7 @@ COMPARED = {
     " activity_ended_at, duration_seconds, requests, distinct_ips, distinct_user_agents",
     "intermediate.int_requests_sessionized_all_traffic": "request_id, user_key, requested_at,"
     " session_id, session_started_at, visit_started_at, activity_id, activity_started_at,"
-    " seconds_since_previous, dwell_seconds, traffic_class, is_in_sessions",
+    " seconds_since_previous, traffic_class, is_in_sessions",
 }
 
 

@@ -16,13 +16,14 @@ page_views as (
         path,
         module,
         lesson,
+        is_lesson_view,
         lead(requested_at) over by_session as next_page_view_at
     from requests
     where not is_asset
     window by_session as (partition by session_id order by requested_at, request_id)
 ),
 
-{# Lesson views: the home page has no module. #}
+{# Lesson views (int_request_paths.is_lesson_view): not the home page. #}
 lesson_views as (
     select
         request_id,
@@ -35,7 +36,7 @@ lesson_views as (
         {{ seconds_between('requested_at', 'next_page_view_at') }} as dwell_seconds,
         next_page_view_at is null as is_session_exit
     from page_views
-    where coalesce(module, '') != ''
+    where is_lesson_view
 )
 
 select * from lesson_views

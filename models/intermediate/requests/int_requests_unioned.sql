@@ -1,6 +1,7 @@
 {#
     Both kinds of logs as one request stream with the columns they share, parsed once
     and stored: incremental, a run adds the rows of files loaded since the last run.
+    Paths are parsed once per distinct path (int_request_paths) and joined.
     (Loads are serialised, so `loaded_at` only grows.)
 #}
 {{
@@ -47,13 +48,7 @@ unioned as (
         ip_version,
         is_valid_ip,
         user_agent,
-        path,
-        module,
-        lesson,
-        path_depth,
-        file_extension,
-        is_asset,
-        is_home,
+        raw_path,
         cast(null as {{ dbt.type_string() }}) as method,
         cast(null as {{ dbt.type_int() }}) as status,
         cast(null as {{ dbt.type_boolean() }}) as is_error,
@@ -75,13 +70,7 @@ unioned as (
         ip_version,
         is_valid_ip,
         user_agent,
-        path,
-        module,
-        lesson,
-        path_depth,
-        file_extension,
-        is_asset,
-        is_home,
+        raw_path,
         method,
         status,
         is_error,
@@ -90,9 +79,44 @@ unioned as (
     from web_requests
 ),
 
+paths as (
+    select * from {{ ref('int_request_paths') }}
+),
+
+with_paths as (
+    select
+        unioned.request_id,
+        unioned.log_kind,
+        unioned.source_file,
+        unioned.line_number,
+        unioned.requested_at,
+        unioned.utc_offset_minutes,
+        unioned.user_id,
+        unioned.cohort_id,
+        unioned.ip,
+        unioned.ip_version,
+        unioned.is_valid_ip,
+        unioned.user_agent,
+        paths.path,
+        paths.module,
+        paths.lesson,
+        paths.path_depth,
+        paths.file_extension,
+        coalesce(paths.is_asset, false) as is_asset,
+        coalesce(paths.is_home, false) as is_home,
+        coalesce(paths.is_lesson_view, false) as is_lesson_view,
+        unioned.method,
+        unioned.status,
+        unioned.is_error,
+        unioned.loaded_at
+    from unioned
+    left join paths
+        on unioned.raw_path = paths.raw_path
+),
+
 keyed as (
     select
-        unioned.*,
+        with_paths.*,
         {# A user is the logged-in account; without one, the IP and user agent. #}
         case
             when user_id is not null
@@ -103,7 +127,7 @@ keyed as (
            curriculum log's var `curriculum_log_timezone`. #}
         {{ request_local_timestamp('requested_at', 'utc_offset_minutes') }}
             as requested_local_time
-    from unioned
+    from with_paths
 )
 
 select * from keyed

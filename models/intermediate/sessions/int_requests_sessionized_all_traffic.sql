@@ -1,9 +1,10 @@
--- depends_on: {{ ref('int_ip_user_agent_traffic_classes') }}
+-- depends_on: {{ ref('int_sessionization_scope') }}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_key_tail',
         tail_key='user_key',
+        tail_scope='sessionized_batch',
         tail_column='requested_at',
         on_schema_change='fail',
         indexes=[
@@ -17,12 +18,11 @@
     Every request but the future-dated ones, with its traffic class; the requests that
     human analytics see (`is_in_sessions`: human traffic, or all with the var
     `include_automated_traffic`) get their visit, session and activity, the others
-    none. Incremental: a run recomputes the users with new requests, and the users
-    with requests whose traffic class changed since the last run
-    (int_ip_user_agent_traffic_classes.classified_at), from the visit holding (or
-    preceding) the earliest such request. Every request of a recomputed user is in the
-    batch, so the replaced tail leaves nothing stale, even when a user's requests all
-    left the sessions.
+    none. Incremental: a run recomputes the users of the incremental scope
+    (int_sessionization_scope: users with new requests, or with requests whose traffic
+    class changed) from the point the scope gives. Every request of a recomputed user
+    from that point is in the batch, so the replaced tail leaves nothing stale, even
+    when a user's requests all left the sessions.
 #}
 
 with
@@ -33,63 +33,21 @@ requests as (
         {{ 'true' if var('include_automated_traffic') else "enriched.traffic_class = 'human'" }}
             as is_in_sessions
     from {{ ref('int_requests_enriched') }} as enriched
-    where not enriched.is_future_dated
+    where
+        not enriched.is_future_dated
+        {% if is_incremental() -%}
+        {# Only the users in the scope, read through the index on user_key. #}
+        and {{ in_subquery(
+            'enriched.user_key',
+            'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
+        ) }}
+        {%- endif %}
 ),
 
 {% if is_incremental() %}
 
-{# New: loaded since the last run, dated after the last run's "now" (those were
-   future-dated then and are not any more), or of an IP and user agent whose traffic
-   class changed since the last run. #}
-{% set new_requests_filter %}
-    not is_future_dated
-    and (
-        loaded_at > {{ incremental_watermark('loaded_at') }}
-        or requested_at > {{ incremental_watermark('sessionized_until') }}
-        or (ip, coalesce(user_agent, '')) in (
-            select
-                ip,
-                user_agent
-            from {{ ref('int_ip_user_agent_traffic_classes') }}
-            where classified_at > {{ incremental_watermark('sessionized_at') }}
-        )
-    )
-{% endset %}
-
-new_requests as (
-    select
-        user_key,
-        min(requested_at) as earliest_new_at
-    from {{ ref('int_requests_enriched') }}
-    where {{ new_requests_filter }}
-    group by user_key
-),
-
-{# Each user is recomputed from the start of the visit holding (or preceding) the
-   earliest new request: earlier visits cannot change, and a visit start is also a
-   session and activity start, so the recomputed part starts clean. #}
-previous_visits as (
-    select
-        new_requests.user_key,
-        max(sessionized.visit_started_at) as visit_started_at
-    from new_requests
-    inner join {{ this }} as sessionized
-        on
-            new_requests.user_key = sessionized.user_key
-            and new_requests.earliest_new_at >= sessionized.requested_at
-            and sessionized.is_in_sessions
-    group by new_requests.user_key
-),
-
 scope as (
-    select
-        new_requests.user_key,
-        coalesce(
-            previous_visits.visit_started_at, new_requests.earliest_new_at
-        ) as recompute_from
-    from new_requests
-    left join previous_visits
-        on new_requests.user_key = previous_visits.user_key
+    {{ sessionized_batch_scope() }}
 ),
 
 {# The last request before the recomputed part, so that the first recomputed request
@@ -107,12 +65,6 @@ last_kept as (
     group by scope.user_key
 ),
 
-{# The users with new requests, read now and written into the query: with the list
-   in plain sight the planner reads only their rows, through the index. #}
-{% set new_user_keys = incremental_new_user_keys(
-    ref('int_requests_enriched'), new_requests_filter
-) %}
-
 scoped_requests as (
     select
         requests.*,
@@ -124,11 +76,6 @@ scoped_requests as (
             and requests.requested_at >= scope.recompute_from
     left join last_kept
         on requests.user_key = last_kept.user_key
-    {% if new_user_keys %}
-    where requests.user_key in ({{ string_list(new_user_keys) }})
-    {% else %}
-    where false
-    {% endif %}
 ),
 
 {% else %}
@@ -142,142 +89,113 @@ scoped_requests as (
 
 {% endif %}
 
-in_sessions as (
-    select * from scoped_requests
-    where is_in_sessions
-),
-
+{# One sort: every window below runs over the same order (the requests in the
+   sessions and those left out are separate partitions), so PostgreSQL sorts the rows
+   once. A visit, activity or session start is the latest flagged request so far (a
+   running max over the same order), not a group of its own to sort again. #}
 gaps as (
     select
-        in_sessions.*,
-        {{ seconds_between(
-            'coalesce(lag(requested_at) over by_user, previous_kept_at)', 'requested_at'
-        ) }} as seconds_since_previous
-    from in_sessions
-    window by_user as (partition by user_key order by requested_at, request_id)
+        scoped_requests.*,
+        case
+            when is_in_sessions
+                then coalesce(lag(requested_at) over by_user, previous_kept_at)
+        end as previous_at
+    from scoped_requests
+    window by_user as (
+        partition by user_key, is_in_sessions order by requested_at, request_id
+    )
 ),
 
 starts as (
     select
         gaps.*,
-        coalesce(
-            seconds_since_previous > {{ var('session_gap_minutes') }} * 60, true
+        {{ seconds_between('previous_at', 'requested_at') }} as seconds_since_previous,
+        is_in_sessions and coalesce(
+            {{ seconds_between('previous_at', 'requested_at') }}
+            > {{ var('session_gap_minutes') }} * 60,
+            true
         ) as is_visit_start,
-        coalesce(
-            seconds_since_previous >= {{ var('activity_gap_minutes') }} * 60, true
+        is_in_sessions and coalesce(
+            {{ seconds_between('previous_at', 'requested_at') }}
+            >= {{ var('activity_gap_minutes') }} * 60,
+            true
         ) as is_activity_start
     from gaps
 ),
 
-numbered as (
+visits as (
     select
         starts.*,
-        sum(case when is_visit_start then 1 else 0 end) over running as visit_number,
-        sum(case when is_activity_start then 1 else 0 end) over running as activity_number
+        max(case when is_visit_start then requested_at end) over running
+            as visit_started_at,
+        max(case when is_activity_start then requested_at end) over running
+            as activity_started_at
     from starts
     window running as (
-        partition by user_key order by requested_at, request_id
+        partition by user_key, is_in_sessions order by requested_at, request_id
         rows between unbounded preceding and current row
     )
 ),
 
-visits as (
-    select
-        numbered.*,
-        min(requested_at) over (partition by user_key, visit_number) as visit_started_at,
-        min(requested_at) over (
-            partition by user_key, activity_number
-        ) as activity_started_at
-    from numbered
-),
-
 {# Sessions are visits cut into pieces of at most max_session_hours, counted from
-   the visit's first request, so the cut points do not depend on where a run starts. #}
+   the visit's first request, so the cut points do not depend on where a run starts.
+   A session starts at a visit start or where the piece changes from the previous
+   request's (the previous request of the same visit). #}
 pieces as (
     select
         visits.*,
-        floor(
+        is_visit_start
+        or floor(
             {{ seconds_between('visit_started_at', 'requested_at') }}
             / ({{ var('max_session_hours') }} * 3600)
-        ) as visit_piece
+        )
+        > floor(
+            {{ seconds_between('visit_started_at', 'previous_at') }}
+            / ({{ var('max_session_hours') }} * 3600)
+        ) as is_session_start
     from visits
 ),
 
 sessions as (
     select
         pieces.*,
-        min(requested_at) over (
-            partition by user_key, visit_started_at, visit_piece
-        ) as session_started_at
+        max(case when is_session_start then requested_at end) over running
+            as session_started_at
     from pieces
-),
-
-dwell as (
-    select
-        sessions.*,
-        {{ seconds_between(
-            'requested_at',
-            'lead(requested_at) over (partition by user_key, session_started_at '
-            ~ 'order by requested_at, request_id)'
-        ) }} as dwell_seconds
-    from sessions
+    window running as (
+        partition by user_key, is_in_sessions order by requested_at, request_id
+        rows between unbounded preceding and current row
+    )
 ),
 
 {% set request_columns = [
     'log_kind', 'user_id', 'cohort_id', 'program_id', 'is_staff', 'ip', 'block_16',
     'block_24', 'user_agent', 'os_class', 'browser_family', 'device_class', 'is_bot',
     'traffic_class', 'is_in_sessions', 'path', 'module', 'lesson', 'is_asset',
-    'requested_local_time', 'loaded_at',
+    'is_lesson_view', 'requested_local_time', 'loaded_at',
 ] %}
 
+{# Requests left out of the sessions keep their row, without a session. #}
 sessionized as (
     select
         request_id,
         user_key,
         requested_at,
-        {{ dbt.hash(dbt.concat([
+        case when is_in_sessions then {{ dbt.hash(dbt.concat([
             "user_key", "'|'", dbt.cast("session_started_at", dbt.type_string())
-        ])) }} as session_id,
+        ])) }} end as session_id,
         session_started_at,
         visit_started_at,
-        {{ dbt.hash(dbt.concat([
+        case when is_in_sessions then {{ dbt.hash(dbt.concat([
             "user_key", "'|'", dbt.cast("activity_started_at", dbt.type_string())
-        ])) }} as activity_id,
+        ])) }} end as activity_id,
         activity_started_at,
         seconds_since_previous,
-        dwell_seconds,
         {{ request_columns | join(',\n        ') }},
         {{ dbt.dateadd('hour', var('future_tolerance_hours'), as_of_timestamp()) }}
             as sessionized_until,
         {{ dbt.current_timestamp() }} as sessionized_at
-    from dwell
-),
-
-{# Requests left out of the sessions keep their row, without a session. #}
-left_out as (
-    select
-        request_id,
-        user_key,
-        requested_at,
-        cast(null as {{ dbt.type_string() }}) as session_id,
-        cast(null as {{ dbt.type_timestamp() }}) as session_started_at,
-        cast(null as {{ dbt.type_timestamp() }}) as visit_started_at,
-        cast(null as {{ dbt.type_string() }}) as activity_id,
-        cast(null as {{ dbt.type_timestamp() }}) as activity_started_at,
-        cast(null as {{ dbt.type_float() }}) as seconds_since_previous,
-        cast(null as {{ dbt.type_float() }}) as dwell_seconds,
-        {{ request_columns | join(',\n        ') }},
-        {{ dbt.dateadd('hour', var('future_tolerance_hours'), as_of_timestamp()) }}
-            as sessionized_until,
-        {{ dbt.current_timestamp() }} as sessionized_at
-    from scoped_requests
-    where not is_in_sessions
-),
-
-final as (
-    select * from sessionized
-    union all
-    select * from left_out
+    from sessions
 )
 
-select * from final
+select * from sessionized

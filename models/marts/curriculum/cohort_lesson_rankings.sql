@@ -21,9 +21,7 @@ lesson_requests as (
     where
         cohort_phase = 'during'
         and not is_staff
-        and not is_asset
-        and not is_home
-        and path is not null
+        and is_lesson_view
         and program_id is not null
 ),
 

@@ -33,9 +33,7 @@ after_requests as (
     from graduation_days
     where
         cohort_phase = 'after'
-        and not is_asset
-        and not is_home
-        and path is not null
+        and is_lesson_view
     group by cohort_id, program_id, program_slug, path, module, lesson, user_id
 ),
 

@@ -1,4 +1,4 @@
--- depends_on: {{ ref('int_requests_sessionized_all_traffic') }}
+-- depends_on: {{ ref('int_sessionization_scope') }}
 {{
     config(
         materialized='incremental',

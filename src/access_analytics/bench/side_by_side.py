@@ -448,7 +448,7 @@ def render(
     floors = extras["floors"]
     full = extras["full_build"]
     nodes = full["nodes"]
-    sessionized = nodes.get("int_requests_sessionized", {}).get("seconds", 0.0)
+    sessionized = nodes.get("int_requests_sessionized_all_traffic", {}).get("seconds", 0.0)
     models = {name: node for name, node in nodes.items() if node["kind"] == "model"}
     test_nodes = {name: node["seconds"] for name, node in nodes.items()
                   if node["kind"] in ("test", "unit_test")}
@@ -458,7 +458,7 @@ def render(
         "",
         f"loader: {loader:,.0f} lines/s; plain COPY of the same 7 typed columns:"
         f" {copy_rate:,.0f} rows/s ({loader / copy_rate:.0%})",
-        f"sessionization (int_requests_sessionized, full build): {sessionized:.1f} s;"
+        f"sessionization (int_requests_sessionized_all_traffic, full build): {sessionized:.1f} s;"
         f" bare lag over the same rows: {floors['bare lag']:.1f} s"
         f" ({sessionized / floors['bare lag']:.1f}x); lag + running sum:"
         f" {floors['lag + running sum']:.1f} s",

@@ -1,0 +1,108 @@
+-- depends_on: {{ ref('int_requests_enriched') }}
+-- depends_on: {{ ref('int_requests_unioned') }}
+-- depends_on: {{ ref('int_ip_user_agent_traffic_classes') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['scoped_at']}],
+    )
+}}
+
+{#
+    The incremental scope of the sessions: one row per user whose sessions a run
+    recomputes, with the point to recompute from, stamped with the run (`scoped_at`).
+    The three incremental sessions models (int_requests_sessionized_all_traffic,
+    fct_sessions, fct_activities) join the rows stamped after their own last run
+    (macro sessionized_batch_scope), so a model that missed a run catches up.
+
+    A user is recomputed when it has new requests: loaded since the last
+    sessionization, dated after that run's "now" (future-dated then, not any more), or
+    of an IP and user agent whose traffic class changed since (an IP's class can change
+    as data arrives). It is recomputed from the start of the visit holding (or
+    preceding) its earliest new request: earlier visits cannot change, and a visit start
+    is also a session and activity start, so the recomputed part starts clean. The
+    sessions as they were come from the sessionization's own table, read directly (the
+    model that this scope feeds cannot be a `ref` of it). Without that table, or on a
+    full refresh, every user is recomputed from its first request.
+#}
+
+{%- set sessionized = adapter.get_relation(
+    database=this.database,
+    schema=this.schema,
+    identifier='int_requests_sessionized_all_traffic',
+) if execute else none -%}
+
+with
+
+{% if sessionized is not none and not flags.FULL_REFRESH %}
+
+new_requests as (
+    select
+        user_key,
+        min(requested_at) as earliest_new_at
+    from {{ ref('int_requests_enriched') }}
+    where
+        not is_future_dated
+        and (
+            loaded_at > {{ incremental_watermark('loaded_at', sessionized) }}
+            or requested_at > {{ incremental_watermark('sessionized_until', sessionized) }}
+            or (ip, coalesce(user_agent, '')) in (
+                select
+                    traffic_classes.ip,
+                    traffic_classes.user_agent
+                from {{ ref('int_ip_user_agent_traffic_classes') }} as traffic_classes
+                where
+                    traffic_classes.classified_at
+                    > {{ incremental_watermark('sessionized_at', sessionized) }}
+            )
+        )
+    group by user_key
+),
+
+previous_visits as (
+    select
+        new_requests.user_key,
+        max(sessionized.visit_started_at) as visit_started_at
+    from new_requests
+    inner join {{ sessionized }} as sessionized
+        on
+            new_requests.user_key = sessionized.user_key
+            and new_requests.earliest_new_at >= sessionized.requested_at
+            and sessionized.is_in_sessions
+    group by new_requests.user_key
+),
+
+scope as (
+    select
+        new_requests.user_key,
+        coalesce(
+            previous_visits.visit_started_at, new_requests.earliest_new_at
+        ) as recompute_from
+    from new_requests
+    left join previous_visits
+        on new_requests.user_key = previous_visits.user_key
+),
+
+{% else %}
+
+scope as (
+    select
+        user_key,
+        min(requested_at) as recompute_from
+    from {{ ref('int_requests_unioned') }}
+    group by user_key
+),
+
+{% endif %}
+
+stamped as (
+    select
+        user_key,
+        recompute_from,
+        {{ dbt.current_timestamp() }} as scoped_at
+    from scope
+)
+
+select * from stamped
