@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -52,21 +53,39 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         warehouse.stop(started)
 
 
+@functools.cache
+def _uses_shared_warehouse(test_file: str) -> bool:
+    """Whether a test file (path from the project folder) uses a SHARED_WAREHOUSES fixture."""
+    text = (PROJECT_DIR / test_file).read_text(encoding="utf-8")
+    return any(name in text for name in SHARED_WAREHOUSES)
+
+
+def _group(nodeid: str) -> str:
+    test_file = nodeid.split("::", 1)[0]
+    return "shared_warehouses" if _uses_shared_warehouse(test_file) else test_file
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup` with our groups (pytest-xdist's own marks do not work with
+    pytest 9's node ids): a file's tests stay on one worker (its module fixtures are built
+    once), and every file that uses a shared warehouse runs on one worker (each is built
+    once)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedWarehouseGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid)
+
+    return SharedWarehouseGroups(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """For `--dist loadgroup`: a file's tests stay on one worker (its module fixtures are
-    built once), and every file that uses the demo warehouse shares one worker (the
-    session fixture is built once)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    shared = {item.path for item in items
-              if set(SHARED_WAREHOUSES) & set(getattr(item, "fixturenames", ()))}
-    for item in items:
-        group = "shared_warehouses" if item.path in shared else item.path.name
-        item.add_marker(pytest.mark.xdist_group(group))
+    """With workers, the shared warehouses' group first (and --no-loadscope-reorder): the
+    other worker meanwhile runs the other files one by one."""
     if config.getoption("dist", default="no") == "loadgroup":
-        # The longest group first (with --no-loadscope-reorder): the other worker
-        # meanwhile runs the other files one by one.
-        items.sort(key=lambda item: item.path not in shared)
+        items.sort(key=lambda item: _group(item.nodeid) != "shared_warehouses")
 
 
 @pytest.fixture(scope="session")
