@@ -65,6 +65,7 @@ def _group(nodeid: str) -> str:
     return "shared_warehouses" if _uses_shared_warehouse(test_file) else test_file
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """`--dist loadgroup` with our groups (pytest-xdist's own marks do not work with
     pytest 9's node ids): a file's tests stay on one worker (its module fixtures are built
