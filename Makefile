@@ -9,6 +9,7 @@ EVENTS ?= 1000000
 SEED ?= 42
 DOCS_PORT ?= 8080
 ROUNDS ?= 2
+TEST_WORKERS ?= 2
 # apt-get needs root: use sudo when not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -40,7 +41,9 @@ build: $(STAMP) ## start PostgreSQL, generate and load the demo data, dbt build
 test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs in Chromium)
 	@# The virtualenv and Chromium install side by side (both wait on the network).
 	@$(MAKE) --no-print-directory -j2 venv browser
-	$(BIN)/pytest
+	@# Two workers: one dbt build leaves a core idle much of the time. A file's tests, and
+	@# all the tests of the demo warehouse, stay on one worker (tests/harness/conftest.py).
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 FUZZ_LINES ?= 200000
 FUZZ_SEED ?= 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import subprocess
@@ -12,13 +14,79 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from access_analytics import warehouse
+from access_analytics import demo_data, warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 # Test databases are named <prefix><test>; set AA_TEST_DB_PREFIX to run two test
-# sessions side by side on one server.
-DB_PREFIX = os.environ.get("AA_TEST_DB_PREFIX", "aa_test_")
+# sessions side by side on one server. Each pytest-xdist worker (`make test` runs two)
+# adds its name, so that its databases never meet the other worker's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+DB_PREFIX = os.environ.get("AA_TEST_DB_PREFIX", "aa_test_") + (f"{_WORKER}_" if _WORKER else "")
+# The demo warehouse: the default demo (`make build`). Smaller files do not do: at 200,000
+# and 400,000 requests (seed 42) one planted heavy-usage day comes 5 days after the
+# student's first request, too little history to be flagged.
+DEMO_EVENTS = 1_000_000
+
+
+_STARTED_BY_CONTROLLER = pytest.StashKey[warehouse.Settings]()
+
+
+def _runs_workers(config: pytest.Config) -> bool:
+    """True in the controller of a pytest-xdist run (`pytest -n 2`)."""
+    return not _WORKER and bool(config.getoption("numprocesses", default=None))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With workers, the controller starts the warehouse before them and stops it after
+    them: a worker that stopped the server it started would stop it under the other."""
+    if _runs_workers(config):
+        found = warehouse.settings_from_env(PROJECT_DIR)
+        if not warehouse.is_running(found):
+            config.stash[_STARTED_BY_CONTROLLER] = found
+        warehouse.start(found)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(_STARTED_BY_CONTROLLER, None)
+    if started is not None:
+        warehouse.stop(started)
+
+
+@functools.cache
+def _uses_shared_warehouse(test_file: str) -> bool:
+    """Whether a test file (path from the project folder) uses a SHARED_WAREHOUSES fixture."""
+    text = (PROJECT_DIR / test_file).read_text(encoding="utf-8")
+    return any(name in text for name in SHARED_WAREHOUSES)
+
+
+def _group(nodeid: str) -> str:
+    test_file = nodeid.split("::", 1)[0]
+    return "shared_warehouses" if _uses_shared_warehouse(test_file) else test_file
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup` with our groups (pytest-xdist's own marks do not work with
+    pytest 9's node ids): a file's tests stay on one worker (its module fixtures are built
+    once), and every file that uses a shared warehouse runs on one worker (each is built
+    once)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedWarehouseGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid)
+
+    return SharedWarehouseGroups(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With workers, the shared warehouses' group first (and --no-loadscope-reorder): the
+    other worker meanwhile runs the other files one by one."""
+    if config.getoption("dist", default="no") == "loadgroup":
+        items.sort(key=lambda item: _group(item.nodeid) != "shared_warehouses")
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +123,7 @@ def conn(database: warehouse.Settings) -> Iterator[psycopg.Connection]:
         yield connection
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real reference data in ../shared/data; the test is skipped without it."""
     if not SHARED_DATA.is_dir():
@@ -99,35 +167,66 @@ def _demo_selection() -> list[str]:
     return ["--select", selector] if selector else []
 
 
+def _built_warehouse(
+    settings: warehouse.Settings, name: str, folder: Path, files: demo_data.DemoFiles,
+    *dbt_args: str,
+) -> warehouse.Settings:
+    """A new database `name` with the files loaded and `dbt build DBT_ARGS` run on it."""
+    database = warehouse.Settings(**{**settings.__dict__, "dbname": DB_PREFIX + name})
+    warehouse.drop_database(settings, database.dbname)
+    warehouse.ensure_database(settings, database.dbname)
+    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
+        loaded = run_cli(["load", file_format, str(path)], database)
+        assert loaded.returncode == 0, loaded.stderr
+    built = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", *dbt_args,
+         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
+        cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
+        timeout=1200, check=False,
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    return database
+
+
+def _drop(settings: warehouse.Settings, database: warehouse.Settings) -> None:
+    if not os.environ.get("AA_KEEP_TEST_DATABASES"):
+        warehouse.drop_database(settings, database.dbname)
+
+
+# The session-scoped warehouses below are built once per test session (with workers: once,
+# since every file that uses one runs on the same worker; see pytest_collection_modifyitems).
+SHARED_WAREHOUSES = ("demo_warehouse", "real_cohort_warehouse")
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(
     settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[warehouse.Settings, dict[str, object]]]:
-    """The default demo data (1,000,000 requests, seed 42) loaded and built once per
-    test session in its own database; yields its settings and the ground truth."""
-    import json
-
-    from access_analytics import demo_data
-
+    """The demo data (DEMO_EVENTS requests, seed 42) loaded and built once per test
+    session in its own database; yields its settings and the ground truth."""
     folder = tmp_path_factory.mktemp("demo_warehouse")
-    files = demo_data.generate(folder / "demo", events=1_000_000, seed=42)
-    name = DB_PREFIX + "demo_warehouse"
-    warehouse.drop_database(settings, name)
-    warehouse.ensure_database(settings, name)
-    demo = warehouse.Settings(**{**settings.__dict__, "dbname": name})
-    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
-        loaded = run_cli(["load", file_format, str(path)], demo)
-        assert loaded.returncode == 0, loaded.stderr
+    files = demo_data.generate(folder / "demo", events=DEMO_EVENTS, seed=42)
     # Seeds and models only: the data and unit tests run on the small builds of
-    # test_pipeline.py; over a million rows they would triple this fixture's time.
-    built = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--resource-type", "seed",
-         "--resource-type", "model", "--target-path", str(folder / "target"),
-         "--log-path", str(folder / "logs"), *_demo_selection()],
-        cwd=PROJECT_DIR, env=warehouse.dbt_env(demo), capture_output=True, text=True,
-        timeout=1200, check=False,
-    )
-    assert built.returncode == 0, built.stdout[-4000:]
+    # test_pipeline.py; over this many rows they would triple this fixture's time.
+    demo = _built_warehouse(settings, "demo_warehouse", folder, files, "--resource-type",
+                            "seed", "--resource-type", "model", *_demo_selection())
     yield demo, json.loads(files.ground_truth_path.read_text())
-    if not os.environ.get("AA_KEEP_TEST_DATABASES"):
-        warehouse.drop_database(settings, name)
+    _drop(settings, demo)
+
+
+@pytest.fixture(scope="session")
+def real_cohort_warehouse(
+    settings: warehouse.Settings, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[warehouse.Settings, demo_data.DemoFiles]]:
+    """30,000 generated requests (seed 3) with the real cohort table
+    (../shared/data/codeup_cohorts), loaded and fully built (`dbt build`: every model and
+    test) once per test session; skipped without the real data."""
+    folder = tmp_path_factory.mktemp("real_cohort_warehouse")
+    files = demo_data.generate(folder / "demo", events=30_000, seed=3,
+                               cohorts_file=shared_data / "codeup_cohorts" / "cohorts.csv")
+    # Every model and data test; the unit tests do not read the loaded data
+    # (test_pipeline.py's other full build runs them).
+    database = _built_warehouse(settings, "real_cohort_warehouse", folder, files,
+                                "--exclude-resource-type", "unit_test")
+    yield database, files
+    _drop(settings, database)

@@ -3,20 +3,10 @@ data, and on the real cohort table (Staff and placeholder cohorts)."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from access_analytics import demo_data, warehouse
-from conftest import run_cli
 
-DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
-
-CURRICULUM_MARTS = (
-    "inactive_students", "cross_program_access", "cross_program_cutoffs",
-    "post_graduation_topics", "program_overview",
-)
 REAL_STAFF_COHORT_ID = 28
 REAL_PLACEHOLDER_COHORT_ID = 136
 
@@ -87,22 +77,11 @@ def test_program_overview_accounts_for_every_curriculum_request(
 
 
 def test_real_cohort_table_staff_and_placeholder_have_no_students_or_graduates(
-    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path, shared_data: Path
+    real_cohort_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles],
 ) -> None:
-    files = demo_data.generate(
-        tmp_path / "demo", events=30_000, seed=3,
-        cohorts_file=shared_data / "codeup_cohorts" / "cohorts.csv",
-    )
-    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
-        loaded = run_cli(["load", file_format, str(path)], database)
-        assert loaded.returncode == 0, loaded.stderr
-
-    built = dbt(
-        database, "build", "--indirect-selection", "cautious",
-        "--select", *(f"+{mart}" for mart in CURRICULUM_MARTS),
-    )
-
-    assert built.returncode == 0, built.stdout[-3000:]
+    # Built (`dbt build`, the curriculum marts among everything) by the fixture, shared
+    # with test_pipeline.py.
+    database, _ = real_cohort_warehouse
     with warehouse.connect(database) as conn:
         def count(query: str, *params: object) -> int:
             row = conn.execute(query, params).fetchone()

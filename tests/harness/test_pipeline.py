@@ -119,17 +119,11 @@ def test_bootcamp_format_round_trip(
 
 
 def test_real_cohort_table_with_generated_logs(
-    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path, shared_data: Path
+    real_cohort_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles],
 ) -> None:
-    cohorts_file = shared_data / "codeup_cohorts" / "cohorts.csv"
-    files = demo_data.generate(
-        tmp_path / "demo", events=SMALL_EVENTS, seed=3, cohorts_file=cohorts_file
-    )
-    load(database, files, "csv")
-
-    built = dbt(database, "build")
-
-    assert built.returncode == 0, built.stdout[-3000:]
+    # Built (`dbt build`, every model and test) by the fixture, shared with
+    # test_curriculum_students.py.
+    database, _ = real_cohort_warehouse
     with warehouse.connect(database) as conn:
         assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == 53
         assert scalar(

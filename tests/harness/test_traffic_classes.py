@@ -96,6 +96,8 @@ def _build(database: warehouse.Settings, tmp: Path, *args: str,
     built = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--select", *models,
          "--indirect-selection", "cautious", "--target-path", str(tmp / "target"),
+         # The unit tests do not read the loaded data (test_pipeline.py runs them).
+         "--exclude-resource-type", "unit_test",
          "--log-path", str(tmp / "logs"), *args],
         cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
         timeout=900, check=False,

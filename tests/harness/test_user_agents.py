@@ -163,6 +163,8 @@ def classified(
                 # Only tests whose parents are all built (not the staging models'
                 # relationships to cohorts, say).
                 "--indirect-selection", "cautious",
+                # The unit tests do not read the loaded data (test_pipeline.py runs them).
+                "--exclude-resource-type", "unit_test",
                 "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
             ],
             cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
