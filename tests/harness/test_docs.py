@@ -407,7 +407,9 @@ def project_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds", ignore=shutil.ignore_patterns("*.csv"))
     for csv in (ROOT / "seeds").glob("*.csv"):
         (tmp_path / "seeds" / csv.name).touch()
-    shutil.copytree(ROOT / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("harness"))
+    shutil.copytree(
+        ROOT / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return tmp_path
 
 
@@ -539,3 +541,25 @@ def test_a_column_that_restates_a_term_fails(project_copy: Path) -> None:
     assert reference_problems(project_copy) == [
         "fct_sessions.user_key: description does not include {{ doc('user_key') }}"
     ]
+
+
+def _acceptance_queries(root: Path) -> tuple[str, str]:
+    """The traffic-class acceptance query as the README prints it and as the test runs it."""
+    readme = (root / "README.md").read_text()
+    shown = re.search(r"```sql\n(.*?)```", readme, re.S)
+    source = (root / "tests" / "harness" / "test_traffic_classes.py").read_text()
+    tested = re.search(r'ACCEPTANCE_SQL = """(.*?)"""', source, re.S)
+    assert shown is not None and tested is not None
+    without_figures = re.sub(r"\s*--[^\n]*", "", shown.group(1))
+    return " ".join(without_figures.split()), " ".join(tested.group(1).split())
+
+
+def test_the_readme_prints_the_query_the_traffic_test_runs() -> None:
+    shown, tested = _acceptance_queries(ROOT)
+    assert shown == tested
+
+
+def test_a_readme_query_that_differs_from_the_test_fails(project_copy: Path) -> None:
+    _edit(project_copy / "README.md", "where pages >= 20", "where pages >= 10")
+    shown, tested = _acceptance_queries(project_copy)
+    assert shown != tested
