@@ -32,11 +32,13 @@ TERMS: dict[str, list[str]] = {
         r"a lesson view is a page view",
         r"asset requests are not lesson views",
         r"not an asset and has a module",
+        r"page view with a module",
     ],
     "dwell": [
         r"dwell(ing)? time[^.]*\b(is|=)\b[^.]*\bnext\b",
         r"dwell\s*=\s*time",
         r"dwell time of a (lesson )?view is",
+        r"seconds (until|to) the next page view",
     ],
     "visit": [
         r"a visit is a run",
