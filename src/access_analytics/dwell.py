@@ -1,8 +1,8 @@
-"""Welch's t-test between the dwell times of two modules (analysis C).
+"""Welch's t-test between the dwell times of two modules.
 
-The dwell time of a lesson view is the time until the next request of the same
-session (``marts.fct_lesson_views``; the last view of a session has none). Two
-modules are compared with Welch's unequal-variances t-test: t and the
+Dwell times are read from ``marts.fct_lesson_views`` (``dwell_seconds``; the
+term is defined once, in the doc block ``dwell`` of ``models/docs/definitions.md``).
+Two modules are compared with Welch's unequal-variances t-test: t and the
 Welch-Satterthwaite degrees of freedom are computed here, the two-sided p-value from
 Student's t distribution in scipy.
 """
