@@ -402,7 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--database", help="database name (default: PGDATABASE or access_analytics)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_warehouse_commands(commands)
+    _add_build_commands(commands)
+    _add_answer_commands(commands)
+    return parser
 
+
+def _add_warehouse_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The commands that set up the warehouse and load files."""
     sub = commands.add_parser("warehouse", help="start, stop or inspect the embedded PostgreSQL")
     sub.add_argument("action", choices=["start", "stop", "status", "uri", "destroy"])
     sub.add_argument(
@@ -425,6 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(func=cmd_load)
 
+
+def _add_build_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The commands that generate the demo data, build and measure."""
     sub = commands.add_parser("demo", help="generate the demo data set with planted truth")
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -462,6 +476,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(func=cmd_visits)
 
+
+def _add_answer_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The commands that answer from the marts and maintain the project."""
     sub = commands.add_parser(
         "report", help="the board slide (PNG, PDF) and the HTML report, from the marts"
     )
@@ -486,7 +505,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)
     sub.set_defaults(func=cmd_dbt)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
