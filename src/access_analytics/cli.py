@@ -158,7 +158,7 @@ def _demo_is_current(out_dir: Path, events: int, seed: int) -> bool:
         known = json.loads(truth.read_text())
     except (OSError, ValueError):
         return False
-    return known.get("events") == events and known.get("seed") == seed
+    return bool(known.get("events") == events and known.get("seed") == seed)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -113,7 +113,5 @@ def for_project(project_dir: Path, overrides: Mapping[str, Any] | None = None) -
 
 def relation_exists(conn: psycopg.Connection[Any], relation: sql.Identifier) -> bool:
     """Whether the table or view exists (and the connection's role may see it)."""
-    row = conn.execute(
-        "select to_regclass(%s) is not null", [relation.as_string(conn)]
-    ).fetchone()
+    row = conn.execute("select to_regclass(%s) is not null", [relation.as_string(conn)]).fetchone()
     return bool(row and row[0])

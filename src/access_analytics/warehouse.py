@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -250,7 +251,7 @@ def _ensure_os_user() -> None:
         )
 
 
-def _server_identity() -> dict[str, object]:
+def _server_identity() -> dict[str, Any]:
     """subprocess arguments that run a program as the server's user and group, with no
     other group (when we are root; otherwise the server runs as the user)."""
     if not _as_root():
