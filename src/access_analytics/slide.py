@@ -338,20 +338,27 @@ def build(conn: psycopg.Connection[Any], names: Names = project_names.DEFAULT) -
     cross = [(row[0], row[1], row[2]) for row in reader.rows(
         "select direction, month_date, requests from {access} order by direction, month_date",
         access="cross_program_access")]
-    consistency: list[tuple[str, float]] = []
-    biggest_label = ""
-    if programs:
-        biggest = max(programs, key=lambda program: reader.rows(
-            "select max(cohorts_in_program) from {consistency} where program_id = %s",
-            program[0], consistency="program_lesson_consistency")[0][0])
-        biggest_label = _label(biggest[1])
-        consistency = [(row[0], float(row[1])) for row in reader.rows(
-            "select path, top_n_share from {consistency}"
-            " where program_id = %s and content_curriculum is not null"
-            " order by consistency_rank, path limit 8", biggest[0],
-            consistency="program_lesson_consistency")]
+    consistency, biggest_label = _consistency(reader, programs)
     return Slide("What the curriculum logs tell the board", subtitle, subtitle_facts,
                  findings, cross, consistency, biggest_label)
+
+
+def _consistency(
+    reader: _Reader, programs: list[tuple[int, str]]
+) -> tuple[list[tuple[str, float]], str]:
+    """The chart of question 1: the program with the most cohorts, and the share of its
+    cohorts that have each of its most consistent lessons among their top lessons."""
+    if not programs:
+        return [], ""
+    biggest = max(programs, key=lambda program: reader.rows(
+        "select max(cohorts_in_program) from {consistency} where program_id = %s",
+        program[0], consistency="program_lesson_consistency")[0][0])
+    consistency = [(row[0], float(row[1])) for row in reader.rows(
+        "select path, top_n_share from {consistency}"
+        " where program_id = %s and content_curriculum is not null"
+        " order by consistency_rank, path limit 8", biggest[0],
+        consistency="program_lesson_consistency")]
+    return consistency, _label(biggest[1])
 
 
 # --------------------------------------------------------------------------------------
