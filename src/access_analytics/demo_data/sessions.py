@@ -123,16 +123,7 @@ def _session_details(
     sizes, pmf = _size_table()
     size = sizes[rng.choice(len(sizes), size=n, p=pmf)]
     size = np.where(device == _PHONE, (size + 1) // 2, size)
-    return _Sessions(
-        user=user,
-        ts0=day * _DAY_SECONDS + start,
-        size=size,
-        ip=ip,
-        ua=ua,
-        module=_focus_modules(world, user, day, rng),
-        gap=np.full(n, 30.0),
-        clamp=False,
-    )
+    return _single_sessions(world, user, day, start, size, ip, ua, rng, clamp=False)
 
 
 def _location(
@@ -245,7 +236,11 @@ def _single_sessions(
     ua: np.ndarray,
     rng: np.random.Generator,
     gap: float = 30.0,
+    clamp: bool = True,
 ) -> _Sessions:
+    """Sessions from their user, day, start (seconds of the day), size, IP and user
+    agent; each is about its user's focus module of the day. ``clamp``: every request
+    stays on the session's first day."""
     return _Sessions(
         user=user,
         ts0=day * _DAY_SECONDS + seconds,
@@ -254,7 +249,7 @@ def _single_sessions(
         ua=ua,
         module=_focus_modules(world, user, day, rng),
         gap=np.full(len(user), gap),
-        clamp=True,
+        clamp=clamp,
     )
 
 
