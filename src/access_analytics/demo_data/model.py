@@ -16,17 +16,12 @@ LOG_END = date(2021, 4, 21)
 MIN_EVENTS = 1_000
 FORMATS = ("csv", "bootcamp")
 PROGRAMS = {1: "PHP web dev", 2: "Java web dev", 3: "data science", 4: "front end"}
+# fmt: off
 COHORT_COLUMNS = (
-    "id",
-    "name",
-    "slack",
-    "start_date",
-    "end_date",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "program_id",
+    "id", "name", "slack", "start_date", "end_date", "created_at", "updated_at",
+    "deleted_at", "program_id",
 )
+# fmt: on
 REQUESTS_HEADER = "date,time,path,user_id,cohort_id,ip,user_agent"
 WEB_TO_DS_CUTOFF = date(2019, 3, 11)
 DS_TO_WEB_CUTOFF = date(2019, 3, 25)

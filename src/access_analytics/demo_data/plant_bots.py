@@ -55,28 +55,16 @@ _SCANNER_AGENTS = (
     "",
     "Mozilla/5.0 (X11; Linux x86_64; rv:68.0) Gecko/20100101 Firefox/68.0",
 )
+# fmt: off
 EXPLOIT_PATHS = (
-    "wp-login.php",
-    "xmlrpc.php",
-    ".env",
-    ".git/config",
-    "phpmyadmin/index.php",
-    "wp-admin/setup-config.php",
-    "vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
-    "cgi-bin/luci",
-    ".aws/credentials",
-    "admin/.env",
-    "HNAP1",
-    "boaform/admin/formLogin",
-    ".DS_Store",
-    "wp-admin/admin-ajax.php",
-    "phpMyAdmin/scripts/setup.php",
+    "wp-login.php", "xmlrpc.php", ".env", ".git/config", "phpmyadmin/index.php",
+    "wp-admin/setup-config.php", "vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+    "cgi-bin/luci", ".aws/credentials", "admin/.env", "HNAP1", "boaform/admin/formLogin",
+    ".DS_Store", "wp-admin/admin-ajax.php", "phpMyAdmin/scripts/setup.php",
     # probes no pattern knows; a scanner sends them between the known ones
-    "admin.php",
-    "shell.php",
-    "solr/admin/info/system",
-    "console/login/LoginForm.jsp",
+    "admin.php", "shell.php", "solr/admin/info/system", "console/login/LoginForm.jsp",
 )
+# fmt: on
 # Uptime monitors: (block, user agent, the one path polled, seconds between polls, polls
 # in a million-event log): UptimeRobot's free plan every 5 minutes for ten days, and a
 # health check of the hosting company's own that sends no user agent, every 30 minutes
