@@ -18,7 +18,6 @@ Relations are returned as :class:`psycopg.sql.Identifier`, for queries built wit
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,15 +93,14 @@ def _role(project_vars: Mapping[str, Any], name: str, default: str) -> str | Non
 
 
 def project_vars(project_dir: Path) -> dict[str, Any]:
-    """The ``vars:`` of the project's ``dbt_project.yml`` (empty when it has none)."""
-    return dict(_read_vars(Path(project_dir).resolve()))
-
-
-@functools.lru_cache(maxsize=8)
-def _read_vars(project_dir: Path) -> Mapping[str, Any]:
-    document = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    """The ``vars:`` of the project's ``dbt_project.yml`` (empty when it has none, or
+    there is no such file: a folder that is not a dbt project builds with the defaults)."""
+    path = Path(project_dir) / "dbt_project.yml"
+    if not path.is_file():
+        return {}
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
     found = document.get("vars") if isinstance(document, dict) else None
-    return found if isinstance(found, dict) else {}
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def for_project(project_dir: Path, overrides: Mapping[str, Any] | None = None) -> Names:

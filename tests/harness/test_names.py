@@ -68,6 +68,7 @@ def test_vars_of_the_project_file_then_overrides(tmp_path: Path) -> None:
 
 
 def test_project_without_vars_gets_the_defaults(tmp_path: Path) -> None:
+    assert names.for_project(tmp_path) == names.DEFAULT  # no dbt_project.yml at all
     (tmp_path / "dbt_project.yml").write_text("name: x\n")
     assert names.for_project(tmp_path) == names.DEFAULT
 
