@@ -50,8 +50,12 @@ FUZZ_SEED ?= 1
 fuzz: $(STAMP) ## fuzz the loaders harder: FUZZ_LINES mutated lines per format (seed FUZZ_SEED), then dbt build
 	AA_FUZZ_LINES=$(FUZZ_LINES) AA_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -s tests/harness/test_fuzz_loaders.py
 
-lint: $(STAMP) ## sqlfluff (dbt templater) on the SQL, ruff on the Python
+lint: $(STAMP) ## ruff (lint, format check) and mypy on the Python, sqlfluff (dbt templater) on the SQL
 	$(BIN)/ruff check src tests/harness
+	@# `ruff format src tests/harness` applies the format the check expects.
+	$(BIN)/ruff format --check src tests/harness
+	@# Type check of the package; its settings are [tool.mypy] in pyproject.toml.
+	$(BIN)/mypy
 	$(BIN)/access-analytics warehouse start > /dev/null
 	@# The dbt templater connects: to the embedded server with its generated passwords.
 	$(if $(PGHOST),,PGPASSFILE=$(CURDIR)/.warehouse/pgpass) $(BIN)/sqlfluff lint models tests analyses

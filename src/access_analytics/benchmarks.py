@@ -8,6 +8,7 @@ database of its own, the visit-definition runs in prefixed schemas (var
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -20,9 +21,11 @@ from pathlib import Path
 from psycopg import sql
 
 from access_analytics import loaders, warehouse
+from access_analytics import names as project_names
 
 SESSION_MODELS = ("+fct_sessions", "+fct_activities")
-LAYERS = ("seeds", "staging", "intermediate", "marts")
+# The schemas a prefixed build makes (on-run-end adds the dashboards' views).
+LAYERS = (*project_names.LAYERS, project_names.PSEUDONYMISED)
 
 
 class BenchmarkError(RuntimeError):
@@ -107,15 +110,17 @@ def bench_incremental(
             say("  " + loaders.load_file(conn, day_file, "csv").summary())
         say("incremental run after one more day ...")
         incremental = dbt_timed(bench, target, ["run", "--select", *SESSION_MODELS])
+        sessionized = settings.names.relation(
+            project_names.INTERMEDIATE, "int_requests_sessionized_all_traffic"
+        )
         with warehouse.connect(bench) as conn:
             row = conn.execute(
-                "select count(*), count(distinct user_key)"
-                " from intermediate.int_requests_sessionized_all_traffic"
-                " where sessionized_at = (select max(sessionized_at)"
-                " from intermediate.int_requests_sessionized_all_traffic)"
+                sql.SQL(
+                    "select count(*), count(distinct user_key) from {sessionized}"
+                    " where sessionized_at = (select max(sessionized_at) from {sessionized})"
+                ).format(sessionized=sessionized)
             ).fetchone()
-            total = conn.execute(
-                "select count(*) from intermediate.int_requests_sessionized_all_traffic")
+            total = conn.execute(sql.SQL("select count(*) from {}").format(sessionized))
             total_rows = total.fetchone()
     finally:
         warehouse.drop_database(settings, bench.dbname)
@@ -143,6 +148,7 @@ def visit_definitions(
     figures = []
     for gap in gaps:
         prefix = f"visits_gap_{gap}_"
+        names = dataclasses.replace(settings.names, schema_prefix=prefix)
         say(f"sessions with a {gap}-minute gap ...")
         variables = json.dumps({"session_gap_minutes": gap, "schema_prefix": prefix})
         try:
@@ -156,14 +162,14 @@ def visit_definitions(
                         "select count(*), percentile_cont(0.5) within group"
                         " (order by duration_seconds), avg(requests)"
                         " from {}"
-                    ).format(sql.Identifier(prefix + "marts", "fct_sessions"))
+                    ).format(names.mart("fct_sessions"))
                 ).fetchone()
         finally:
             with warehouse.connect(settings, autocommit=True) as conn:
                 for layer in LAYERS:
                     conn.execute(
                         sql.SQL("drop schema if exists {} cascade").format(
-                            sql.Identifier(prefix + layer)
+                            sql.Identifier(names.schema(layer))
                         )
                     )
         assert row is not None

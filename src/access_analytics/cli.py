@@ -21,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 from access_analytics import credentials, loaders, rules, warehouse
+from access_analytics import names as project_names
 
 DEFAULT_EVENTS = 1_000_000
 DEFAULT_SEED = 42
@@ -131,13 +132,14 @@ def _say_load_totals(
     rows = sum(result.rows_loaded for result in results)
     rejected = sum(result.lines_rejected for result in results)
     if rejected:
-        _say("rejected lines and their reasons: select * from raw.rejected_lines")
+        rejects = f"{project_names.RAW_SCHEMA}.rejected_lines"
+        _say(f"rejected lines and their reasons: select * from {rejects}")
     if any(result.status == "replaced" for result in results):
         _say(
             "a file was replaced by a shorter version: rebuild the incremental models with"
             " `access-analytics dbt -- build --full-refresh`"
         )
-    table = f"{loaders.RAW_SCHEMA}.{loaders.FORMATS[file_format].table}"
+    table = f"{project_names.RAW_SCHEMA}.{loaders.FORMATS[file_format].table}"
     summary = (f"{files} file{'s' if files > 1 else ''}: {rows:,} rows loaded into "
                f"{table}, {rejected:,} lines rejected")
     duplicates = sum(result.lines_duplicate for result in results)
@@ -156,7 +158,7 @@ def _demo_is_current(out_dir: Path, events: int, seed: int) -> bool:
         known = json.loads(truth.read_text())
     except (OSError, ValueError):
         return False
-    return known.get("events") == events and known.get("seed") == seed
+    return bool(known.get("events") == events and known.get("seed") == seed)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -329,8 +331,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _prepare(settings)
     with warehouse.connect(settings) as conn:
-        built = conn.execute("select to_regclass('marts.program_overview') is not null")
-        if not built.fetchone()[0]:
+        if not project_names.relation_exists(conn, settings.names.mart("program_overview")):
             raise UserError(f"the marts of database {settings.dbname!r} are not built: "
                             "run `make build` (or `access-analytics dbt -- build`) first")
     try:
@@ -340,33 +341,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# What each audience of `names.Names.reader_roles` reads.
 READER_PURPOSES = {
-    "analytics_reader": "BI tools (dashboards; pseudonymised marts)",
-    "security_analyst": "security analysts (security marts, raw IPs)",
+    "analytics": "BI tools (dashboards; pseudonymised marts)",
+    "security": "security analysts (security marts, raw IPs)",
 }
 
 
 def _reader_uris(settings: warehouse.Settings) -> list[str]:
     """One line per read-only role of `dbt build` that exists: its purpose and URI."""
+    roles = settings.names.reader_roles()
     with warehouse.connect(settings) as conn:
         found = {row[0] for row in conn.execute(
-            "select rolname from pg_roles where rolname = any(%s)", (list(READER_PURPOSES),)
+            "select rolname from pg_roles where rolname = any(%s)", (list(roles.values()),)
         )}
-    return [f"{purpose}: {settings.uri(user=role)}"
-            for role, purpose in READER_PURPOSES.items() if role in found]
+    return [f"{READER_PURPOSES[audience]}: {settings.uri(user=role)}"
+            for audience, role in roles.items() if role in found]
 
 
 def _row_counts(settings: warehouse.Settings) -> str:
     """Rows per table of the raw schema and every dbt layer (views are not counted:
     counting one recomputes it)."""
     lines = ["rows per table:"]
+    schemas = list(settings.names.schemas())
     with warehouse.connect(settings) as conn:
         relations = conn.execute(
             "select table_schema, table_name from information_schema.tables"
-            " where table_schema in ('raw', 'seeds', 'staging', 'intermediate', 'marts')"
-            " and table_type = 'BASE TABLE'"
-            " order by array_position(array['raw', 'seeds', 'staging', 'intermediate',"
-            " 'marts']::text[], table_schema::text), table_name"
+            " where table_schema = any(%(schemas)s) and table_type = 'BASE TABLE'"
+            " order by array_position(%(schemas)s::text[], table_schema::text), table_name",
+            {"schemas": schemas},
         ).fetchall()
         for schema, table in relations:
             query = sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))
@@ -399,7 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--database", help="database name (default: PGDATABASE or access_analytics)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_warehouse_commands(commands)
+    _add_build_commands(commands)
+    _add_answer_commands(commands)
+    return parser
 
+
+def _add_warehouse_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The commands that set up the warehouse and load files."""
     sub = commands.add_parser("warehouse", help="start, stop or inspect the embedded PostgreSQL")
     sub.add_argument("action", choices=["start", "stop", "status", "uri", "destroy"])
     sub.add_argument(
@@ -422,6 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(func=cmd_load)
 
+
+def _add_build_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The commands that generate the demo data, build and measure."""
     sub = commands.add_parser("demo", help="generate the demo data set with planted truth")
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -459,6 +476,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(func=cmd_visits)
 
+
+def _add_answer_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The commands that answer from the marts and maintain the project."""
     sub = commands.add_parser(
         "report", help="the board slide (PNG, PDF) and the HTML report, from the marts"
     )
@@ -483,7 +505,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)
     sub.set_defaults(func=cmd_dbt)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
 from scipy import stats
 
+from access_analytics import names as project_names
 from access_analytics import warehouse
 
-DWELL_SCHEMA = "marts"
+DWELL_LAYER = project_names.MARTS
 DWELL_RELATION = "fct_lesson_views"
 
 
@@ -83,16 +85,19 @@ def welch(a: DwellSample, b: DwellSample) -> WelchResult:
     return WelchResult(a, b, t, df, p_value)
 
 
-def read_dwell_times(conn: psycopg.Connection, module: str) -> list[float]:
+def read_dwell_times(
+    conn: psycopg.Connection[Any], module: str, names: project_names.Names = project_names.DEFAULT
+) -> list[float]:
     """The dwell times (seconds) of every view of the module's lessons that has one."""
+    relation = names.relation(DWELL_LAYER, DWELL_RELATION)
     query = sql.SQL(
         "select dwell_seconds from {} where module = %s and dwell_seconds is not null"
-    ).format(sql.Identifier(DWELL_SCHEMA, DWELL_RELATION))
+    ).format(relation)
     try:
         rows = conn.execute(query, (module,)).fetchall()
     except psycopg.errors.UndefinedTable:
         raise ValueError(
-            f"{DWELL_SCHEMA}.{DWELL_RELATION} does not exist: run `dbt build` first"
+            f"{relation.as_string(conn)} does not exist: run `dbt build` first"
         ) from None
     return [float(value) for (value,) in rows]
 
@@ -100,6 +105,6 @@ def read_dwell_times(conn: psycopg.Connection, module: str) -> list[float]:
 def welch_test(settings: warehouse.Settings, module_a: str, module_b: str) -> WelchResult:
     """Compare the dwell times of two modules, read from the warehouse."""
     with warehouse.connect(settings) as conn:
-        a = summarise(module_a, read_dwell_times(conn, module_a))
-        b = summarise(module_b, read_dwell_times(conn, module_b))
+        a = summarise(module_a, read_dwell_times(conn, module_a, settings.names))
+        b = summarise(module_b, read_dwell_times(conn, module_b, settings.names))
     return welch(a, b)

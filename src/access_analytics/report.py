@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
+from access_analytics import names as project_names
 from access_analytics import slide as slide_module
 from access_analytics import warehouse
 
-MARTS = slide_module.MARTS
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Days shown on each side of a user's strongest anomaly in the analysis-D heat map.
 REPORT_DAYS = 28
@@ -52,7 +53,7 @@ def make_report(settings: warehouse.Settings, folder: Path,
     folder.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(settings) as conn:
         say("[1/3] slide: reading the findings from the marts")
-        slide = slide_module.build(conn)
+        slide = slide_module.build(conn, settings.names)
         slide_module.render(slide, files.png, files.pdf)
         files.facts.write_text(json.dumps(slide_module.facts_document(slide), indent=2,
                                           default=str) + "\n")
@@ -71,15 +72,16 @@ def make_report(settings: warehouse.Settings, folder: Path,
 # HTML helpers
 
 
-def _exists(conn: psycopg.Connection, table: str) -> bool:
-    return bool(conn.execute("select to_regclass(%s) is not null",
-                             [f"{MARTS}.{table}"]).fetchone()[0])
+def _exists(conn: psycopg.Connection[Any], settings: warehouse.Settings, table: str) -> bool:
+    return project_names.relation_exists(conn, settings.names.mart(table))
 
 
-def _query(conn: psycopg.Connection, query: str,
-           params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
-    cursor = conn.execute(query, params)
-    return [column.name for column in cursor.description], cursor.fetchall()
+def _query(conn: psycopg.Connection[Any], settings: warehouse.Settings, query: str,
+           params: Sequence[Any] = (), **tables: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Columns and rows of ``query``, whose ``{name}`` placeholders are the marts ``tables``."""
+    marts = {name: settings.names.mart(table) for name, table in tables.items()}
+    cursor = conn.execute(sql.SQL(query).format(**marts), params)
+    return [column.name for column in cursor.description or ()], cursor.fetchall()
 
 
 def _cell(value: Any) -> str:
@@ -124,9 +126,10 @@ def _heatmap(axes: Any, grid: Sequence[Sequence[float]], rows: Sequence[str],
     axes.figure.colorbar(image, ax=axes, label=label)
 
 
-def _missing(title: str, table: str) -> str:
+def _missing(settings: warehouse.Settings, title: str, table: str) -> str:
+    name = f"{settings.names.schema(project_names.MARTS)}.{table}"
     return (f"<section><h2>{html.escape(title)}</h2><p class=note>The mart "
-            f"<code>{MARTS}.{table}</code> is not built: run <code>make build</code>.</p>"
+            f"<code>{html.escape(name)}</code> is not built: run <code>make build</code>.</p>"
             "</section>")
 
 
@@ -134,14 +137,15 @@ def _missing(title: str, table: str) -> str:
 # Sections
 
 
-def weekly_heatmap(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+def weekly_heatmap(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
     """Analysis B: the mean share of a user's requests per 2-hour bin of the week."""
     title = "B · When students use the curriculum (mean share per 2-hour bin of the week)"
-    if not _exists(conn, "user_activity_heatmap"):
-        return _missing(title, "user_activity_heatmap")
-    _, rows = _query(conn, (
-        f"select day_of_week, bin_start_hour, avg(share) from {MARTS}.user_activity_heatmap"
-        " where bin_kind = 'week_2h' group by 1, 2 order by 1, 2"))
+    if not _exists(conn, settings, "user_activity_heatmap"):
+        return _missing(settings, title, "user_activity_heatmap")
+    _, rows = _query(conn, settings, (
+        "select day_of_week, bin_start_hour, avg(share) from {heatmap}"
+        " where bin_kind = 'week_2h' group by 1, 2 order by 1, 2"),
+        heatmap="user_activity_heatmap")
     grid = [[0.0] * 12 for _ in range(7)]
     for day, hour, share in rows:
         grid[int(day) - 1][int(hour) // 2] = float(share)
@@ -153,22 +157,23 @@ def weekly_heatmap(conn: psycopg.Connection, settings: warehouse.Settings) -> st
             "(local hours of the var <code>curriculum_log_timezone</code>).</p></section>")
 
 
-def daily_profile(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+def daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
     """Analysis D: each flagged user's daily requests around their strongest anomaly."""
     title = "D · Days that break a user's habits (sliding one-week baseline)"
-    if not _exists(conn, "user_daily_anomalies"):
-        return _missing(title, "user_daily_anomalies")
-    columns, top = _query(conn, (
-        f"select user_key, activity_date, requests, baseline_median, robust_score"
-        f" from {MARTS}.user_daily_anomalies where is_anomaly"
-        " order by robust_score desc, user_key, activity_date limit 15"))
+    if not _exists(conn, settings, "user_daily_anomalies"):
+        return _missing(settings, title, "user_daily_anomalies")
+    columns, top = _query(conn, settings, (
+        "select user_key, activity_date, requests, baseline_median, robust_score"
+        " from {anomalies} where is_anomaly"
+        " order by robust_score desc, user_key, activity_date limit 15"),
+        anomalies="user_daily_anomalies")
     parts = [f"<section><h2>{html.escape(title)}</h2>"]
     users = list(dict.fromkeys(row[0] for row in top))[:12]
     if users:
         anchor = {row[0]: row[1] for row in reversed(top)}  # each user's strongest day
-        _, days = _query(conn, (
-            f"select user_key, activity_date, requests from {MARTS}.user_daily_anomalies"
-            " where user_key = any(%s)"), [users])
+        _, days = _query(conn, settings, (
+            "select user_key, activity_date, requests from {anomalies}"
+            " where user_key = any(%s)"), [users], anomalies="user_daily_anomalies")
         window = range(-REPORT_DAYS, REPORT_DAYS + 1)
         grid = [[0.0] * len(window) for _ in users]
         for user, day, requests in days:
@@ -188,15 +193,16 @@ def daily_profile(conn: psycopg.Connection, settings: warehouse.Settings) -> str
     return "".join(parts)
 
 
-def dwell_times(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+def dwell_times(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
     """Analysis C: lessons people leave at once, and a Welch's t-test of two modules."""
     title = "C · Dwell times: lessons people leave at once"
-    if not _exists(conn, "lesson_dwell_times"):
-        return _missing(title, "lesson_dwell_times")
-    columns, rows = _query(conn, (
-        f"select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
-        f" immediate_exit_share from {MARTS}.lesson_dwell_times"
-        " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"))
+    if not _exists(conn, settings, "lesson_dwell_times"):
+        return _missing(settings, title, "lesson_dwell_times")
+    columns, rows = _query(conn, settings, (
+        "select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
+        " immediate_exit_share from {dwell}"
+        " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"),
+        dwell="lesson_dwell_times")
     parts = [f"<section><h2>{html.escape(title)}</h2><h3>Flagged lessons (shortest mean "
              f"dwell among lessons with enough sessions)</h3>{_table(columns, rows)}"]
     parts.append(_welch_section(conn, settings))
@@ -204,17 +210,17 @@ def dwell_times(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
     return "".join(parts)
 
 
-def _welch_section(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
     """Welch's t-test: the module of the flagged lesson with the shortest mean dwell
     against the most-read module."""
     from access_analytics import dwell
 
-    _, flagged = _query(conn, (
-        f"select module from {MARTS}.lesson_dwell_times where is_likely_broken_or_skipped"
-        " order by mean_dwell_seconds, path limit 1"))
-    _, most_read = _query(conn, (
-        f"select module from {MARTS}.lesson_dwell_times group by module"
-        " order by sum(sessions) desc, module limit 2"))
+    _, flagged = _query(conn, settings, (
+        "select module from {dwell} where is_likely_broken_or_skipped"
+        " order by mean_dwell_seconds, path limit 1"), dwell="lesson_dwell_times")
+    _, most_read = _query(conn, settings, (
+        "select module from {dwell} group by module"
+        " order by sum(sessions) desc, module limit 2"), dwell="lesson_dwell_times")
     modules = [row[0] for row in flagged + most_read]
     modules = list(dict.fromkeys(modules))[:2]
     if len(modules) < 2:
@@ -234,29 +240,31 @@ def _welch_section(conn: psycopg.Connection, settings: warehouse.Settings) -> st
             "(<code>access-analytics dwell-test A B</code> compares any two modules.)</p>")
 
 
-def ip_blocks(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+def ip_blocks(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
     """Analysis E: the IP blocks by kind, hotspots first."""
     title = "E · IP blocks: hotspots, organisations, homes"
-    if not _exists(conn, "ip_block_profiles"):
-        return _missing(title, "ip_block_profiles")
-    columns, rows = _query(conn, (
-        f"select block_level, block, block_kind, kind_reasons, daily_users_avg,"
-        f" windows_pct, mac_pct, mobile_pct, gini_os, workhour_pattern_ind,"
-        f" weekday_high_ind, weekend_high_ind from {MARTS}.ip_block_profiles"
+    if not _exists(conn, settings, "ip_block_profiles"):
+        return _missing(settings, title, "ip_block_profiles")
+    columns, rows = _query(conn, settings, (
+        "select block_level, block, block_kind, kind_reasons, daily_users_avg,"
+        " windows_pct, mac_pct, mobile_pct, gini_os, workhour_pattern_ind,"
+        " weekday_high_ind, weekend_high_ind from {profiles}"
         " where block_kind <> 'insufficient data'"
-        " order by block_kind = 'hotspot' desc, daily_users_avg desc, block limit 30"))
+        " order by block_kind = 'hotspot' desc, daily_users_avg desc, block limit 30"),
+        profiles="ip_block_profiles")
     return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
 
 
-def suspicious(conn: psycopg.Connection, settings: warehouse.Settings) -> str:
+def suspicious(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
     """Question 4: the IPs that look most like scrapers, with the rules that fired."""
     title = "Question 4 · Top suspicious IPs"
-    if not _exists(conn, "suspicious_ips"):
-        return _missing(title, "suspicious_ips")
-    columns, rows = _query(conn, (
-        f"select ip, traffic_class, score, reasons, requests, peak_requests_per_minute,"
-        f" distinct_paths, curriculum_coverage, distinct_users, distinct_user_agents,"
-        f" has_bot_user_agent from {MARTS}.suspicious_ips order by suspicion_rank limit 20"))
+    if not _exists(conn, settings, "suspicious_ips"):
+        return _missing(settings, title, "suspicious_ips")
+    columns, rows = _query(conn, settings, (
+        "select ip, traffic_class, score, reasons, requests, peak_requests_per_minute,"
+        " distinct_paths, curriculum_coverage, distinct_users, distinct_user_agents,"
+        " has_bot_user_agent from {ips} order by suspicion_rank limit 20"),
+        ips="suspicious_ips")
     return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
 
 

@@ -22,17 +22,25 @@ ARE's embedded option ``(?i)`` at the start, so one ``~`` operator fits every ru
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-try:  # Python 3.11+: the parser behind re
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover (Python 3.10)
-    import sre_parse  # type: ignore[no-redef]
+
+def _regex_parser() -> Any:
+    """The parser behind re: ``re._parser`` on Python 3.11+, ``sre_parse`` before."""
+    try:
+        return importlib.import_module("re._parser")
+    except ImportError:  # pragma: no cover (Python 3.10)
+        return importlib.import_module("sre_parse")
+
+
+sre_parse = _regex_parser()
 
 RULE_COLUMNS = (
     "rule_id", "category", "pattern", "is_case_insensitive", "required_text",
@@ -124,7 +132,7 @@ def required_literal(pattern: str, *, case_insensitive: bool = False) -> str:
     return best if len(best) >= 2 else ""
 
 
-def _literals(parsed: Iterable[tuple[object, object]]) -> list[str]:
+def _literals(parsed: Iterable[tuple[Any, Any]]) -> list[str]:
     """Literal runs that every match of a parsed (sub)pattern contains."""
     found: list[str] = []
     run: list[str] = []

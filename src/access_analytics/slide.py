@@ -19,7 +19,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-MARTS = "marts"
+from access_analytics import names as project_names
+from access_analytics.names import Names
+
 # Programs with fewer cohorts than this are left off the per-program lines (the front-end
 # program has a couple of students in the log: no pattern to report).
 MIN_COHORTS_PER_PROGRAM = 3
@@ -28,7 +30,7 @@ MIN_COHORTS_PER_PROGRAM = 3
 @dataclass(frozen=True)
 class Fact:
     """One value on the slide and where it came from: ``select <expression> from
-    marts.<table> where <column> = <value> and ...`` returns exactly this value."""
+    <marts schema>.<table> where <column> = <value> and ...`` returns exactly this value."""
 
     table: str
     expression: str
@@ -94,11 +96,12 @@ def format_value(value: Any) -> str:
 class _Reader:
     """Reads facts from the marts: one lookup, one value."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], names: Names) -> None:
         self.conn = conn
+        self.names = names
 
     def fact(self, table: str, expression: str, **where: Any) -> Fact:
-        value = lookup(self.conn, table, expression, tuple(where.items()))
+        value = lookup(self.conn, table, expression, tuple(where.items()), self.names)
         return Fact(table, expression, tuple(where.items()), value)
 
     def facts(self, table: str, key: str, columns: Sequence[str],
@@ -106,17 +109,23 @@ class _Reader:
         """One fact per column of the same mart row, named `<key>_<column>`."""
         return {f"{key}_{column}": self.fact(table, column, **where) for column in columns}
 
-    def rows(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        return self.conn.execute(query, params).fetchall()
+    def rows(self, query: str, *params: Any, **tables: str) -> list[tuple[Any, ...]]:
+        """The rows of ``query``, whose ``{name}`` placeholders are the marts ``tables``."""
+        marts = {name: self.names.mart(table) for name, table in tables.items()}
+        return self.conn.execute(sql.SQL(query).format(**marts), params).fetchall()
+
+    def exists(self, table: str) -> bool:
+        """Whether the mart is built (the security marts are optional)."""
+        return project_names.relation_exists(self.conn, self.names.mart(table))
 
 
-def lookup(conn: psycopg.Connection, table: str, expression: str,
-           where: Sequence[tuple[str, Any]]) -> Any:
-    """``select <expression> from marts.<table> where ...``: exactly one row's value."""
+def lookup(conn: psycopg.Connection[Any], table: str, expression: str,
+           where: Sequence[tuple[str, Any]], names: Names = project_names.DEFAULT) -> Any:
+    """``select <expression> from <marts>.<table> where ...``: exactly one row's value."""
     conditions = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value))
                   for column, value in where]
-    query = sql.SQL("select {} from {}.{}{}").format(
-        sql.SQL(expression), sql.Identifier(MARTS), sql.Identifier(table),
+    query = sql.SQL("select {} from {}{}").format(
+        sql.SQL(expression), names.mart(table),
         sql.SQL(" where ") + sql.SQL(" and ").join(conditions) if conditions else sql.SQL(""),
     )
     rows = conn.execute(query).fetchall()
@@ -135,12 +144,13 @@ def lookup(conn: psycopg.Connection, table: str, expression: str,
 def _programs(reader: _Reader) -> list[tuple[int, str]]:
     """Programs with enough cohorts in session during the log, by id."""
     return [(row[0], row[1]) for row in reader.rows(
-        f"select consistency.program_id, overview.program_slug"
-        f" from {MARTS}.program_lesson_consistency as consistency"
-        f" inner join (select distinct program_id, program_slug from {MARTS}.program_overview)"
-        f" as overview on consistency.program_id = overview.program_id"
-        f" group by 1, 2 having max(consistency.cohorts_in_program) >= %s order by 1",
-        MIN_COHORTS_PER_PROGRAM)]
+        "select consistency.program_id, overview.program_slug"
+        " from {consistency} as consistency"
+        " inner join (select distinct program_id, program_slug from {overview})"
+        " as overview on consistency.program_id = overview.program_id"
+        " group by 1, 2 having max(consistency.cohorts_in_program) >= %s order by 1",
+        MIN_COHORTS_PER_PROGRAM,
+        consistency="program_lesson_consistency", overview="program_overview")]
 
 
 def _label(slug: str) -> str:
@@ -154,7 +164,8 @@ def _short(path: str, width: int = 30) -> str:
 
 
 def question_1(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
-    parts, facts = [], {}
+    parts: list[str] = []
+    facts: dict[str, Fact] = {}
     for program_id, slug in programs:
         # The most consistent *lesson*: navigation pages (toc, index) have no curriculum.
         path = _first(reader, "program_lesson_consistency", program_id,
@@ -171,8 +182,9 @@ def question_1(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
 
 
 def question_2(reader: _Reader) -> Finding:
-    top = reader.rows(f"select lesson_cohort_id from {MARTS}.lesson_cohort_outliers"
-                      " where is_outlier order by robust_score desc, lesson_cohort_id limit 1")
+    top = reader.rows("select lesson_cohort_id from {outliers} where is_outlier"
+                      " order by robust_score desc, lesson_cohort_id limit 1",
+                      outliers="lesson_cohort_outliers")
     if not top:
         return Finding(2, "No cohort outliers", "No cohort read a lesson far more than its "
                        "peers.", {"flagged": reader.fact("lesson_cohort_outliers", "count(*)",
@@ -207,11 +219,10 @@ def question_3(reader: _Reader) -> Finding:
 
 
 def question_4(reader: _Reader) -> Finding:
-    exists = reader.rows("select to_regclass(%s) is not null", f"{MARTS}.suspicious_ips")[0][0]
-    if not exists:
+    if not reader.exists("suspicious_ips"):
         return Finding(4, "Suspicious access", "Build the security marts (suspicious_ips) to "
                        "answer this question.", {})
-    top = reader.rows(f"select ip from {MARTS}.suspicious_ips where suspicion_rank = 1")
+    top = reader.rows("select ip from {ips} where suspicion_rank = 1", ips="suspicious_ips")
     facts = {
         "flagged": reader.fact("suspicious_ips", "count(*)", is_suspicious=True),
         "bots": reader.fact("suspicious_ips", "count(*)", is_suspicious=True,
@@ -241,7 +252,8 @@ def question_5(reader: _Reader) -> Finding:
 
 
 def question_6(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
-    parts, facts = [], {}
+    parts: list[str] = []
+    facts: dict[str, Fact] = {}
     for program_id, slug in programs:
         path = _first(reader, "post_graduation_topics", program_id, "rank_in_program = 1",
                       "path")
@@ -255,7 +267,8 @@ def question_6(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
 
 
 def question_7(reader: _Reader, programs: list[tuple[int, str]]) -> Finding:
-    parts, facts = [], {}
+    parts: list[str] = []
+    facts: dict[str, Fact] = {}
     for program_id, slug in programs:
         path = _first(reader, "program_lesson_consistency", program_id,
                       "least_accessed_rank = 1", "path")
@@ -273,8 +286,12 @@ def _first(reader: _Reader, table: str, program_id: int, condition: str,
            order_by: str) -> str | None:
     """The path of a program's first row (by `order_by`) meeting `condition`; ties of a
     rank are broken by path, so the slide always names one lesson."""
-    rows = reader.rows(f"select path from {MARTS}.{table} where program_id = %s and "
-                       f"{condition} order by {order_by} limit 1", program_id)
+    query = sql.SQL(
+        "select path from {table} where program_id = %s and {condition}"
+        " order by {order_by} limit 1"
+    ).format(table=reader.names.mart(table), condition=sql.SQL(condition),
+             order_by=sql.SQL(order_by))
+    rows = reader.conn.execute(query, (program_id,)).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -295,19 +312,15 @@ def question_8(reader: _Reader) -> Finding:
     template = ("{staff_pct}% of all requests are staff's and {no_cohort_pct}% have no "
                 "cohort: leave both out of student metrics. {non_human_pct}% come from "
                 "bots, scrapers and scanners: left out of sessions and activity.")
-    if _exists(reader, "shared_accounts"):
+    if reader.exists("shared_accounts"):
         facts["shared"] = reader.fact("shared_accounts", "count(*)")
         template += " {shared} accounts were used by two people in two places at once."
     return Finding(8, "Also worth knowing", template, facts)
 
 
-def _exists(reader: _Reader, table: str) -> bool:
-    return bool(reader.rows("select to_regclass(%s) is not null", f"{MARTS}.{table}")[0][0])
-
-
-def build(conn: psycopg.Connection) -> Slide:
-    """Read every finding of the slide from the marts."""
-    reader = _Reader(conn)
+def build(conn: psycopg.Connection[Any], names: Names = project_names.DEFAULT) -> Slide:
+    """Read every finding of the slide from the marts (``names``: of the build's vars)."""
+    reader = _Reader(conn, names)
     programs = _programs(reader)
     subtitle_facts = {
         "first": reader.fact("program_overview", "min(first_request_at)"),
@@ -323,21 +336,29 @@ def build(conn: psycopg.Connection) -> Slide:
         question_7(reader, programs), question_8(reader),
     ]
     cross = [(row[0], row[1], row[2]) for row in reader.rows(
-        f"select direction, month_date, requests from {MARTS}.cross_program_access"
-        " order by direction, month_date")]
-    consistency: list[tuple[str, float]] = []
-    biggest_label = ""
-    if programs:
-        biggest = max(programs, key=lambda program: reader.rows(
-            f"select max(cohorts_in_program) from {MARTS}.program_lesson_consistency"
-            " where program_id = %s", program[0])[0][0])
-        biggest_label = _label(biggest[1])
-        consistency = [(row[0], float(row[1])) for row in reader.rows(
-            f"select path, top_n_share from {MARTS}.program_lesson_consistency"
-            " where program_id = %s and content_curriculum is not null"
-            " order by consistency_rank, path limit 8", biggest[0])]
+        "select direction, month_date, requests from {access} order by direction, month_date",
+        access="cross_program_access")]
+    consistency, biggest_label = _consistency(reader, programs)
     return Slide("What the curriculum logs tell the board", subtitle, subtitle_facts,
                  findings, cross, consistency, biggest_label)
+
+
+def _consistency(
+    reader: _Reader, programs: list[tuple[int, str]]
+) -> tuple[list[tuple[str, float]], str]:
+    """The chart of question 1: the program with the most cohorts, and the share of its
+    cohorts that have each of its most consistent lessons among their top lessons."""
+    if not programs:
+        return [], ""
+    biggest = max(programs, key=lambda program: reader.rows(
+        "select max(cohorts_in_program) from {consistency} where program_id = %s",
+        program[0], consistency="program_lesson_consistency")[0][0])
+    consistency = [(row[0], float(row[1])) for row in reader.rows(
+        "select path, top_n_share from {consistency}"
+        " where program_id = %s and content_curriculum is not null"
+        " order by consistency_rank, path limit 8", biggest[0],
+        consistency="program_lesson_consistency")]
+    return consistency, _label(biggest[1])
 
 
 # --------------------------------------------------------------------------------------

@@ -364,7 +364,8 @@ def _declared_primary_key(node: dict[str, Any]) -> object | None:
     """``config.meta.primary_key``, else ``meta.primary_key``; None when absent or empty."""
     for meta in ((node.get("config") or {}).get("meta"), node.get("meta")):
         if isinstance(meta, dict) and meta.get("primary_key") not in (None, "", []):
-            return meta["primary_key"]
+            key: object = meta["primary_key"]
+            return key
     return None
 
 

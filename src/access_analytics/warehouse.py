@@ -27,11 +27,13 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from access_analytics import credentials
+from access_analytics.names import Names, for_project
 
 DEFAULT_PORT = 54329
 DEFAULT_DATABASE = "access_analytics"
@@ -39,9 +41,6 @@ EMBEDDED_USER = "postgres"
 # PostgreSQL refuses to run as root; when we are root the server runs as this OS user,
 # with a group of the same name.
 SERVER_OS_USER = "pgserver"
-# The read-only roles (their grants are dbt's: macros/create_reader_roles.sql). The
-# embedded warehouse creates them with generated passwords.
-READER_ROLES = ("analytics_reader", "security_analyst")
 
 # Tuning for analytics on a small machine (2 cores, a few GB to spare). Each choice:
 TUNING: dict[str, str] = {
@@ -111,6 +110,11 @@ class Settings:
     def passfile(self) -> Path | None:
         """libpq password file of the embedded server (None for an external one)."""
         return None if self.external else self.home / credentials.PASSFILE
+
+    @property
+    def names(self) -> Names:
+        """Schema and role names of the project's dbt vars (``names.py``)."""
+        return for_project(self.project_dir)
 
     def uri(self, dbname: str | None = None, user: str | None = None) -> str:
         """A libpq connection URI (the password is never included)."""
@@ -247,7 +251,7 @@ def _ensure_os_user() -> None:
         )
 
 
-def _server_identity() -> dict[str, object]:
+def _server_identity() -> dict[str, Any]:
     """subprocess arguments that run a program as the server's user and group, with no
     other group (when we are root; otherwise the server runs as the user)."""
     if not _as_root():
@@ -392,11 +396,13 @@ def _initdb(settings: Settings, password: str, log: Callable[[str], None]) -> No
 def _set_superuser_password_offline(settings: Settings, password: str) -> None:
     """Give ``postgres`` its password in single-user mode (server stopped): a data
     directory made before passwords existed trusted every local connection."""
-    statement = f"alter role {EMBEDDED_USER} password '{scram_verifier(password)}';\n"
+    statement = sql.SQL("alter role {} password {};\n").format(
+        sql.Identifier(EMBEDDED_USER), sql.Literal(scram_verifier(password))
+    )
     result = _run_pg(
         ["postgres", "--single", "-D", str(settings.pgdata), "postgres"],
         check=False,
-        stdin=statement,
+        stdin=statement.as_string(),
     )
     if result.returncode != 0:
         raise WarehouseError(f"cannot set the superuser's password:\n{result.stderr.strip()}")
@@ -446,7 +452,10 @@ def _start_embedded(settings: Settings, log: Callable[[str], None]) -> None:
     initialised = (settings.pgdata / "PG_VERSION").exists()
     # A data directory older than the credentials file trusted local connections.
     trusting = initialised and not credentials.exists(settings.home)
-    passwords = credentials.load_or_create(settings.home, (EMBEDDED_USER, *READER_ROLES))
+    # The read-only roles (their grants are dbt's: macros/create_reader_roles.sql) get
+    # generated passwords too.
+    roles = (EMBEDDED_USER, *settings.names.reader_roles().values())
+    passwords = credentials.load_or_create(settings.home, roles)
     if not initialised:
         _initdb(settings, passwords[EMBEDDED_USER], log)
     if trusting and is_running(settings):

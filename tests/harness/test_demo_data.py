@@ -665,7 +665,7 @@ def test_crawlers_scanners_and_monitors_behave_like_their_kind(demo: Demo) -> No
             stamps = [datetime.fromisoformat(f"{row[DATE]} {row[TIME]}") for row in rows]
             assert all(1 <= (b - a).total_seconds() <= 4 for a, b in itertools.pairwise(stamps))
 
-    probes = set(demo_data._EXPLOIT_PATHS)
+    probes = set(demo_data.EXPLOIT_PATHS)
     scanner_ips = {item["ip"] for item in truth["exploit_scanners"]}
     for scanner in truth["exploit_scanners"]:
         paths = [row[PATH] for row in by_ip[scanner["ip"]]]

@@ -20,6 +20,22 @@ def test_python_is_ruff_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_python_is_ruff_formatted() -> None:
+    result = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "src", "tests/harness"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_type_checks() -> None:
+    # The files and settings are [tool.mypy] in pyproject.toml, as for `make lint`.
+    result = subprocess.run(
+        [str(BIN / "mypy")], cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_sql_is_sqlfluff_clean(settings: warehouse.Settings) -> None:
     # `settings` starts the warehouse: the dbt templater compiles the project (with the
     # warehouse's passwords, as `make lint` gives them).

@@ -69,10 +69,21 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
     requested_at = day + pd.to_timedelta(seconds.to_numpy(), unit="s")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     in_past = (requested_at <= now + timedelta(seconds=defs.future_tolerance_seconds)).to_numpy()
-    user_id = raw["user_id"].str.strip().astype("int64").to_numpy()
+    hourly, weekdays = _ip_blocks(raw, dates, date_codes, seconds, in_past, defs)
+    return {
+        "sessions": _sessions(raw, requested_at, in_past, defs),
+        "rankings": _rankings(raw, day, cohorts_csv, defs),
+        "hourly": hourly,
+        "weekdays": weekdays,
+    }
 
-    # Sessions: the gap to the user's previous request starts a visit; visits are cut
-    # into pieces of max_session_seconds from their first request.
+
+def _sessions(
+    raw: pd.DataFrame, requested_at: pd.Series, in_past: np.ndarray, defs: Definitions
+) -> Any:
+    """Sessions per user: the gap to the user's previous request starts a visit; visits
+    are cut into pieces of max_session_seconds from their first request."""
+    user_id = raw["user_id"].str.strip().astype("int64").to_numpy()
     requests = pd.DataFrame({"user_id": user_id, "at": requested_at})[in_past]
     requests = requests.sort_values(["user_id", "at"], kind="stable")
     gap = requests.groupby("user_id")["at"].diff().dt.total_seconds()
@@ -82,8 +93,12 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
         defs.max_session_seconds
     )
     sessions = requests.drop_duplicates(["visit", "piece"]).groupby("user_id").size()
+    return ((f"user:{user}", int(count)) for user, count in sessions.items())
 
-    # Rankings: lesson requests of students of classes while their cohort is in session.
+
+def _rankings(raw: pd.DataFrame, day: pd.Series, cohorts_csv: Path, defs: Definitions) -> Any:
+    """Lesson requests of students of classes while their cohort is in session, ranked
+    within each cohort."""
     path_codes, paths = _codes(raw["path"], normalize_path)
     is_lesson = np.array([
         path is not None and path != "/" and (
@@ -107,8 +122,19 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
         ["cohort_id", "requests", "path"], ascending=[True, False, True], kind="stable"
     )
     counts["rank"] = counts.groupby("cohort_id").cumcount() + 1
+    return counts[["cohort_id", "path", "requests", "rank"]].itertuples(index=False, name=None)
 
-    # IP blocks: a user is an IP and a user agent; bots and non-IPv4 addresses left out.
+
+def _ip_blocks(
+    raw: pd.DataFrame,
+    dates: np.ndarray,
+    date_codes: np.ndarray,
+    seconds: pd.Series,
+    in_past: np.ndarray,
+    defs: Definitions,
+) -> tuple[Any, list[Any]]:
+    """Hourly users per /16 block and each block's weekday profile: a user is an IP and
+    a user agent; bots and non-IPv4 addresses left out."""
     ip_codes, ips = _codes(raw["ip"], lambda ip: ip)
     agent_codes, is_bot = _codes(raw["user_agent"], _is_bot(defs))
     is_ipv4 = np.array([bool(_IPV4.fullmatch(ip)) for ip in ips], dtype=bool)
@@ -134,11 +160,4 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
                         [int(users[dow]) for dow in range(7)], days, defs.weekday_effect_ratio)
         for block, users in per_dow.iterrows()
     ]
-    return {
-        "sessions": ((f"user:{user}", int(count)) for user, count in sessions.items()),
-        "rankings": counts[["cohort_id", "path", "requests", "rank"]].itertuples(
-            index=False, name=None
-        ),
-        "hourly": hourly.itertuples(index=False, name=None),
-        "weekdays": weekdays,
-    }
+    return hourly.itertuples(index=False, name=None), weekdays

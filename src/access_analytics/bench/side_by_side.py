@@ -398,9 +398,22 @@ def render(
     report: Report, growth: dict[str, float] | None, sizes: tuple[int, int] | None
 ) -> str:
     """The report as Markdown tables."""
-    extras = report.extras
     by_impl = {impl: [run for run in report.runs if run.implementation == impl]
                for impl in IMPLEMENTATIONS}
+    nodes = report.extras["full_build"]["nodes"]
+    models = {name: node for name, node in nodes.items() if node["kind"] == "model"}
+    lines = [
+        *_implementation_table(report, by_impl),
+        *_answer_lines(report, by_impl["project"]),
+        *_build_lines(report, by_impl["project"], models),
+        *_model_table(models, growth, sizes),
+    ]
+    return "\n".join(lines)
+
+
+def _implementation_table(report: Report, by_impl: dict[str, list[Run]]) -> list[str]:
+    """The heading and one row per implementation: time, memory, disk."""
+    extras = report.extras
     median = {impl: statistics.median(run.seconds for run in runs)
               for impl, runs in by_impl.items()}
     lines = [
@@ -428,8 +441,12 @@ def render(
                else " — |")
             + f" {disk[impl]} |"
         )
-    project_runs = by_impl["project"]
-    lines += [
+    return lines
+
+
+def _answer_lines(report: Report, project_runs: list[Run]) -> list[str]:
+    """The project's phases, the answers' sizes and each reference's verdict."""
+    lines = [
         "",
         "project phases: load " + _spread([run.details["load_seconds"] for run in project_runs])
         + " s, dbt build of the core answers (dbt elapsed) "
@@ -443,18 +460,25 @@ def render(
         verdict = "; ".join(f"{name}: {text}" for name, text in differences.items() if text)
         lines.append(f"- {impl} vs project: " + ("identical" if not verdict
                                                  else f"DIFFERENT: {verdict}"))
+    return lines
+
+
+def _build_lines(
+    report: Report, project_runs: list[Run], models: dict[str, dict[str, Any]]
+) -> list[str]:
+    """Loader, sessionization, whole build and incremental run against their floors."""
+    extras = report.extras
     loader = statistics.median(run.details["loader_lines_per_second"] for run in project_runs)
     copy_rate = extras["copy_rows_per_second"]
     floors = extras["floors"]
     full = extras["full_build"]
     nodes = full["nodes"]
     sessionized = nodes.get("int_requests_sessionized_all_traffic", {}).get("seconds", 0.0)
-    models = {name: node for name, node in nodes.items() if node["kind"] == "model"}
     test_nodes = {name: node["seconds"] for name, node in nodes.items()
                   if node["kind"] in ("test", "unit_test")}
     tests = sum(test_nodes.values())
     slowest_tests = sorted(test_nodes.items(), key=lambda item: -item[1])[:5]
-    lines += [
+    lines = [
         "",
         f"loader: {loader:,.0f} lines/s; plain COPY of the same 7 typed columns:"
         f" {copy_rate:,.0f} rows/s ({loader / copy_rate:.0%})",
@@ -478,17 +502,26 @@ def render(
             f" {inc['full_refresh_dbt_seconds']:.1f} s of the sessions models"
             f" ({inc['ratio_dbt']:.1%})"
         )
+    return lines
+
+
+def _model_table(
+    models: dict[str, dict[str, Any]],
+    growth: dict[str, float] | None,
+    sizes: tuple[int, int] | None,
+) -> list[str]:
+    """Seconds per model, slowest first, with the growth factor between two sizes."""
     header = "| model | seconds |" + (
         f" growth {sizes[0]:,} → {sizes[1]:,} requests |" if growth and sizes else ""
     )
-    lines += ["", header, "|---|---:|" + ("---:|" if growth else "")]
+    lines = ["", header, "|---|---:|" + ("---:|" if growth else "")]
     for name, node in sorted(models.items(), key=lambda item: -item[1]["seconds"]):
         row = f"| {name} | {node['seconds']:.1f} |"
         if growth:
             factor = growth.get(name)
             row += f" {factor:.1f}x |" if factor is not None else " — |"
         lines.append(row)
-    return "\n".join(lines)
+    return lines
 
 
 def model_seconds(report: Report) -> dict[str, float]:
