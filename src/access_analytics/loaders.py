@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import psycopg
 from psycopg import sql
@@ -344,7 +344,7 @@ class _Fields:
             outcome = self._lookup(self._users, text, lambda value: _integer(value, name))
         if outcome.__class__ is Rejected:
             raise outcome
-        return outcome
+        return cast(int, outcome)
 
     def optional_integer(self, text: str, name: str) -> int | None:
         outcome = self._cohorts.get(text, self)
@@ -354,7 +354,7 @@ class _Fields:
             )
         if outcome.__class__ is Rejected:
             raise outcome
-        return outcome
+        return cast(int | None, outcome)
 
     def ip(self, text: str) -> str:
         outcome = self._ips.get(text)
@@ -362,7 +362,10 @@ class _Fields:
             outcome = self._lookup(self._ips, text, _ip)
         if outcome.__class__ is Rejected:
             raise outcome
-        return outcome
+        return cast(str, outcome)
+
+
+_T = TypeVar("_T")
 
 
 @functools.cache
@@ -389,7 +392,7 @@ class _Known:
         self.zones: dict[str, tuple[str, str]] = {}
 
     @staticmethod
-    def _check(cache: dict[str, Any], text: str, parse: Callable[[str], Any]) -> Any:
+    def _check(cache: dict[str, _T], text: str, parse: Callable[[str], _T]) -> _T | None:
         try:
             found = parse(text)
         except Rejected:
@@ -1126,7 +1129,7 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     with path.open("rb") as probe:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")
     return path.open("rb")
 
 
