@@ -4,7 +4,6 @@
 #}
 {% macro incremental_new_user_keys(relation, filter) -%}
     {%- if execute and is_incremental() -%}
-        {%- do wait_for_build_lock() -%}
         {%- set result = run_query(
             'select distinct user_key from ' ~ relation ~ ' where ' ~ filter
         ) -%}

@@ -8,7 +8,6 @@
 {% macro incremental_watermark(column) -%}
     {%- set value = none -%}
     {%- if execute and is_incremental() -%}
-        {%- do wait_for_build_lock() -%}
         {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
         {%- set value = result.columns[0].values()[0] -%}
     {%- endif -%}
