@@ -55,11 +55,10 @@
             and pg_try_advisory_xact_lock({{ load_lock }})
         on conflict (is_held) do nothing
     {%- endset -%}
+    {%- set read_holder = "select invocation_id, command, to_char(claimed_at at time zone"
+        ~ " 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' from private.build_lock" -%}
     {%- do run_query(claim) -%}
-    {%- set holder = run_query(
-        "select invocation_id, command, to_char(claimed_at at time zone 'UTC',"
-        " 'YYYY-MM-DD HH24:MI:SS') || ' UTC' from private.build_lock"
-    ) -%}
+    {%- set holder = run_query(read_holder) -%}
     {%- do run_query("commit") -%}
     {%- if holder.rows | length == 0 or holder.rows[0][0] != invocation_id -%}
         {%- if holder.rows | length == 0 -%}
@@ -117,10 +116,7 @@
         $$
         {%- endset -%}
         {%- do run_query(wait) -%}
-        {%- set holder = run_query(
-            "select invocation_id, command, to_char(claimed_at at time zone 'UTC',"
-            " 'YYYY-MM-DD HH24:MI:SS') || ' UTC' from private.build_lock"
-        ) -%}
+        {%- set holder = run_query(read_holder) -%}
         {%- if holder.rows | length == 0 or holder.rows[0][0] != invocation_id -%}
             {{ exceptions.raise_compiler_error(
                 "gave up after " ~ var('build_wait_timeout') ~ " (var build_wait_timeout): "
