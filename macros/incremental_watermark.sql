@@ -8,7 +8,6 @@
 {% macro incremental_watermark(column, relation=none) -%}
     {%- set value = none -%}
     {%- if execute and (is_incremental() or relation is not none) -%}
-        {%- do wait_for_build_lock() -%}
         {%- set result = run_query(
             'select max(' ~ column ~ ') from ' ~ (relation if relation is not none else this)
         ) -%}

@@ -59,6 +59,8 @@ from typing import Any, NamedTuple, TypeVar, cast
 import psycopg
 from psycopg import sql
 
+from access_analytics import build_lock
+
 RAW_SCHEMA = "raw"
 
 # Lines that look like another format entirely: after this many lines, if nothing at
@@ -1702,6 +1704,8 @@ def load_file(
         # One load at a time: then `loaded_at` (the transaction's start) grows with
         # commit order, which the incremental models use as their watermark.
         conn.execute("select pg_advisory_xact_lock(hashtext('access_analytics.load'))")
+        # ... and none while a dbt build runs (a build waits for the loaders' lock).
+        build_lock.wait_for_build(conn, progress)
         known = _known_content(conn, file.source_label, file.source_file, file.sha)
         if known is not None:
             return LoadResult(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -186,10 +187,20 @@ def test_a_subset_build_on_a_new_database_passes(
 
 
 # --------------------------------------------------------------------------------------
-# One build at a time; concurrent first use
+# One build at a time (docs/concurrency.md); concurrent first use
+
+# Every dbt run of a test passes the same vars: other vars would make dbt parse the
+# whole project again instead of reusing the test's first parse.
+BUILD_VARS = ("--vars", "{build_lock_timeout: 10min}")
+LOCK_VARS = ("--vars", "{build_lock_timeout: 10min, build_orphan_after: 2s, "
+             "build_wait_timeout: 10s}")
 
 
-def _dbt_process(database: warehouse.Settings, target: Path, *args: str) -> subprocess.Popen:
+def _dbt_process(database: warehouse.Settings, parsed: Path, target: Path,
+                 *args: str) -> subprocess.Popen:
+    """Plain dbt in the background, reusing the parse of an earlier run (in ``parsed``)."""
+    target.mkdir(parents=True)
+    shutil.copy(parsed / "partial_parse.msgpack", target / "partial_parse.msgpack")
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(target),
          "--log-path", str(target / "logs")],
@@ -198,57 +209,144 @@ def _dbt_process(database: warehouse.Settings, target: Path, *args: str) -> subp
     )
 
 
-@pytest.mark.xfail(
-    reason="known defect: the build lock is per relation, so a second run can read a "
-    "traffic table (int_traffic_suspect_requests) while the first run replaces it and "
-    "fail with 'relation does not exist'; a run-level lock is needed (issue 12)",
-    strict=False,
-)
-def test_two_builds_started_at_once_add_each_request_once(
+def _wait_until(conn: psycopg.Connection, query: str, what: str) -> None:
+    """Poll ``query`` (one boolean) until it is true."""
+    deadline = time.monotonic() + 300
+    while not conn.execute(query).fetchone()[0]:  # type: ignore[index]
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.2)
+
+
+# Sessions of others: a build waiting in its claim loop (macros/claim_build_lock.sql),
+# a load waiting in build_lock.wait_for_build, a dbt run waiting for a table lock.
+OTHERS = ("select exists (select from pg_stat_activity where datname = current_database()"
+          " and pid <> pg_backend_pid() and ")
+BUILD_WAITING = OTHERS + "query like '%holder private.build_lock;%')"
+LOAD_WAITING = OTHERS + "query like '%and query like $1%')"
+BLOCKED = OTHERS + "wait_event_type = 'Lock')"
+
+
+def test_two_builds_started_at_once_take_turns_and_a_load_waits_for_them(
     database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
 ) -> None:
     files = demo_data.generate(tmp_path / "demo", events=4_000, seed=9)
     lines = files.requests_path.read_text().splitlines()
-    first, second = tmp_path / "part_1.csv", tmp_path / "part_2.csv"
-    write(first, lines[:2_001])
-    write(second, [lines[0], *lines[2_001:]])
+    parts = [tmp_path / f"part_{n}.csv" for n in (1, 2, 3)]
+    write(parts[0], lines[:2_001])
+    write(parts[1], [lines[0], *lines[2_001:3_001]])
+    write(parts[2], [lines[0], *lines[3_001:]])
     assert run_cli(["load", "cohorts", str(files.cohorts_path)], database).returncode == 0
-    assert run_cli(["load", "csv", str(first)], database).returncode == 0
-    select = ("--select", "+fct_sessions")
-    assert dbt(database, "build", *select).returncode == 0
-    assert run_cli(["load", "csv", str(second)], database).returncode == 0
+    assert run_cli(["load", "csv", str(parts[0])], database).returncode == 0
+    select = ("--select", "+fct_sessions", *BUILD_VARS)
+    assert dbt(database, "build", *select, "--exclude-resource-type", "test",
+               "--exclude-resource-type", "unit_test").returncode == 0
+    assert run_cli(["load", "csv", str(parts[1])], database).returncode == 0
 
-    runs = [_dbt_process(database, tmp_path / f"run_{n}", "run", *select) for n in (1, 2)]
+    with warehouse.connect(database) as conn:
+        # The first run to hold the warehouse stops at a staging view it replaces ...
+        conn.execute("lock table staging.stg_curriculum__requests in access share mode")
+        runs = [_dbt_process(database, tmp_path / "target", tmp_path / f"run_{n}", "run",
+                             *select) for n in (1, 2)]
+        with warehouse.connect(database) as watch:
+            watch.autocommit = True
+            # ... while the other waits for the warehouse, and a load waits for both.
+            _wait_until(watch, BUILD_WAITING, "one run waits for the other")
+            load = subprocess.Popen(
+                [sys.executable, "-m", "access_analytics.cli", "--database", database.dbname,
+                 "load", "csv", str(parts[2])],
+                cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+            _wait_until(watch, LOAD_WAITING, "the load waits")
+        conn.commit()
     outputs = [run.communicate(timeout=600)[0] for run in runs]
+    loaded = load.communicate(timeout=600)[0]
 
     assert [run.returncode for run in runs] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
-    assert any("waiting for it (one build at a time)" in output for output in outputs)
+    assert load.returncode == 0, loaded
+    waited = ["holds the warehouse since" in output and "the warehouse is free" in output
+              for output in outputs]
+    assert sorted(waited) == [False, True], outputs
+    assert "holds the warehouse since" in loaded and "the load waits for it" in loaded
     with warehouse.connect(database) as conn:
+        # The run that waited came after the load (it could not claim while the load
+        # held the loaders' lock): every request once, the last 1,000 included ...
         for table in ("intermediate.int_requests_unioned",
-                      "intermediate.int_requests_sessionized"):
+                      "intermediate.int_requests_sessionized_all_traffic"):
             assert count(conn, f"select count(*) from {table}") == 4_000, table
-        assert count(conn, "select sum(requests) from marts.fct_sessions") == 4_000
+        assert count(conn, "select count(*) from private.build_lock") == 0
+        sessions = conn.execute(SESSIONS).fetchone()
+    # ... and the sessions are those of a full refresh of the same data.
+    assert dbt(database, "run", *select, "--full-refresh").returncode == 0
+    with warehouse.connect(database) as conn:
+        assert conn.execute(SESSIONS).fetchone() == sessions
 
 
-def test_two_first_loads_into_a_new_database_both_succeed(
+SESSIONS = ("select (select count(*) from intermediate.int_requests_sessionized),"
+            " count(*), sum(requests), sum(distinct_lessons) from marts.fct_sessions")
+
+
+def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse(
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
+) -> None:
+    seed = ("seed", "--select", "programs", *LOCK_VARS)
+    assert dbt(database, *seed).returncode == 0
+    with warehouse.connect(database) as conn:
+        conn.execute("lock table seeds.programs in access share mode")
+        holder = _dbt_process(database, tmp_path / "target", tmp_path / "holder", *seed)
+        with warehouse.connect(database) as watch:
+            watch.autocommit = True
+            _wait_until(watch, BLOCKED, "the first seed holds the warehouse and is blocked")
+
+            gave_up = dbt(database, *seed)
+
+            # dbt stops at its first hook: no model, seed or other hook runs.
+            assert gave_up.returncode == 2
+            assert "gave up after 10s (var build_wait_timeout): another build (dbt seed" \
+                in gave_up.stdout
+            assert "Nothing was built" in gave_up.stdout
+            assert "on-run-start.1" not in gave_up.stdout
+            holder.kill()
+            holder.communicate(timeout=60)
+            conn.commit()
+            # The killed run's session ends once its blocked statement has run.
+            _wait_until(watch, "select not exists (select from pg_stat_activity where"
+                        " datname = current_database() and backend_type = 'client backend'"
+                        f" and pid not in (pg_backend_pid(), {conn.info.backend_pid}))",
+                        "the killed run is gone")
+
+        after_kill = dbt(database, *seed)
+
+        assert after_kill.returncode == 0, after_kill.stdout[-3000:]
+        assert "holds the warehouse since" in after_kill.stdout
+        assert "the warehouse is free" in after_kill.stdout
+        assert count(conn, "select count(*) from seeds.programs") == 4
+        assert count(conn, "select count(*) from private.build_lock") == 0
+
+
+def test_first_use_of_a_new_database_by_two_loads_and_two_builds_at_once(
     settings: warehouse.Settings, tmp_path: Path
 ) -> None:
     name = DB_PREFIX + "concurrent_first_use"
     warehouse.drop_database(settings, name)
     paths = [write(tmp_path / f"day{day}.log", day_lines(day)) for day in (1, 2)]
+    cli = [sys.executable, "-m", "access_analytics.cli", "--database", name]
+    commands = [
+        *([*cli, "load", "combined", str(path)] for path in paths),
+        *([*cli, "dbt", "--", "seed", "--select", "programs", "--target-path",
+           str(tmp_path / f"target_{n}")] for n in (1, 2)),
+    ]
     try:
-        loads = [
-            subprocess.Popen(
-                [sys.executable, "-m", "access_analytics.cli", "--database", name, "load",
-                 "combined", str(path)],
-                cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            )
-            for path in paths
+        started = [
+            subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+            for command in commands
         ]
-        outcomes = [load.communicate(timeout=120) for load in loads]
-        assert [load.returncode for load in loads] == [0, 0], outcomes
+        outputs = [process.communicate(timeout=600)[0] for process in started]
+        assert [process.returncode for process in started] == [0, 0, 0, 0], outputs
         with warehouse.connect(settings, name) as conn:
             assert count(conn, "select count(*) from raw.web_requests") == 82
+            assert count(conn, "select count(*) from seeds.programs") == 4
+            assert count(conn, "select count(*) from private.build_lock") == 0
     finally:
         warehouse.drop_database(settings, name)
 
