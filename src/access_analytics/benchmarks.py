@@ -40,17 +40,21 @@ class DbtTiming:
     dbt_seconds: float
 
 
-def dbt_timed(
-    settings: warehouse.Settings, target_path: Path, args: Sequence[str]
-) -> DbtTiming:
+def dbt_timed(settings: warehouse.Settings, target_path: Path, args: Sequence[str]) -> DbtTiming:
     """Run dbt in this process (so start-up is paid once, not per timing); return its
     timings, or raise with the failure."""
     from dbt.cli.main import dbtRunner
 
     full_args = [
-        *args, "--project-dir", str(settings.project_dir),
-        "--profiles-dir", str(settings.project_dir),
-        "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
+        *args,
+        "--project-dir",
+        str(settings.project_dir),
+        "--profiles-dir",
+        str(settings.project_dir),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
         "--quiet",
     ]
     saved = dict(os.environ)
@@ -152,10 +156,22 @@ def visit_definitions(
         say(f"sessions with a {gap}-minute gap ...")
         variables = json.dumps({"session_gap_minutes": gap, "schema_prefix": prefix})
         try:
-            dbt_timed(settings, target, [
-                "build", "--select", "+fct_sessions", "--resource-type", "model",
-                "--resource-type", "seed", "--full-refresh", "--vars", variables,
-            ])
+            dbt_timed(
+                settings,
+                target,
+                [
+                    "build",
+                    "--select",
+                    "+fct_sessions",
+                    "--resource-type",
+                    "model",
+                    "--resource-type",
+                    "seed",
+                    "--full-refresh",
+                    "--vars",
+                    variables,
+                ],
+            )
             with warehouse.connect(settings) as conn:
                 row = conn.execute(
                     sql.SQL(
@@ -173,10 +189,12 @@ def visit_definitions(
                         )
                     )
         assert row is not None
-        figures.append({
-            "gap_minutes": float(gap),
-            "sessions": float(row[0]),
-            "median_minutes": float(row[1]) / 60,
-            "mean_requests": float(row[2]),
-        })
+        figures.append(
+            {
+                "gap_minutes": float(gap),
+                "sessions": float(row[0]),
+                "median_minutes": float(row[1]) / 60,
+                "mean_requests": float(row[2]),
+            }
+        )
     return figures

@@ -54,7 +54,9 @@ def wait_for_build(
         elif time.monotonic() - absent[1] >= orphan_after:
             return
         if not said and say is not None:
-            say(f"a build (dbt {command}, invocation {invocation}) holds the warehouse since"
-                f" {claimed_at:%Y-%m-%d %H:%M:%S %Z}: the load waits for it")
+            say(
+                f"a build (dbt {command}, invocation {invocation}) holds the warehouse since"
+                f" {claimed_at:%Y-%m-%d %H:%M:%S %Z}: the load waits for it"
+            )
             said = True
         time.sleep(poll_seconds)

@@ -140,8 +140,10 @@ def _say_load_totals(
             " `access-analytics dbt -- build --full-refresh`"
         )
     table = f"{project_names.RAW_SCHEMA}.{loaders.FORMATS[file_format].table}"
-    summary = (f"{files} file{'s' if files > 1 else ''}: {rows:,} rows loaded into "
-               f"{table}, {rejected:,} lines rejected")
+    summary = (
+        f"{files} file{'s' if files > 1 else ''}: {rows:,} rows loaded into "
+        f"{table}, {rejected:,} lines rejected"
+    )
     duplicates = sum(result.lines_duplicate for result in results)
     if duplicates:
         summary += f", {duplicates:,} lines already loaded"
@@ -204,7 +206,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         settings, demo_dir, args.rounds, _say, incremental=not args.no_incremental
     )
     growth, sizes = side_by_side.growth_factors(
-        settings.project_dir / "target" / "bench", args.events,
+        settings.project_dir / "target" / "bench",
+        args.events,
         side_by_side.model_seconds(report),
     )
     print(side_by_side.render(report, growth, sizes))
@@ -247,14 +250,14 @@ def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
     this process waits for it, so no dbt is left running without its parent. Ctrl-C
     reaches dbt from the terminal itself (same process group): here it is ignored."""
     command = [_dbt_executable(), *dbt_args]
-    child = subprocess.Popen(
-        command, cwd=settings.project_dir, env=warehouse.dbt_env(settings)
-    )
+    child = subprocess.Popen(command, cwd=settings.project_dir, env=warehouse.dbt_env(settings))
+
     def forward(number: int, _frame: object) -> None:
         child.send_signal(number)
 
-    previous = {number: signal.signal(number, forward)
-                for number in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {
+        number: signal.signal(number, forward) for number in (signal.SIGTERM, signal.SIGHUP)
+    }
     previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         return child.wait()
@@ -332,8 +335,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     _prepare(settings)
     with warehouse.connect(settings) as conn:
         if not project_names.relation_exists(conn, settings.names.mart("program_overview")):
-            raise UserError(f"the marts of database {settings.dbname!r} are not built: "
-                            "run `make build` (or `access-analytics dbt -- build`) first")
+            raise UserError(
+                f"the marts of database {settings.dbname!r} are not built: "
+                "run `make build` (or `access-analytics dbt -- build`) first"
+            )
     try:
         report.make_report(settings, Path(args.out), say=_say)
     except LookupError as error:
@@ -352,11 +357,17 @@ def _reader_uris(settings: warehouse.Settings) -> list[str]:
     """One line per read-only role of `dbt build` that exists: its purpose and URI."""
     roles = settings.names.reader_roles()
     with warehouse.connect(settings) as conn:
-        found = {row[0] for row in conn.execute(
-            "select rolname from pg_roles where rolname = any(%s)", (list(roles.values()),)
-        )}
-    return [f"{READER_PURPOSES[audience]}: {settings.uri(user=role)}"
-            for audience, role in roles.items() if role in found]
+        found = {
+            row[0]
+            for row in conn.execute(
+                "select rolname from pg_roles where rolname = any(%s)", (list(roles.values()),)
+            )
+        }
+    return [
+        f"{READER_PURPOSES[audience]}: {settings.uri(user=role)}"
+        for audience, role in roles.items()
+        if role in found
+    ]
 
 
 def _row_counts(settings: warehouse.Settings) -> str:
@@ -418,7 +429,8 @@ def _add_warehouse_commands(
         "--role", help="uri: the URI of this role (e.g. analytics_reader; default PGUSER)"
     )
     sub.add_argument(
-        "--show-password", action="store_true",
+        "--show-password",
+        action="store_true",
         help="uri: include the password (it is never printed otherwise)",
     )
     sub.set_defaults(func=cmd_warehouse)
@@ -427,7 +439,8 @@ def _add_warehouse_commands(
     sub.add_argument("format", choices=sorted(loaders.FORMATS), help="file format")
     sub.add_argument("files", nargs="+", metavar="FILE", help="files to load (.gz is fine)")
     sub.add_argument(
-        "--source", metavar="NAME",
+        "--source",
+        metavar="NAME",
         help="the log stream the files belong to, e.g. a server's name (default: the"
         " absolute path of each file's folder); rotated and overlapping files of one"
         " source load every line once",
@@ -462,18 +475,23 @@ def _add_build_commands(
     )
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    sub.add_argument("--rounds", type=_positive, default=2,
-                     help="interleaved runs of each implementation (default 2)")
-    sub.add_argument("--no-incremental", action="store_true",
-                     help="skip the incremental vs full refresh measurement")
+    sub.add_argument(
+        "--rounds",
+        type=_positive,
+        default=2,
+        help="interleaved runs of each implementation (default 2)",
+    )
+    sub.add_argument(
+        "--no-incremental",
+        action="store_true",
+        help="skip the incremental vs full refresh measurement",
+    )
     sub.set_defaults(func=cmd_bench)
 
     sub = commands.add_parser(
         "visits", help="sessions and median session length for several session gaps"
     )
-    sub.add_argument(
-        "--gaps", type=_positive, nargs="+", default=[10, 30, 60], metavar="MINUTES"
-    )
+    sub.add_argument("--gaps", type=_positive, nargs="+", default=[10, 30, 60], metavar="MINUTES")
     sub.set_defaults(func=cmd_visits)
 
 
@@ -498,8 +516,11 @@ def _add_answer_commands(
         "rules", help="generate the user-agent rule seeds from the pinned packages"
     )
     sub.add_argument("--seeds", default="seeds", help="the seeds folder (default: seeds)")
-    sub.add_argument("--check", action="store_true",
-                     help="only check that the seeds are current (exit 2 when not)")
+    sub.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that the seeds are current (exit 2 when not)",
+    )
     sub.set_defaults(func=cmd_rules)
 
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
@@ -512,8 +533,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, warehouse.WarehouseError, loaders.LoadError, ValueError,
-            RuntimeError) as error:
+    except (
+        UserError,
+        warehouse.WarehouseError,
+        loaders.LoadError,
+        ValueError,
+        RuntimeError,
+    ) as error:
         _say(f"error: {error}")
         return 2
     except psycopg.Error as error:

@@ -62,7 +62,8 @@ def load_or_create(folder: Path, roles: Iterable[str]) -> dict[str, str]:
         _write_private(path, "\n".join(lines) + "\n")
     pgpass = [
         # host:port:database:user:password; any port, so a restart on another PGPORT works.
-        f"127.0.0.1:*:*:{role}:{password}" for role, password in known.items()
+        f"127.0.0.1:*:*:{role}:{password}"
+        for role, password in known.items()
     ]
     _write_private(folder / PASSFILE, "\n".join(pgpass) + "\n")
     return known

@@ -73,8 +73,14 @@ SNIFF_LINES = 1000
 # with a cut field names it in `truncated_fields`.
 MAX_LINE_BYTES = 65_536
 FIELD_BYTES = {
-    "path": 2_000, "user_agent": 1_000, "referrer": 2_000, "request_line": 4_000,
-    "method": 32, "protocol": 32, "ident": 256, "auth_user": 256,
+    "path": 2_000,
+    "user_agent": 1_000,
+    "referrer": 2_000,
+    "request_line": 4_000,
+    "method": 32,
+    "protocol": 32,
+    "ident": 256,
+    "auth_user": 256,
 }
 COHORT_TEXT_BYTES = 500
 # A CSV record whose quoted field is not closed within this many lines is broken: its
@@ -220,6 +226,7 @@ class LoadResult:
             f"{self.lines_rejected:,} lines rejected{extra} "
             f"({self.seconds:.1f} s, {rate:,.0f} lines/s)"
         )
+
 
 @dataclass(frozen=True)
 class _Format:
@@ -373,8 +380,12 @@ _T = TypeVar("_T")
 @functools.cache
 def _clocks() -> frozenset[str]:
     """Every valid ``HH:MM:SS``."""
-    return frozenset(f"{hour:02d}:{minute:02d}:{second:02d}"
-                     for hour in range(24) for minute in range(60) for second in range(60))
+    return frozenset(
+        f"{hour:02d}:{minute:02d}:{second:02d}"
+        for hour in range(24)
+        for minute in range(60)
+        for second in range(60)
+    )
 
 
 class _Known:
@@ -409,8 +420,9 @@ class _Known:
         return self._check(self.users, text, lambda value: str(_integer(value, "user_id")))
 
     def cohort(self, text: str) -> str | None:
-        return self._check(self.cohorts, text,
-                           lambda value: _copy_text(_optional_integer(value, "cohort_id")))
+        return self._check(
+            self.cohorts, text, lambda value: _copy_text(_optional_integer(value, "cohort_id"))
+        )
 
     def ip(self, text: str) -> str | None:
         return self._check(self.ips, text, _ip) if not _needs_escape(text) else None
@@ -497,8 +509,9 @@ class _Sink:
         """A row through the full path: its values formatted for COPY."""
         if "\n" in text:
             self.continuation_lines += text.count("\n")
-        self.rows.append("\t".join((
-            f"{self.prefix}{number}", self.key(text), *map(_copy_text, values))) + "\n")
+        self.rows.append(
+            "\t".join((f"{self.prefix}{number}", self.key(text), *map(_copy_text, values))) + "\n"
+        )
 
     def reject(self, number: int, text: str, reason: Rejected | str) -> None:
         if "\n" in text:
@@ -509,7 +522,7 @@ class _Sink:
         """The line number of the first waiting row."""
         if not self.rows:
             return None
-        return int(self.rows[0][len(self.prefix):].split("\t", 1)[0])
+        return int(self.rows[0][len(self.prefix) :].split("\t", 1)[0])
 
     def take_rows(self) -> str:
         """The waiting rows as one COPY text."""
@@ -522,8 +535,16 @@ class _Sink:
 # Format: bootcamp (space separated)
 
 
-def _request_row(fields: _Fields, day: str, clock: str, path: str, user: str, cohort: str,
-                 ip: str, agent: str | None) -> tuple[Any, ...]:
+def _request_row(
+    fields: _Fields,
+    day: str,
+    clock: str,
+    path: str,
+    user: str,
+    cohort: str,
+    ip: str,
+    agent: str | None,
+) -> tuple[Any, ...]:
     """The columns of a curriculum request from its field texts, each validated (the
     full path of the bootcamp and csv formats); raises Rejected."""
     cut: list[str] = []
@@ -565,21 +586,31 @@ def _bootcamp_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
 def _parse_bootcamp(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     fields, known = _Fields(), _Known()
     days, clocks, users, cohorts, ips = (
-        known.days, known.clocks, known.users, known.cohorts, known.ips)
+        known.days,
+        known.clocks,
+        known.users,
+        known.cohorts,
+        known.ips,
+    )
     rows, key, prefix, short_path = sink.rows, sink.key, sink.prefix, _SHORT_PATH
     for start, lines, clean in cursor.runs():
         for number, line in enumerate(lines, start):
             parts = line.split(" ")
             if len(parts) == 6 and (clean or not _needs_escape(line)):
                 day, clock, path, user, cohort, ip = parts
-                if ((days.get(day) or known.day(day)) and clock in clocks
-                        and len(path) <= short_path
-                        and (user_id := users.get(user) or known.user(user))
-                        and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
-                        and (address := ips.get(ip) or known.ip(ip))):
-                    rows.append(f"{prefix}{number}\t{key(line)}\t{day} {clock}"
-                                f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
-                                f"\t{NULL}\t{NULL}\n")
+                if (
+                    (days.get(day) or known.day(day))
+                    and clock in clocks
+                    and len(path) <= short_path
+                    and (user_id := users.get(user) or known.user(user))
+                    and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
+                    and (address := ips.get(ip) or known.ip(ip))
+                ):
+                    rows.append(
+                        f"{prefix}{number}\t{key(line)}\t{day} {clock}"
+                        f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
+                        f"\t{NULL}\t{NULL}\n"
+                    )
                     continue
             _bootcamp_row(number, line, fields, sink)
         yield
@@ -607,8 +638,7 @@ class _CsvRecords:
     ``until_in_step``: stop after the first record after which the next line of
     ``lines`` starts a record (no line taken from it waits to be read again)."""
 
-    def __init__(self, lines: Iterable[tuple[int, str]], *, until_in_step: bool = False
-                 ) -> None:
+    def __init__(self, lines: Iterable[tuple[int, str]], *, until_in_step: bool = False) -> None:
         self._source = iter(lines)
         self._until_in_step = until_in_step
         self._backlog: deque[tuple[int, str]] = deque()
@@ -667,9 +697,13 @@ class _CsvRecords:
         first = self._taken[0]
         self._backlog.extendleft(reversed(self._taken[1:]))
         self._taken.clear()
-        return first[0], first[1], Rejected(
-            f"a quoted CSV field is not closed within {MAX_RECORD_LINES} lines"
-            " (or before the end of the file)"
+        return (
+            first[0],
+            first[1],
+            Rejected(
+                f"a quoted CSV field is not closed within {MAX_RECORD_LINES} lines"
+                " (or before the end of the file)"
+            ),
         )
 
 
@@ -728,12 +762,26 @@ class _CsvColumns:
     def of(cls, names: list[str]) -> _CsvColumns:
         where = {name: names.index(name) for name in _CSV_REQUIRED}
         agent = names.index("user_agent") if "user_agent" in names else None
-        return cls(len(names), where["date"], where["time"], where["path"],
-                   where["user_id"], where["cohort_id"], where["ip"], agent)
+        return cls(
+            len(names),
+            where["date"],
+            where["time"],
+            where["path"],
+            where["user_id"],
+            where["cohort_id"],
+            where["ip"],
+            agent,
+        )
 
 
-def _csv_row(number: int, text: str, record: list[str] | Rejected, at: _CsvColumns,
-             fields: _Fields, sink: _Sink) -> None:
+def _csv_row(
+    number: int,
+    text: str,
+    record: list[str] | Rejected,
+    at: _CsvColumns,
+    fields: _Fields,
+    sink: _Sink,
+) -> None:
     """The full path for one record of a CSV export."""
     if isinstance(record, Rejected):
         sink.reject(number, text, record)
@@ -745,8 +793,10 @@ def _csv_row(number: int, text: str, record: list[str] | Rejected, at: _CsvColum
         sink.reject(number, text, f"expected {at.width} CSV fields, found {len(record)}")
         return
     try:
-        day, clock, path, user, cohort, ip = (record[index].strip() for index in (
-            at.day, at.clock, at.path, at.user, at.cohort, at.ip))
+        day, clock, path, user, cohort, ip = (
+            record[index].strip()
+            for index in (at.day, at.clock, at.path, at.user, at.cohort, at.ip)
+        )
         agent = record[at.agent].strip() if at.agent is not None else None
         row = _request_row(fields, day, clock, path, user, cohort, ip, agent)
     except Rejected as reason:
@@ -756,19 +806,32 @@ def _csv_row(number: int, text: str, record: list[str] | Rejected, at: _CsvColum
 
 
 def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
-    names = _csv_header(iter(_CsvRecords(cursor, until_in_step=True)), _CSV_REQUIRED,
-                        "CSV (user_agent optional)")
+    names = _csv_header(
+        iter(_CsvRecords(cursor, until_in_step=True)), _CSV_REQUIRED, "CSV (user_agent optional)"
+    )
     if names is None:
         return
     at, fields, known = _CsvColumns.of(names), _Fields(), _Known()
     days, clocks, users, cohorts, ips = (
-        known.days, known.clocks, known.users, known.cohorts, known.ips)
+        known.days,
+        known.clocks,
+        known.users,
+        known.cohorts,
+        known.ips,
+    )
     rows, key, prefix, width = sink.rows, sink.key, sink.prefix, at.width
     short_path, short_agent = _SHORT_PATH, _SHORT_AGENT
     # The request's fields of a record, in one call (no user_agent column: "").
     has_agent = at.agent is not None
-    pick = operator.itemgetter(at.day, at.clock, at.path, at.user, at.cohort, at.ip,
-                               at.agent if at.agent is not None else at.path)
+    pick = operator.itemgetter(
+        at.day,
+        at.clock,
+        at.path,
+        at.user,
+        at.cohort,
+        at.ip,
+        at.agent if at.agent is not None else at.path,
+    )
     while cursor.advance():
         start, lines, clean = cursor.run
         for index in range(cursor.at, len(lines)):
@@ -783,14 +846,20 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
             if len(record) == width:
                 day, clock, path, user, cohort, ip, agent = pick(record)
                 path, agent = path.strip(), agent.strip() if has_agent else ""
-                if ((days.get(day) or known.day(day)) and clock in clocks
-                        and len(path) <= short_path and len(agent) <= short_agent
-                        and (user_id := users.get(user) or known.user(user))
-                        and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
-                        and (address := ips.get(ip) or known.ip(ip))):
-                    rows.append(f"{prefix}{start + index}\t{key(line)}\t{day} {clock}"
-                                f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
-                                f"\t{agent or NULL}\t{NULL}\n")
+                if (
+                    (days.get(day) or known.day(day))
+                    and clock in clocks
+                    and len(path) <= short_path
+                    and len(agent) <= short_agent
+                    and (user_id := users.get(user) or known.user(user))
+                    and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
+                    and (address := ips.get(ip) or known.ip(ip))
+                ):
+                    rows.append(
+                        f"{prefix}{start + index}\t{key(line)}\t{day} {clock}"
+                        f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
+                        f"\t{agent or NULL}\t{NULL}\n"
+                    )
                     continue
             _csv_row(start + index, line, record, at, fields, sink)
         else:
@@ -804,8 +873,15 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
 
 _COHORT_REQUIRED = ("id", "name", "start_date", "end_date", "program_id")
 _COHORT_COLUMNS = (
-    "id", "name", "slack", "start_date", "end_date",
-    "created_at", "updated_at", "deleted_at", "program_id",
+    "id",
+    "name",
+    "slack",
+    "start_date",
+    "end_date",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "program_id",
 )
 _MOMENT_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?",
@@ -840,8 +916,15 @@ def _cohort_moment(text: str | None, name: str) -> datetime | None:
     _valid_date(moment.date(), text)
     return moment
 
-def _cohort_row(number: int, text: str, record: list[str] | Rejected,
-                position: dict[str, int], width: int, sink: _Sink) -> None:
+
+def _cohort_row(
+    number: int,
+    text: str,
+    record: list[str] | Rejected,
+    position: dict[str, int],
+    width: int,
+    sink: _Sink,
+) -> None:
     """One record of the cohort table."""
 
     def value(name: str) -> str | None:
@@ -943,8 +1026,13 @@ def _clf_timestamp(text: str, zones: dict[str, timezone]) -> datetime:
     zone = _clf_zone(match[7], match[8], match[9], zones)
     try:
         moment = datetime(
-            int(match[3]), _MONTHS[match[2]], int(match[1]),
-            int(match[4]), int(match[5]), int(match[6]), tzinfo=zone,
+            int(match[3]),
+            _MONTHS[match[2]],
+            int(match[1]),
+            int(match[4]),
+            int(match[5]),
+            int(match[6]),
+            tzinfo=zone,
         )
     except ValueError as error:
         raise Rejected(f"invalid timestamp [{text}]: {error}") from None
@@ -1022,7 +1110,8 @@ def _combined_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
     if not match:
         unclosed = (line.count('"') - line.count('\\"')) % 2 == 1
         sink.reject(
-            number, line,
+            number,
+            line,
             "does not match the combined log format"
             + (": a quoted field is never closed" if unclosed else "")
             + ' (ip ident user [time] "request" status bytes "referrer" "user agent")',
@@ -1034,13 +1123,20 @@ def _combined_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
         cut: list[str] = []
         method, path, protocol = _request_parts(request)
         row = (
-            fields.ip(ip), _bounded(_dash(ident), "ident", cut),
-            _bounded(_dash(user), "auth_user", cut), requested_at,
-            _offset_minutes(requested_at), _bounded(request, "request_line", cut),
+            fields.ip(ip),
+            _bounded(_dash(ident), "ident", cut),
+            _bounded(_dash(user), "auth_user", cut),
+            requested_at,
+            _offset_minutes(requested_at),
+            _bounded(request, "request_line", cut),
             _bounded(method, "method", cut),
-            _bounded(path, "path", cut), _bounded(protocol, "protocol", cut),
-            int(status), _response_bytes(size), _bounded(_dash(referrer), "referrer", cut),
-            _bounded(_dash(agent), "user_agent", cut), ",".join(cut) or None,
+            _bounded(path, "path", cut),
+            _bounded(protocol, "protocol", cut),
+            int(status),
+            _response_bytes(size),
+            _bounded(_dash(referrer), "referrer", cut),
+            _bounded(_dash(agent), "user_agent", cut),
+            ",".join(cut) or None,
         )
     except Rejected as reason:
         sink.reject(number, line, reason)
@@ -1066,21 +1162,35 @@ def _combined_fast(match: re.Match[str], known: _Known) -> str | None:
     day = known.clf_days.get(stamp[:11]) or known.clf_day(stamp[:11])
     zone = known.zones.get(stamp[21:]) or known.zone(stamp[21:])
     parts = request.split(" ")
-    if (ip is None or day is None or zone is None or stamp[12:20] not in known.clocks
-            or len(parts) != 3 or len(request) > _SHORT_REQUEST):
+    if (
+        ip is None
+        or day is None
+        or zone is None
+        or stamp[12:20] not in known.clocks
+        or len(parts) != 3
+        or len(request) > _SHORT_REQUEST
+    ):
         return None
     method, path, protocol = parts
     ident = NULL if ident == "-" else ident
     user = NULL if user == "-" else user
     referrer = _short_or_dash(referrer, _SHORT_REFERRER)
     agent = _short_or_dash(agent, _SHORT_AGENT)
-    if (len(ident) > _SHORT_IDENT or len(user) > _SHORT_IDENT or referrer is None
-            or agent is None or len(method) > _SHORT_METHOD or len(path) > _SHORT_PATH
-            or len(protocol) > _SHORT_METHOD):
+    if (
+        len(ident) > _SHORT_IDENT
+        or len(user) > _SHORT_IDENT
+        or referrer is None
+        or agent is None
+        or len(method) > _SHORT_METHOD
+        or len(path) > _SHORT_PATH
+        or len(protocol) > _SHORT_METHOD
+    ):
         return None
-    return (f"{ip}\t{ident}\t{user}\t{day} {stamp[12:20]}{zone[0]}\t{zone[1]}"
-            f"\t{request}\t{method}\t{path}\t{protocol}\t{status}"
-            f"\t{NULL if size == '-' else size}\t{referrer}\t{agent}\t{NULL}\n")
+    return (
+        f"{ip}\t{ident}\t{user}\t{day} {stamp[12:20]}{zone[0]}\t{zone[1]}"
+        f"\t{request}\t{method}\t{path}\t{protocol}\t{status}"
+        f"\t{NULL if size == '-' else size}\t{referrer}\t{agent}\t{NULL}\n"
+    )
 
 
 def _parse_combined(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
@@ -1098,7 +1208,13 @@ def _parse_combined(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
 
 
 _REQUEST_COLUMNS = (
-    "requested_at", "path", "user_id", "cohort_id", "ip", "user_agent", "truncated_fields",
+    "requested_at",
+    "path",
+    "user_id",
+    "cohort_id",
+    "ip",
+    "user_agent",
+    "truncated_fields",
 )
 FORMATS: dict[str, _Format] = {
     "bootcamp": _Format("curriculum_requests", _REQUEST_COLUMNS, 0, _parse_bootcamp),
@@ -1107,15 +1223,25 @@ FORMATS: dict[str, _Format] = {
     "combined": _Format(
         "web_requests",
         (
-            "ip", "ident", "auth_user", "requested_at", "utc_offset_minutes", "request_line",
-            "method", "path", "protocol", "status", "response_bytes", "referrer", "user_agent",
+            "ip",
+            "ident",
+            "auth_user",
+            "requested_at",
+            "utc_offset_minutes",
+            "request_line",
+            "method",
+            "path",
+            "protocol",
+            "status",
+            "response_bytes",
+            "referrer",
+            "user_agent",
             "truncated_fields",
         ),
         0,
         _parse_combined,
     ),
 }
-
 
 
 # --------------------------------------------------------------------------------------
@@ -1193,7 +1319,7 @@ class _LineReader:
                 continue
             pending.append(block[:cut])
             yield b"".join(pending)
-            pending = [block[cut + 1:]]
+            pending = [block[cut + 1 :]]
         tail = b"".join(pending)
         if tail:
             yield tail
@@ -1208,8 +1334,10 @@ class _LineReader:
         except UnicodeDecodeError:
             return None
         # At most 4 bytes a character: a line this short is not overlong.
-        if max(map(len, lines)) > MAX_LINE_BYTES // 4 and max(
-                len(line.encode()) for line in lines) > MAX_LINE_BYTES:
+        if (
+            max(map(len, lines)) > MAX_LINE_BYTES // 4
+            and max(len(line.encode()) for line in lines) > MAX_LINE_BYTES
+        ):
             return None
         if b"\r" in block:
             return _Run(number, [line.rstrip("\r") for line in lines], False)
@@ -1233,17 +1361,23 @@ class _LineReader:
     def _good_text(self, number: int, raw: bytes) -> str | None:
         if len(raw) > MAX_LINE_BYTES:
             shown = raw[:RAW_LINE_SHOWN].decode("utf-8", "replace").replace("\x00", "\\0")
-            self.bad.append((
-                number, shown + "...",
-                f"line of {len(raw):,} bytes is longer than {MAX_LINE_BYTES:,} bytes",
-            ))
+            self.bad.append(
+                (
+                    number,
+                    shown + "...",
+                    f"line of {len(raw):,} bytes is longer than {MAX_LINE_BYTES:,} bytes",
+                )
+            )
             return None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             self.bad.append(
-                (number, raw.decode("utf-8", "replace").replace("\x00", "\\0"),
-                 f"not valid UTF-8 ({error.reason})")
+                (
+                    number,
+                    raw.decode("utf-8", "replace").replace("\x00", "\\0"),
+                    f"not valid UTF-8 ({error.reason})",
+                )
             )
             return None
         if "\x00" in text:
@@ -1280,7 +1414,7 @@ class _RunCursor:
         while self.advance():
             run = self.run
             if self.at:
-                run = _Run(run.start + self.at, run.lines[self.at:], run.clean)
+                run = _Run(run.start + self.at, run.lines[self.at :], run.clean)
             self.at = len(self.run.lines)
             yield run
 
@@ -1338,8 +1472,9 @@ def ensure_raw_schema(conn: psycopg.Connection) -> None:
         if legacy:
             conn.execute(_MIGRATE_BASE_NAME_SCHEMA)
             for table in ("rejected_lines", "curriculum_requests", "cohorts", "web_requests"):
-                conn.execute(_MIGRATE_BASE_NAME_TABLE.format(
-                    table=f"raw.{table}", pkey=f"{table}_pkey"))
+                conn.execute(
+                    _MIGRATE_BASE_NAME_TABLE.format(table=f"raw.{table}", pkey=f"{table}_pkey")
+                )
             for table in ("curriculum_requests", "web_requests"):
                 conn.execute(f"alter table raw.{table} add column truncated_fields text")
         conn.execute(RAW_DDL)
@@ -1363,7 +1498,6 @@ class _Staged:
 
 def _default_source(path: Path) -> str:
     return str(path.resolve().parent)
-
 
 
 def _known_content(
@@ -1417,18 +1551,24 @@ def _temporary_target(conn: psycopg.Connection, spec: _Format) -> _Target:
     return _Target(sql.Identifier("aa_incoming"), sql.Identifier("aa_incoming_rejects"))
 
 
-
 def _copy_sql(relation: sql.Composable, columns: Iterable[str]) -> sql.Composed:
     return sql.SQL("copy {} ({}) from stdin").format(
-        relation, sql.SQL(", ").join(map(sql.Identifier, columns)))
+        relation, sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
 
 
 class _Watch:
     """Progress messages, and the check that a file is of the format it is loaded as:
     if none of its first SNIFF_LINES lines was loaded, the load stops."""
 
-    def __init__(self, name: str, file_format: str, progress: Callable[[str], None] | None,
-                 every: int, started: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        file_format: str,
+        progress: Callable[[str], None] | None,
+        every: int,
+        started: float,
+    ) -> None:
         self._name, self._format, self._progress = name, file_format, progress
         self._every, self._next, self._started = every, every, started
         self.first_row: int | None = None
@@ -1446,8 +1586,7 @@ class _Watch:
                 self._progress(f"  {self._name}: {done:,} lines ({rate:,.0f} lines/s)")
 
 
-def _stage(conn: psycopg.Connection, file: _FileToLoad, target: _Target,
-           watch: _Watch) -> _Staged:
+def _stage(conn: psycopg.Connection, file: _FileToLoad, target: _Target, watch: _Watch) -> _Staged:
     """Parse the file into the target's tables: rows and rejected lines, each with its
     line key."""
     spec = FORMATS[file.file_format]
@@ -1455,8 +1594,11 @@ def _stage(conn: psycopg.Connection, file: _FileToLoad, target: _Target,
     sink = _Sink(keys, "".join(_copy_text(value) + "\t" for value in target.prefix[:2]))
     staged = _Staged()
     columns = (*target.prefix_columns[:2], "line_number", "line_key", *spec.columns)
-    with _open_binary(file.path) as handle, conn.cursor() as cursor, \
-            cursor.copy(_copy_sql(target.rows, columns)) as copy:
+    with (
+        _open_binary(file.path) as handle,
+        conn.cursor() as cursor,
+        cursor.copy(_copy_sql(target.rows, columns)) as copy,
+    ):
         reader = _LineReader(handle)
         lines = _RunCursor(reader.runs())
         for _ in spec.parse(lines, sink):
@@ -1516,8 +1658,10 @@ def _supersede(conn: psycopg.Connection, table: str, source_file: str) -> tuple[
     generation, ids = _current_generation(conn, source_file)
     if not ids:
         return 1, 0
-    held = [(sql.Identifier(RAW_SCHEMA, table), "aa_incoming"),
-            (sql.Identifier(RAW_SCHEMA, "rejected_lines"), "aa_incoming_rejects")]
+    held = [
+        (sql.Identifier(RAW_SCHEMA, table), "aa_incoming"),
+        (sql.Identifier(RAW_SCHEMA, "rejected_lines"), "aa_incoming_rejects"),
+    ]
     shared = 0
     for relation, _ in held:
         query = sql.SQL(
@@ -1609,26 +1753,34 @@ def _file_to_load(path: Path, file_format: str, source: str | None) -> _FileToLo
     if not path.is_file():
         raise LoadError(f"no such file: {path}")
     source_label = source or _default_source(path)
-    return _FileToLoad(path, file_format, source_label,
-                       f"{source_label.rstrip('/')}/{path.name}", content_sha256(path))
+    return _FileToLoad(
+        path,
+        file_format,
+        source_label,
+        f"{source_label.rstrip('/')}/{path.name}",
+        content_sha256(path),
+    )
 
 
-def _write_first_of_source(conn: psycopg.Connection, file: _FileToLoad, watch: _Watch
-                           ) -> _Written:
+def _write_first_of_source(conn: psycopg.Connection, file: _FileToLoad, watch: _Watch) -> _Written:
     """The source's first file of its format: no line can be loaded already, so the
     lines go straight into the raw tables."""
     spec = FORMATS[file.file_format]
     file_id = _new_version(conn, file, 1)
     target = _Target(
-        sql.Identifier(RAW_SCHEMA, spec.table), sql.Identifier(RAW_SCHEMA, "rejected_lines"),
+        sql.Identifier(RAW_SCHEMA, spec.table),
+        sql.Identifier(RAW_SCHEMA, "rejected_lines"),
         ("file_id", "source_file", "file_format"),
         (file_id, file.source_file, file.file_format),
     )
     keys = _set_aside_keys(conn, spec.table)
     staged = _stage(conn, file, target, watch)
     for name, definition in keys:
-        conn.execute(sql.SQL("alter table {} add constraint {} {}").format(
-            target.rows, sql.Identifier(name), sql.SQL(definition)))
+        conn.execute(
+            sql.SQL("alter table {} add constraint {} {}").format(
+                target.rows, sql.Identifier(name), sql.SQL(definition)
+            )
+        )
     return _Written(file_id, staged, staged.rows, staged.rejects, 0)
 
 
@@ -1644,15 +1796,19 @@ def _set_aside_keys(conn: psycopg.Connection, table: str) -> list[tuple[str, str
     # Only loads write raw tables, and they take turns (the advisory lock).
     if conn.execute(sql.SQL("select 1 from {} limit 1").format(relation)).fetchone():
         return []
-    keys = [(str(name), str(definition)) for name, definition in conn.execute(
-        "select conname, pg_get_constraintdef(oid) from pg_constraint"
-        " where conrelid = %s::regclass and contype in ('p', 'u') order by conname",
-        (f"{RAW_SCHEMA}.{table}",),
-    ).fetchall()]
+    keys = [
+        (str(name), str(definition))
+        for name, definition in conn.execute(
+            "select conname, pg_get_constraintdef(oid) from pg_constraint"
+            " where conrelid = %s::regclass and contype in ('p', 'u') order by conname",
+            (f"{RAW_SCHEMA}.{table}",),
+        ).fetchall()
+    ]
     conn.execute(sql.SQL("truncate {}").format(relation))
     for name, _ in keys:
-        conn.execute(sql.SQL("alter table {} drop constraint {}").format(
-            relation, sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("alter table {} drop constraint {}").format(relation, sql.Identifier(name))
+        )
     return keys
 
 
@@ -1675,9 +1831,15 @@ def _record_counts(conn: psycopg.Connection, file: _FileToLoad, written: _Writte
         "update raw.loaded_files set lines_read = %s, header_lines = %s, rows_loaded = %s,"
         " lines_rejected = %s, lines_duplicate = %s, continuation_lines = %s"
         " where file_id = %s",
-        (staged.lines_read, min(FORMATS[file.file_format].header_lines, staged.lines_read),
-         written.rows, written.rejected, duplicates, staged.continuation_lines,
-         written.file_id),
+        (
+            staged.lines_read,
+            min(FORMATS[file.file_format].header_lines, staged.lines_read),
+            written.rows,
+            written.rejected,
+            duplicates,
+            staged.continuation_lines,
+            written.file_id,
+        ),
     )
     return duplicates
 
@@ -1709,7 +1871,12 @@ def load_file(
         known = _known_content(conn, file.source_label, file.source_file, file.sha)
         if known is not None:
             return LoadResult(
-                file.source_file, file_format, "unchanged", known[1], 0, 0,
+                file.source_file,
+                file_format,
+                "unchanged",
+                known[1],
+                0,
+                0,
                 time.perf_counter() - started,
                 same_as=None if known[0] == file.source_file else Path(known[0]).name,
             )
@@ -1720,9 +1887,14 @@ def load_file(
             written = _write_new_lines(conn, file, watch)
         duplicates = _record_counts(conn, file, written)
     return LoadResult(
-        file.source_file, file_format, "replaced" if written.lines_removed else "loaded",
-        written.staged.lines_read, written.rows, written.rejected,
-        time.perf_counter() - started, lines_duplicate=duplicates,
+        file.source_file,
+        file_format,
+        "replaced" if written.lines_removed else "loaded",
+        written.staged.lines_read,
+        written.rows,
+        written.rejected,
+        time.perf_counter() - started,
+        lines_duplicate=duplicates,
         lines_removed=written.lines_removed,
     )
 
@@ -1747,4 +1919,3 @@ def _raise_wrong_format(
         f"{source_file} does not look like the {file_format!r} format: no line could be "
         f"loaded (line {first[0]}: {first[2]}). Check --format; nothing was written."
     )
-

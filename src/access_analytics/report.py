@@ -41,12 +41,17 @@ class ReportFiles:
 
 
 def files_in(folder: Path) -> ReportFiles:
-    return ReportFiles(folder / "slide.png", folder / "slide.pdf", folder / "slide_facts.json",
-                       folder / "report.html")
+    return ReportFiles(
+        folder / "slide.png",
+        folder / "slide.pdf",
+        folder / "slide_facts.json",
+        folder / "report.html",
+    )
 
 
-def make_report(settings: warehouse.Settings, folder: Path,
-                say: Callable[[str], None] = print) -> ReportFiles:
+def make_report(
+    settings: warehouse.Settings, folder: Path, say: Callable[[str], None] = print
+) -> ReportFiles:
     """Read the marts, draw the slide, write the HTML report; return the files."""
     started = time.monotonic()
     files = files_in(folder)
@@ -55,16 +60,21 @@ def make_report(settings: warehouse.Settings, folder: Path,
         say("[1/3] slide: reading the findings from the marts")
         slide = slide_module.build(conn, settings.names)
         slide_module.render(slide, files.png, files.pdf)
-        files.facts.write_text(json.dumps(slide_module.facts_document(slide), indent=2,
-                                          default=str) + "\n")
-        say(f"      {len(slide.findings)} findings, {len(slide.all_facts())} figures -> "
-            f"{files.png.name}, {files.pdf.name}")
+        files.facts.write_text(
+            json.dumps(slide_module.facts_document(slide), indent=2, default=str) + "\n"
+        )
+        say(
+            f"      {len(slide.findings)} findings, {len(slide.all_facts())} figures -> "
+            f"{files.png.name}, {files.pdf.name}"
+        )
         say("[2/3] HTML report: heat maps, dwell times, IP blocks, suspicious IPs")
         sections = [section(conn, settings) for section in SECTIONS]
         say("[3/3] writing")
         files.html.write_text(_page(slide, files, sections))
-    say(f"report written in {time.monotonic() - started:.0f} s: {files.png}, {files.pdf}, "
-        f"{files.html}")
+    say(
+        f"report written in {time.monotonic() - started:.0f} s: {files.png}, {files.pdf}, "
+        f"{files.html}"
+    )
     return files
 
 
@@ -76,8 +86,13 @@ def _exists(conn: psycopg.Connection[Any], settings: warehouse.Settings, table: 
     return project_names.relation_exists(conn, settings.names.mart(table))
 
 
-def _query(conn: psycopg.Connection[Any], settings: warehouse.Settings, query: str,
-           params: Sequence[Any] = (), **tables: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+def _query(
+    conn: psycopg.Connection[Any],
+    settings: warehouse.Settings,
+    query: str,
+    params: Sequence[Any] = (),
+    **tables: str,
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Columns and rows of ``query``, whose ``{name}`` placeholders are the marts ``tables``."""
     marts = {name: settings.names.mart(table) for name, table in tables.items()}
     cursor = conn.execute(sql.SQL(query).format(**marts), params)
@@ -96,8 +111,9 @@ def _cell(value: Any) -> str:
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
-                   for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>" for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -118,8 +134,13 @@ def _figure(draw: Callable[[Any], None], size: tuple[float, float] = (10, 3.6)) 
     return f'<img alt="chart" src="data:image/png;base64,{encoded}">'
 
 
-def _heatmap(axes: Any, grid: Sequence[Sequence[float]], rows: Sequence[str],
-             columns: Sequence[str], label: str) -> None:
+def _heatmap(
+    axes: Any,
+    grid: Sequence[Sequence[float]],
+    rows: Sequence[str],
+    columns: Sequence[str],
+    label: str,
+) -> None:
     image = axes.imshow(grid, aspect="auto", cmap="viridis")
     axes.set_yticks(range(len(rows)), rows)
     axes.set_xticks(range(len(columns)), columns, fontsize=8)
@@ -128,9 +149,11 @@ def _heatmap(axes: Any, grid: Sequence[Sequence[float]], rows: Sequence[str],
 
 def _missing(settings: warehouse.Settings, title: str, table: str) -> str:
     name = f"{settings.names.schema(project_names.MARTS)}.{table}"
-    return (f"<section><h2>{html.escape(title)}</h2><p class=note>The mart "
-            f"<code>{html.escape(name)}</code> is not built: run <code>make build</code>.</p>"
-            "</section>")
+    return (
+        f"<section><h2>{html.escape(title)}</h2><p class=note>The mart "
+        f"<code>{html.escape(name)}</code> is not built: run <code>make build</code>.</p>"
+        "</section>"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -142,19 +165,32 @@ def weekly_heatmap(conn: psycopg.Connection[Any], settings: warehouse.Settings) 
     title = "B · When students use the curriculum (mean share per 2-hour bin of the week)"
     if not _exists(conn, settings, "user_activity_heatmap"):
         return _missing(settings, title, "user_activity_heatmap")
-    _, rows = _query(conn, settings, (
-        "select day_of_week, bin_start_hour, avg(share) from {heatmap}"
-        " where bin_kind = 'week_2h' group by 1, 2 order by 1, 2"),
-        heatmap="user_activity_heatmap")
+    _, rows = _query(
+        conn,
+        settings,
+        (
+            "select day_of_week, bin_start_hour, avg(share) from {heatmap}"
+            " where bin_kind = 'week_2h' group by 1, 2 order by 1, 2"
+        ),
+        heatmap="user_activity_heatmap",
+    )
     grid = [[0.0] * 12 for _ in range(7)]
     for day, hour, share in rows:
         grid[int(day) - 1][int(hour) // 2] = float(share)
-    image = _figure(lambda axes: _heatmap(axes, grid, WEEKDAYS,
-                                          [f"{h:02d}" for h in range(0, 24, 2)],
-                                          "mean share of a user's requests"))
-    return (f"<section><h2>{html.escape(title)}</h2>{image}<p>Each cell is the average, "
-            "over users, of the share of the user's requests that fall in that 2-hour bin "
-            "(local hours of the var <code>curriculum_log_timezone</code>).</p></section>")
+    image = _figure(
+        lambda axes: _heatmap(
+            axes,
+            grid,
+            WEEKDAYS,
+            [f"{h:02d}" for h in range(0, 24, 2)],
+            "mean share of a user's requests",
+        )
+    )
+    return (
+        f"<section><h2>{html.escape(title)}</h2>{image}<p>Each cell is the average, "
+        "over users, of the share of the user's requests that fall in that 2-hour bin "
+        "(local hours of the var <code>curriculum_log_timezone</code>).</p></section>"
+    )
 
 
 def daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
@@ -162,18 +198,27 @@ def daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings) -
     title = "D · Days that break a user's habits (sliding one-week baseline)"
     if not _exists(conn, settings, "user_daily_anomalies"):
         return _missing(settings, title, "user_daily_anomalies")
-    columns, top = _query(conn, settings, (
-        "select user_key, activity_date, requests, baseline_median, robust_score"
-        " from {anomalies} where is_anomaly"
-        " order by robust_score desc, user_key, activity_date limit 15"),
-        anomalies="user_daily_anomalies")
+    columns, top = _query(
+        conn,
+        settings,
+        (
+            "select user_key, activity_date, requests, baseline_median, robust_score"
+            " from {anomalies} where is_anomaly"
+            " order by robust_score desc, user_key, activity_date limit 15"
+        ),
+        anomalies="user_daily_anomalies",
+    )
     parts = [f"<section><h2>{html.escape(title)}</h2>"]
     users = list(dict.fromkeys(row[0] for row in top))[:12]
     if users:
         anchor = {row[0]: row[1] for row in reversed(top)}  # each user's strongest day
-        _, days = _query(conn, settings, (
-            "select user_key, activity_date, requests from {anomalies}"
-            " where user_key = any(%s)"), [users], anomalies="user_daily_anomalies")
+        _, days = _query(
+            conn,
+            settings,
+            ("select user_key, activity_date, requests from {anomalies} where user_key = any(%s)"),
+            [users],
+            anomalies="user_daily_anomalies",
+        )
         window = range(-REPORT_DAYS, REPORT_DAYS + 1)
         grid = [[0.0] * len(window) for _ in users]
         for user, day, requests in days:
@@ -181,15 +226,22 @@ def daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings) -
             if -REPORT_DAYS <= offset <= REPORT_DAYS:
                 grid[users.index(user)][offset + REPORT_DAYS] = float(requests)
         labels = [str(offset) if offset % 7 == 0 else "" for offset in window]
-        parts.append(_figure(lambda axes: _heatmap(axes, grid, users, labels,
-                                                   "requests per day"), size=(10, 4.2)))
-        parts.append(f"<p>One row per user with a flagged day, centred on the user's strongest "
-                     f"anomaly (day 0; columns are days from it, {REPORT_DAYS} each side). "
-                     "The baseline of a day is the median of the user's previous calendar "
-                     "days (var <code>anomaly_window_days</code>) only, never the day itself."
-                     "</p>")
-    parts.append("<h3>Strongest anomalies (requests far above the user's own baseline)"
-                 f"</h3>{_table(columns, top)}</section>")
+        parts.append(
+            _figure(
+                lambda axes: _heatmap(axes, grid, users, labels, "requests per day"), size=(10, 4.2)
+            )
+        )
+        parts.append(
+            f"<p>One row per user with a flagged day, centred on the user's strongest "
+            f"anomaly (day 0; columns are days from it, {REPORT_DAYS} each side). "
+            "The baseline of a day is the median of the user's previous calendar "
+            "days (var <code>anomaly_window_days</code>) only, never the day itself."
+            "</p>"
+        )
+    parts.append(
+        "<h3>Strongest anomalies (requests far above the user's own baseline)"
+        f"</h3>{_table(columns, top)}</section>"
+    )
     return "".join(parts)
 
 
@@ -198,13 +250,20 @@ def dwell_times(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> 
     title = "C · Dwell times: lessons people leave at once"
     if not _exists(conn, settings, "lesson_dwell_times"):
         return _missing(settings, title, "lesson_dwell_times")
-    columns, rows = _query(conn, settings, (
-        "select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
-        " immediate_exit_share from {dwell}"
-        " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"),
-        dwell="lesson_dwell_times")
-    parts = [f"<section><h2>{html.escape(title)}</h2><h3>Flagged lessons (shortest mean "
-             f"dwell among lessons with enough sessions)</h3>{_table(columns, rows)}"]
+    columns, rows = _query(
+        conn,
+        settings,
+        (
+            "select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
+            " immediate_exit_share from {dwell}"
+            " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"
+        ),
+        dwell="lesson_dwell_times",
+    )
+    parts = [
+        f"<section><h2>{html.escape(title)}</h2><h3>Flagged lessons (shortest mean "
+        f"dwell among lessons with enough sessions)</h3>{_table(columns, rows)}"
+    ]
     parts.append(_welch_section(conn, settings))
     parts.append("</section>")
     return "".join(parts)
@@ -215,12 +274,21 @@ def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings) 
     against the most-read module."""
     from access_analytics import dwell
 
-    _, flagged = _query(conn, settings, (
-        "select module from {dwell} where is_likely_broken_or_skipped"
-        " order by mean_dwell_seconds, path limit 1"), dwell="lesson_dwell_times")
-    _, most_read = _query(conn, settings, (
-        "select module from {dwell} group by module"
-        " order by sum(sessions) desc, module limit 2"), dwell="lesson_dwell_times")
+    _, flagged = _query(
+        conn,
+        settings,
+        (
+            "select module from {dwell} where is_likely_broken_or_skipped"
+            " order by mean_dwell_seconds, path limit 1"
+        ),
+        dwell="lesson_dwell_times",
+    )
+    _, most_read = _query(
+        conn,
+        settings,
+        ("select module from {dwell} group by module order by sum(sessions) desc, module limit 2"),
+        dwell="lesson_dwell_times",
+    )
     modules = [row[0] for row in flagged + most_read]
     modules = list(dict.fromkeys(modules))[:2]
     if len(modules) < 2:
@@ -230,14 +298,19 @@ def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings) 
     except ValueError as error:  # too few or constant dwell times: nothing to test
         return f"<p class=note>No Welch's t-test: {html.escape(str(error))}.</p>"
     rows = [(side.module, side.n, side.mean, side.sd) for side in (result.a, result.b)]
-    verdict = ("differ significantly (p < 0.05)" if result.p_value < 0.05
-               else "do not differ significantly (p ≥ 0.05)")
-    return (f"<h3>Welch's t-test: {html.escape(modules[0])} (shortest mean dwell) against "
-            f"{html.escape(modules[1])} (most read)</h3>"
-            + _table(["module", "dwell times", "mean (s)", "sd (s)"], rows)
-            + f"<p>t = {result.t:.2f}, degrees of freedom = {result.df:,.1f}, p = "
-            f"{result.p_value:.3g}: the two modules' dwell times {verdict}. "
-            "(<code>access-analytics dwell-test A B</code> compares any two modules.)</p>")
+    verdict = (
+        "differ significantly (p < 0.05)"
+        if result.p_value < 0.05
+        else "do not differ significantly (p ≥ 0.05)"
+    )
+    return (
+        f"<h3>Welch's t-test: {html.escape(modules[0])} (shortest mean dwell) against "
+        f"{html.escape(modules[1])} (most read)</h3>"
+        + _table(["module", "dwell times", "mean (s)", "sd (s)"], rows)
+        + f"<p>t = {result.t:.2f}, degrees of freedom = {result.df:,.1f}, p = "
+        f"{result.p_value:.3g}: the two modules' dwell times {verdict}. "
+        "(<code>access-analytics dwell-test A B</code> compares any two modules.)</p>"
+    )
 
 
 def ip_blocks(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
@@ -245,13 +318,18 @@ def ip_blocks(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> st
     title = "E · IP blocks: hotspots, organisations, homes"
     if not _exists(conn, settings, "ip_block_profiles"):
         return _missing(settings, title, "ip_block_profiles")
-    columns, rows = _query(conn, settings, (
-        "select block_level, block, block_kind, kind_reasons, daily_users_avg,"
-        " windows_pct, mac_pct, mobile_pct, gini_os, workhour_pattern_ind,"
-        " weekday_high_ind, weekend_high_ind from {profiles}"
-        " where block_kind <> 'insufficient data'"
-        " order by block_kind = 'hotspot' desc, daily_users_avg desc, block limit 30"),
-        profiles="ip_block_profiles")
+    columns, rows = _query(
+        conn,
+        settings,
+        (
+            "select block_level, block, block_kind, kind_reasons, daily_users_avg,"
+            " windows_pct, mac_pct, mobile_pct, gini_os, workhour_pattern_ind,"
+            " weekday_high_ind, weekend_high_ind from {profiles}"
+            " where block_kind <> 'insufficient data'"
+            " order by block_kind = 'hotspot' desc, daily_users_avg desc, block limit 30"
+        ),
+        profiles="ip_block_profiles",
+    )
     return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
 
 
@@ -260,16 +338,25 @@ def suspicious(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> s
     title = "Question 4 · Top suspicious IPs"
     if not _exists(conn, settings, "suspicious_ips"):
         return _missing(settings, title, "suspicious_ips")
-    columns, rows = _query(conn, settings, (
-        "select ip, traffic_class, score, reasons, requests, peak_requests_per_minute,"
-        " distinct_paths, curriculum_coverage, distinct_users, distinct_user_agents,"
-        " has_bot_user_agent from {ips} order by suspicion_rank limit 20"),
-        ips="suspicious_ips")
+    columns, rows = _query(
+        conn,
+        settings,
+        (
+            "select ip, traffic_class, score, reasons, requests, peak_requests_per_minute,"
+            " distinct_paths, curriculum_coverage, distinct_users, distinct_user_agents,"
+            " has_bot_user_agent from {ips} order by suspicion_rank limit 20"
+        ),
+        ips="suspicious_ips",
+    )
     return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
 
 
 SECTIONS: tuple[Callable[[psycopg.Connection, warehouse.Settings], str], ...] = (
-    weekly_heatmap, daily_profile, dwell_times, ip_blocks, suspicious,
+    weekly_heatmap,
+    daily_profile,
+    dwell_times,
+    ip_blocks,
+    suspicious,
 )
 
 STYLE = """
@@ -285,7 +372,8 @@ th { background: #f3f4f6; } img { max-width: 100%; } .note { color: #777; }
 def _page(slide: slide_module.Slide, files: ReportFiles, sections: Sequence[str]) -> str:
     findings = "".join(
         f"<li><b>{html.escape(finding.headline)}</b>: {html.escape(finding.text)}</li>"
-        for finding in slide.findings)
+        for finding in slide.findings
+    )
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{html.escape(slide.title)}</title><style>{STYLE}</style></head><body>"

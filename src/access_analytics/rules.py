@@ -43,8 +43,14 @@ def _regex_parser() -> Any:
 sre_parse = _regex_parser()
 
 RULE_COLUMNS = (
-    "rule_id", "category", "pattern", "is_case_insensitive", "required_text",
-    "family_template", "brand_template", "model_template",
+    "rule_id",
+    "category",
+    "pattern",
+    "is_case_insensitive",
+    "required_text",
+    "family_template",
+    "brand_template",
+    "model_template",
 )
 CRAWLER_COLUMNS = ("crawler_id", "pattern", "required_text", "url")
 RULES_SEED = "user_agent_rules.csv"
@@ -170,9 +176,7 @@ def uap_rules() -> Iterator[dict[str, object]]:
                 "category": category,
                 "pattern": to_postgres(matcher.regex, case_insensitive=case_insensitive),
                 "is_case_insensitive": str(case_insensitive).lower(),
-                "required_text": required_literal(
-                    matcher.regex, case_insensitive=case_insensitive
-                ),
+                "required_text": required_literal(matcher.regex, case_insensitive=case_insensitive),
                 "family_template": matcher.family,
                 "brand_template": getattr(matcher, "brand", "") or "",
                 "model_template": getattr(matcher, "model", "") or "",
@@ -226,7 +230,8 @@ def write(seeds_dir: Path) -> list[Path]:
 def stale(seeds_dir: Path) -> list[str]:
     """Names of the seeds in ``seeds_dir`` that differ from what the packages give."""
     return [
-        seed.name for seed in generate()
+        seed.name
+        for seed in generate()
         if not (seeds_dir / seed.name).is_file()
         or (seeds_dir / seed.name).read_text(encoding="utf-8") != seed.text
     ]

@@ -244,8 +244,16 @@ def _ensure_os_user() -> None:
         pwd.getpwnam(SERVER_OS_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/bin/false",
-             "--gid", SERVER_OS_USER, SERVER_OS_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/bin/false",
+                "--gid",
+                SERVER_OS_USER,
+                SERVER_OS_USER,
+            ],
             check=True,
             capture_output=True,
         )
@@ -260,9 +268,12 @@ def _server_identity() -> dict[str, Any]:
 
 
 def _server_can_reach(path: Path) -> bool:
-    return subprocess.run(
-        ["test", "-x", str(path)], check=False, capture_output=True, **_server_identity()
-    ).returncode == 0
+    return (
+        subprocess.run(
+            ["test", "-x", str(path)], check=False, capture_output=True, **_server_identity()
+        ).returncode
+        == 0
+    )
 
 
 def _check_reachable(paths: list[Path]) -> None:
@@ -272,8 +283,7 @@ def _check_reachable(paths: list[Path]) -> None:
         if _server_can_reach(path):
             continue
         closed = next(
-            (folder for folder in (*reversed(path.parents), path)
-             if not _server_can_reach(folder)),
+            (folder for folder in (*reversed(path.parents), path) if not _server_can_reach(folder)),
             path,
         )
         raise WarehouseError(
@@ -472,8 +482,17 @@ def _start_embedded(settings: Settings, log: Callable[[str], None]) -> None:
         _write_conf(settings)
         server_log = settings.pgdata / "server.log"
         result = _run_pg(
-            ["pg_ctl", "start", "-D", str(settings.pgdata), "-l", str(server_log),
-             "-w", "-t", "60"],
+            [
+                "pg_ctl",
+                "start",
+                "-D",
+                str(settings.pgdata),
+                "-l",
+                str(server_log),
+                "-w",
+                "-t",
+                "60",
+            ],
             check=False,
         )
         if result.returncode != 0:
@@ -524,9 +543,7 @@ def destroy(settings: Settings, log: Callable[[str], None] = lambda _: None) -> 
 def ensure_database(settings: Settings, dbname: str) -> bool:
     """Create ``dbname`` if missing; return True when it was created."""
     with connect(settings, "postgres", autocommit=True) as conn:
-        exists = conn.execute(
-            "select 1 from pg_database where datname = %s", (dbname,)
-        ).fetchone()
+        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
         if exists:
             return False
         try:

@@ -131,14 +131,19 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def run_cli(args: Sequence[str], database: warehouse.Settings | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: Sequence[str], database: warehouse.Settings | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run the access-analytics command in a subprocess, as a user would."""
     command = [sys.executable, "-m", "access_analytics.cli"]
     if database is not None:
         command += ["--database", database.dbname]
     return subprocess.run(
-        [*command, *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout,
+        [*command, *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )
 
@@ -149,12 +154,21 @@ def dbt(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
 
     def run(database: warehouse.Settings, *args: str) -> subprocess.CompletedProcess[str]:
         command = [
-            str(Path(sys.executable).parent / "dbt"), *args,
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
         ]
         return subprocess.run(
-            command, cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True,
-            text=True, timeout=900, check=False,
+            command,
+            cwd=PROJECT_DIR,
+            env=warehouse.dbt_env(database),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
 
     return run
@@ -168,7 +182,10 @@ def _demo_selection() -> list[str]:
 
 
 def _built_warehouse(
-    settings: warehouse.Settings, name: str, folder: Path, files: demo_data.DemoFiles,
+    settings: warehouse.Settings,
+    name: str,
+    folder: Path,
+    files: demo_data.DemoFiles,
     *dbt_args: str,
 ) -> warehouse.Settings:
     """A new database `name` with the files loaded and `dbt build DBT_ARGS` run on it."""
@@ -179,10 +196,21 @@ def _built_warehouse(
         loaded = run_cli(["load", file_format, str(path)], database)
         assert loaded.returncode == 0, loaded.stderr
     built = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", *dbt_args,
-         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
-        cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
-        timeout=1200, check=False,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            *dbt_args,
+            "--target-path",
+            str(folder / "target"),
+            "--log-path",
+            str(folder / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(database),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
     assert built.returncode == 0, built.stdout[-4000:]
     return database
@@ -208,8 +236,17 @@ def demo_warehouse(
     files = demo_data.generate(folder / "demo", events=DEMO_EVENTS, seed=42)
     # Seeds and models only: the data and unit tests run on the small builds of
     # test_pipeline.py; over this many rows they would triple this fixture's time.
-    demo = _built_warehouse(settings, "demo_warehouse", folder, files, "--resource-type",
-                            "seed", "--resource-type", "model", *_demo_selection())
+    demo = _built_warehouse(
+        settings,
+        "demo_warehouse",
+        folder,
+        files,
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+        *_demo_selection(),
+    )
     yield demo, json.loads(files.ground_truth_path.read_text())
     _drop(settings, demo)
 
@@ -222,11 +259,16 @@ def real_cohort_warehouse(
     (../shared/data/codeup_cohorts), loaded and fully built (`dbt build`: every model and
     test) once per test session; skipped without the real data."""
     folder = tmp_path_factory.mktemp("real_cohort_warehouse")
-    files = demo_data.generate(folder / "demo", events=30_000, seed=3,
-                               cohorts_file=shared_data / "codeup_cohorts" / "cohorts.csv")
+    files = demo_data.generate(
+        folder / "demo",
+        events=30_000,
+        seed=3,
+        cohorts_file=shared_data / "codeup_cohorts" / "cohorts.csv",
+    )
     # Every model and data test; the unit tests do not read the loaded data
     # (test_pipeline.py's other full build runs them).
-    database = _built_warehouse(settings, "real_cohort_warehouse", folder, files,
-                                "--exclude-resource-type", "unit_test")
+    database = _built_warehouse(
+        settings, "real_cohort_warehouse", folder, files, "--exclude-resource-type", "unit_test"
+    )
     yield database, files
     _drop(settings, database)

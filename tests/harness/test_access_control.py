@@ -52,13 +52,26 @@ def embedded_only(settings: warehouse.Settings) -> None:
         pytest.skip("PGHOST is set: an external server's authentication is its admin's")
 
 
-def as_nobody(code: str, *args: str, env: dict[str, str] | None = None
-              ) -> subprocess.CompletedProcess[str]:
+def as_nobody(
+    code: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run Python code as the OS user nobody (group nogroup, no other group)."""
     return subprocess.run(
-        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-         sys.executable, "-c", code, *args],
-        capture_output=True, text=True, timeout=120, check=False, cwd="/",
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            code,
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd="/",
         env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **(env or {})},
     )
 
@@ -126,8 +139,14 @@ def test_another_os_user_cannot_connect_without_a_password(
     settings: warehouse.Settings,
 ) -> None:
     embedded_only(settings)
-    ran = as_nobody(NOBODY_CONNECTS, settings.host, str(settings.port), settings.dbname,
-                    str(settings.passfile), *ROLES)
+    ran = as_nobody(
+        NOBODY_CONNECTS,
+        settings.host,
+        str(settings.port),
+        settings.dbname,
+        str(settings.passfile),
+        *ROLES,
+    )
     assert ran.returncode == 0, ran.stderr
     found = json.loads(ran.stdout)
     for role in ROLES:
@@ -194,16 +213,29 @@ def test_a_reader_with_its_password_reads_its_marts_only(
     demo, _ = demo_warehouse
     embedded_only(demo)
     password = credentials.read(demo.home)[role]
-    statements = [f"select count(*) from {readable}", f"select * from {closed} limit 1",
-                  *DENIED_TO_READERS]
-    ran = as_nobody(NOBODY_AS_READER, demo.host, str(demo.port), demo.dbname, role,
-                    json.dumps(statements), env={"PGPASSWORD": password})
+    statements = [
+        f"select count(*) from {readable}",
+        f"select * from {closed} limit 1",
+        *DENIED_TO_READERS,
+    ]
+    ran = as_nobody(
+        NOBODY_AS_READER,
+        demo.host,
+        str(demo.port),
+        demo.dbname,
+        role,
+        json.dumps(statements),
+        env={"PGPASSWORD": password},
+    )
     assert ran.returncode == 0, ran.stderr
     assert password not in ran.stdout + ran.stderr
     found = json.loads(ran.stdout)
     assert found.pop(statements[0]) == "allowed"
-    refused = {statement: outcome for statement, outcome in found.items()
-               if not outcome.startswith(("InsufficientPrivilege", "OperationalError"))}
+    refused = {
+        statement: outcome
+        for statement, outcome in found.items()
+        if not outcome.startswith(("InsufficientPrivilege", "OperationalError"))
+    }
     assert refused == {}, refused
     for database in ("postgres", "template1"):
         assert "permission denied for database" in found[f"connect {database}"]
@@ -219,15 +251,23 @@ def test_a_reader_that_changes_its_password_gets_the_generated_one_back(
     embedded_only(small)
     changed = "changed-by-the-reader-0123456789"
     with warehouse.connect(small, user=ANALYTICS, autocommit=True) as conn:
-        conn.execute(sql.SQL("alter role {} password {}").format(
-            sql.Identifier(ANALYTICS), sql.Literal(changed)))
+        conn.execute(
+            sql.SQL("alter role {} password {}").format(
+                sql.Identifier(ANALYTICS), sql.Literal(changed)
+            )
+        )
     code = "import sys, psycopg; psycopg.connect(sys.argv[1]).close()"
     uri = f"postgresql://{ANALYTICS}:{changed}@{small.host}:{small.port}/{small.dbname}"
-    assert subprocess.run([sys.executable, "-c", code, uri], capture_output=True,
-                          check=False).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code, uri], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     warehouse.start(small)
-    again = subprocess.run([sys.executable, "-c", code, uri], capture_output=True, text=True,
-                           check=False)
+    again = subprocess.run(
+        [sys.executable, "-c", code, uri], capture_output=True, text=True, check=False
+    )
     assert "password authentication failed" in again.stderr
     with warehouse.connect(small, user=ANALYTICS) as conn:
         assert conn.execute("select current_user").fetchone() == (ANALYTICS,)
@@ -303,8 +343,7 @@ def small_warehouse(
         loaded = run_cli(["load", file_format, str(path)], small)
         outputs.append(loaded.stdout + loaded.stderr)
         assert loaded.returncode == 0, loaded.stderr
-    built = dbt_in(small, folder, "build", "--resource-type", "seed",
-                   "--resource-type", "model")
+    built = dbt_in(small, folder, "build", "--resource-type", "seed", "--resource-type", "model")
     outputs.append(built.stdout + built.stderr)
     assert built.returncode == 0, built.stdout[-3000:]
     yield small, folder, outputs
@@ -312,13 +351,24 @@ def small_warehouse(
         warehouse.drop_database(settings, name)
 
 
-def dbt_in(database: warehouse.Settings, folder: Path, *args: str
-           ) -> subprocess.CompletedProcess[str]:
+def dbt_in(
+    database: warehouse.Settings, folder: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--target-path",
-         str(folder / "target"), "--log-path", str(folder / "logs")],
-        cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
-        timeout=900, check=False,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--target-path",
+            str(folder / "target"),
+            "--log-path",
+            str(folder / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(database),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -350,8 +400,9 @@ def personal_data_in(value: str, user_agents: set[str]) -> str | None:
     return None
 
 
-def scan(database: warehouse.Settings, role: str, user_agents: set[str],
-         schema: str | None = None) -> tuple[int, dict[str, tuple[str, str]]]:
+def scan(
+    database: warehouse.Settings, role: str, user_agents: set[str], schema: str | None = None
+) -> tuple[int, dict[str, tuple[str, str]]]:
     """Every text column of every relation ``role`` can select (system catalogs aside;
     only ``schema`` when given), read as that role: (columns scanned,
     {relation.column: (finding, value)})."""
@@ -378,8 +429,8 @@ def scan(database: warehouse.Settings, role: str, user_agents: set[str],
         for schema, table, column in columns:
             values = conn.execute(
                 sql.SQL("select distinct {}::text from {} where {} is not null").format(
-                    sql.Identifier(column), sql.Identifier(schema, table),
-                    sql.Identifier(column))
+                    sql.Identifier(column), sql.Identifier(schema, table), sql.Identifier(column)
+                )
             ).fetchall()
             for (value,) in values:
                 found = personal_data_in(value, user_agents)
@@ -422,9 +473,11 @@ def test_dashboards_see_no_raw_ip_or_user_agent_on_the_apache_log(
 ) -> None:
     small, _, _ = small_warehouse
     with warehouse.connect(small) as conn:
-        web = conn.execute("select count(*) from marts.suspicious_ip_user_agents"
-                           " where user_agent like"
-                           " '%%Googlebot%%'").fetchone()
+        web = conn.execute(
+            "select count(*) from marts.suspicious_ip_user_agents"
+            " where user_agent like"
+            " '%%Googlebot%%'"
+        ).fetchone()
     assert web and web[0] > 0  # the Apache log's crawlers are in the marts
     agents = assert_dashboards_see_no_personal_data(small)
     # The same scan over the raw marts (as the owner) does find them: it can fail.
@@ -449,8 +502,7 @@ def secret_key(database: warehouse.Settings) -> bytes:
     return key[:32]
 
 
-def column_values(database: warehouse.Settings, query: str, user: str | None = None
-                  ) -> set[object]:
+def column_values(database: warehouse.Settings, query: str, user: str | None = None) -> set[object]:
     with warehouse.connect(database, user=user) as conn:
         return {row[0] for row in conn.execute(query).fetchall()}
 
@@ -461,29 +513,35 @@ def test_a_user_has_one_pseudonym_in_every_mart(demo_warehouse) -> None:
     raw_users = column_values(demo, "select user_key from marts.user_activity_summary")
     assert any(str(user).startswith("user:") for user in raw_users)
     expected = {pseudonym(key, str(user)) for user in raw_users}
-    for mart in ("user_activity_summary", "fct_sessions", "fct_activities",
-                 "user_activity_heatmap", "user_daily_anomalies"):
+    for mart in (
+        "user_activity_summary",
+        "fct_sessions",
+        "fct_activities",
+        "user_activity_heatmap",
+        "user_daily_anomalies",
+    ):
         seen = column_values(demo, f"select user_key from {VIEWS}.{mart}", ANALYTICS)
         assert seen and seen <= expected, mart
-    assert column_values(demo, f"select user_key from {VIEWS}.user_activity_summary",
-                         ANALYTICS) == expected
+    assert (
+        column_values(demo, f"select user_key from {VIEWS}.user_activity_summary", ANALYTICS)
+        == expected
+    )
     # IPs: the inactive students' address lists use the pseudonyms of suspicious_ips.
     raw_ips = column_values(demo, "select ip from marts.suspicious_ips")
-    ip_pseudonyms = column_values(
-        demo, f"select ip from {VIEWS}.suspicious_ips", ANALYTICS)
+    ip_pseudonyms = column_values(demo, f"select ip from {VIEWS}.suspicious_ips", ANALYTICS)
     assert ip_pseudonyms == {pseudonym(key, str(ip)) for ip in raw_ips}
     listed = column_values(demo, f"select ips from {VIEWS}.inactive_students", ANALYTICS)
     assert listed and {ip for ips in listed for ip in str(ips).split(", ")} <= ip_pseudonyms
     # Account ids keep their type: a positive bigint from the same key.
     raw_ids = column_values(demo, "select user_id from marts.inactive_students")
     ids = column_values(demo, f"select user_id from {VIEWS}.inactive_students", ANALYTICS)
-    assert ids == {int(pseudonym(key, str(user_id), 16), 16) & (2**63 - 1)
-                   for user_id in raw_ids}
+    assert ids == {int(pseudonym(key, str(user_id), 16), 16) & (2**63 - 1) for user_id in raw_ids}
     # Joins still work: a session's user is found in the users' summary.
     with warehouse.connect(demo, user=ANALYTICS) as conn:
         unmatched = conn.execute(
             "select count(*) from fct_sessions left join user_activity_summary as users"
-            " using (user_key) where users.user_key is null").fetchone()
+            " using (user_key) where users.user_key is null"
+        ).fetchone()
     assert unmatched == (0,)
 
 
@@ -492,8 +550,10 @@ def test_pseudonyms_last_across_builds_and_differ_across_warehouses(
 ) -> None:
     small, folder, outputs = small_warehouse
     demo, _ = demo_warehouse
-    query = (f"select users.user_id, users.user_key from {VIEWS}.user_activity_summary"
-             " as users where users.user_id is not null")
+    query = (
+        f"select users.user_id, users.user_key from {VIEWS}.user_activity_summary"
+        " as users where users.user_id is not null"
+    )
     raw = "select user_id, user_key from marts.user_activity_summary where user_id is not null"
 
     def by_raw_user(database: warehouse.Settings) -> dict[object, object]:
@@ -502,8 +562,13 @@ def test_pseudonyms_last_across_builds_and_differ_across_warehouses(
         with warehouse.connect(database, user=ANALYTICS) as conn:
             seen = set(conn.execute(query).fetchall())
         key = secret_key(database)
-        pairs = {user_key: (int(pseudonym(key, str(user_id), 16), 16) & (2**63 - 1),
-                            pseudonym(key, user_key)) for user_id, user_key in raw_rows}
+        pairs = {
+            user_key: (
+                int(pseudonym(key, str(user_id), 16), 16) & (2**63 - 1),
+                pseudonym(key, user_key),
+            )
+            for user_id, user_key in raw_rows
+        }
         assert set(pairs.values()) == seen
         return {user_key: pair[1] for user_key, pair in pairs.items()}
 
@@ -529,16 +594,26 @@ def test_a_reader_holding_a_transaction_cannot_block_dbt_build(small_warehouse) 
         reader.execute("set idle_in_transaction_session_timeout = 0")
         reader.commit()
         reader.execute(f"select count(*) from {VIEWS}.cross_program_cutoffs").fetchone()
-        blocked = dbt_in(small, folder, "run", "--select", "cross_program_cutoffs",
-                         "--vars", "{build_lock_timeout: 2s}")
+        blocked = dbt_in(
+            small,
+            folder,
+            "run",
+            "--select",
+            "cross_program_cutoffs",
+            "--vars",
+            "{build_lock_timeout: 2s}",
+        )
         outputs.append(blocked.stdout + blocked.stderr)
         reader.rollback()
     assert blocked.returncode != 0
     assert "canceling statement due to lock timeout" in blocked.stdout
     # The model gave up after the lock timeout (plus building its new table), not later.
     plain = re.sub(r"\x1b\[[0-9;]*m", "", blocked.stdout)
-    waited = re.search(r"ERROR creating sql table model \S+cross_program_cutoffs .*"
-                       r"\[ERROR in ([\d.]+)s\]", plain)
+    waited = re.search(
+        r"ERROR creating sql table model \S+cross_program_cutoffs .*"
+        r"\[ERROR in ([\d.]+)s\]",
+        plain,
+    )
     assert waited and float(waited.group(1)) < 2 + 20, plain[-2000:]
 
 
@@ -546,9 +621,14 @@ def test_readers_get_timeouts_and_no_temporary_tables(small_warehouse) -> None:
     small, _, _ = small_warehouse
     for role, search_path in ((ANALYTICS, VIEWS), (SECURITY, "marts")):
         with warehouse.connect(small, user=role) as conn:
-            shown = [conn.execute(f"show {name}").fetchone()[0]  # type: ignore[index]
-                     for name in ("statement_timeout", "idle_in_transaction_session_timeout",
-                                  "search_path")]
+            shown = [
+                conn.execute(f"show {name}").fetchone()[0]  # type: ignore[index]
+                for name in (
+                    "statement_timeout",
+                    "idle_in_transaction_session_timeout",
+                    "search_path",
+                )
+            ]
             assert shown == ["5min", "1min", search_path]
             temporary = conn.execute(
                 "select has_database_privilege(current_user, current_database(), 'temporary')"
@@ -562,8 +642,10 @@ def test_readers_get_timeouts_and_no_temporary_tables(small_warehouse) -> None:
 
 def secrets_of(database: warehouse.Settings) -> dict[str, str]:
     """The passwords (embedded) and the pseudonym key, each in the forms it could leak."""
-    found = {f"password of {role}": password
-             for role, password in credentials.read(database.home).items()}
+    found = {
+        f"password of {role}": password
+        for role, password in credentials.read(database.home).items()
+    }
     key = secret_key(database)
     found["pseudonym key (hex)"] = key.hex()
     with warehouse.connect(database) as conn:
@@ -583,8 +665,12 @@ def files_under(folder: Path) -> Iterator[Path]:
 def test_no_password_or_key_in_output_logs_target_or_repository(small_warehouse) -> None:
     small, folder, outputs = small_warehouse
     embedded_only(small)
-    for args in (["warehouse", "start"], ["warehouse", "uri"], ["warehouse", "status"],
-                 ["warehouse", "uri", "--role", ANALYTICS]):
+    for args in (
+        ["warehouse", "start"],
+        ["warehouse", "uri"],
+        ["warehouse", "status"],
+        ["warehouse", "uri", "--role", ANALYTICS],
+    ):
         ran = run_cli(args, small)
         assert ran.returncode == 0, ran.stderr
         outputs.append(ran.stdout + ran.stderr)
@@ -594,14 +680,15 @@ def test_no_password_or_key_in_output_logs_target_or_repository(small_warehouse)
     # Only when asked for, and then exactly that one.
     assert leaks[f"password of {ANALYTICS}"] in shown.stdout
     listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=PROJECT_DIR,
-        capture_output=True, text=True, check=True,
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
-    places: dict[str, str] = {f"command output {index}": text
-                              for index, text in enumerate(outputs)}
+    places: dict[str, str] = {f"command output {index}": text for index, text in enumerate(outputs)}
     searched = [PROJECT_DIR / name for name in listed]
-    for tree in (folder / "target", folder / "logs", PROJECT_DIR / "target",
-                 PROJECT_DIR / "logs"):
+    for tree in (folder / "target", folder / "logs", PROJECT_DIR / "target", PROJECT_DIR / "logs"):
         if tree.is_dir():
             searched += list(files_under(tree))
     searched.append(small.pgdata / "server.log")
@@ -609,6 +696,10 @@ def test_no_password_or_key_in_output_logs_target_or_repository(small_warehouse)
         if path.is_file():
             places[str(path)] = path.read_text(errors="replace")
     assert len(searched) > 50
-    found = [(name, where) for name, secret in leaks.items()
-             for where, text in places.items() if secret in text]
+    found = [
+        (name, where)
+        for name, secret in leaks.items()
+        for where, text in places.items()
+        if secret in text
+    ]
     assert found == []

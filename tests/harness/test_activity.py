@@ -24,7 +24,8 @@ def test_two_place_sharing_is_found_and_network_switches_are_not(demo_warehouse:
     demo, truth = demo_warehouse
     planted = {
         (item["user_id"], date.fromisoformat(day)): ", ".join(places)
-        for item in truth["two_place_sharing"] for day, places in item["places"].items()
+        for item in truth["two_place_sharing"]
+        for day, places in item["places"].items()
     }
     innocent = {item["user_id"] for item in truth["network_switches"]}
     with warehouse.connect(demo) as conn:
@@ -36,9 +37,11 @@ def test_two_place_sharing_is_found_and_network_switches_are_not(demo_warehouse:
             )
         }
         accounts = dict(conn.execute("select user_id, shared_days from marts.shared_accounts"))
-    print(f"two-place sharing: planted {len(planted)} days of {len(truth['two_place_sharing'])}"
-          f" accounts, found {len(found)} days of {len(accounts)} accounts; innocent"
-          f" accounts flagged: {len(innocent & set(accounts))} of {len(innocent)}")
+    print(
+        f"two-place sharing: planted {len(planted)} days of {len(truth['two_place_sharing'])}"
+        f" accounts, found {len(found)} days of {len(accounts)} accounts; innocent"
+        f" accounts flagged: {len(innocent & set(accounts))} of {len(innocent)}"
+    )
     assert set(found) == set(planted)
     for key, places in planted.items():
         assert found[key][:2] == (places, "desktop"), key
@@ -53,26 +56,34 @@ def test_planted_heavy_usage_days_are_flagged_with_few_false_flags(demo_warehous
         (item["user_id"], date.fromisoformat(item["date"])) for item in truth["heavy_usage_days"]
     }
     with warehouse.connect(demo) as conn:
-        flagged = set(conn.execute(
-            "select user_id, activity_date from marts.user_daily_anomalies where is_anomaly"
-        ))
-        with_history = {user for (user,) in conn.execute(
-            "select distinct user_id from marts.user_daily_anomalies where has_min_history"
-        )}
+        flagged = set(
+            conn.execute(
+                "select user_id, activity_date from marts.user_daily_anomalies where is_anomaly"
+            )
+        )
+        with_history = {
+            user
+            for (user,) in conn.execute(
+                "select distinct user_id from marts.user_daily_anomalies where has_min_history"
+            )
+        }
     assert planted <= flagged, sorted(planted - flagged)
     false_flags = flagged - planted
     users_with_false_flags = {user for user, _ in false_flags} & with_history
     share = len(users_with_false_flags) / len(with_history)
     precision = len(planted & flagged) / len(flagged)
-    print(f"heavy-usage days: recall {len(planted & flagged)}/{len(planted)}, users with a"
-          f" false flag {len(users_with_false_flags)}/{len(with_history)} ({share:.1%}),"
-          f" precision {precision:.0%} ({len(planted & flagged)}/{len(flagged)} flags)")
+    print(
+        f"heavy-usage days: recall {len(planted & flagged)}/{len(planted)}, users with a"
+        f" false flag {len(users_with_false_flags)}/{len(with_history)} ({share:.1%}),"
+        f" precision {precision:.0%} ({len(planted & flagged)}/{len(flagged)} flags)"
+    )
     assert share <= MAX_FALSE_FLAG_USER_SHARE, sorted(users_with_false_flags)
 
 
 def test_activity_marts_are_consistent_on_the_demo(demo_warehouse: Demo) -> None:
     demo, _ = demo_warehouse
     with warehouse.connect(demo) as conn:
+
         def one(query: str) -> object:
             row = conn.execute(query).fetchone()
             assert row is not None
@@ -81,20 +92,28 @@ def test_activity_marts_are_consistent_on_the_demo(demo_warehouse: Demo) -> None
         sessionized = one("select count(*) from intermediate.int_requests_sessionized")
         assert one("select sum(requests) from marts.user_activity_summary") == sessionized
         # Every user's heat maps sum to 1; every user's CDF ends at 1.
-        assert one(
-            "select max(abs(total - 1)) from (select sum(share) as total"
-            " from marts.user_activity_heatmap group by user_key, bin_kind) as sums"
-        ) < 1e-9
-        assert one(
-            "select count(*) from marts.inter_request_times where bucket_number"
-            " = (select max(bucket_number) from marts.inter_request_times)"
-            " and abs(cumulative_share - 1) > 1e-9"
-        ) == 0
+        assert (
+            one(
+                "select max(abs(total - 1)) from (select sum(share) as total"
+                " from marts.user_activity_heatmap group by user_key, bin_kind) as sums"
+            )
+            < 1e-9
+        )
+        assert (
+            one(
+                "select count(*) from marts.inter_request_times where bucket_number"
+                " = (select max(bucket_number) from marts.inter_request_times)"
+                " and abs(cumulative_share - 1) > 1e-9"
+            )
+            == 0
+        )
         assert one(
             "select count(*) from marts.user_activity_segments where activity_quartile in (2, 3)"
         ) == one("select max(reference_users) from marts.activity_reference_profile")
-        assert one("select count(*) from marts.lesson_dwell_times"
-                   " where is_likely_broken_or_skipped") > 0
+        assert (
+            one("select count(*) from marts.lesson_dwell_times where is_likely_broken_or_skipped")
+            > 0
+        )
         assert one("select count(*) from marts.user_pair_coactivity") > 0
 
 

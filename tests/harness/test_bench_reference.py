@@ -29,8 +29,9 @@ def _requests() -> str:
     # session), 06:01 a gap of exactly 30 minutes (still the third).
     for minute in range(0, 301, 20):
         path = "java-i/intro" if minute < 100 else "/java-ii/arrays/?page=2"
-        lines.append(f"2021-03-01,{minute // 60:02d}:{minute % 60:02d}:00,{path},1,1,"
-                     f"10.1.2.3,{BROWSER}")
+        lines.append(
+            f"2021-03-01,{minute // 60:02d}:{minute % 60:02d}:00,{path},1,1,10.1.2.3,{BROWSER}"
+        )
     lines += [
         f"2021-03-01,05:31:00,java-i/intro,1,1,10.1.2.3,{BROWSER}",
         f"2021-03-01,06:01:00,java-i/intro.png,1,1,10.1.2.3,{BROWSER}",
@@ -49,12 +50,15 @@ def test_reference_answers_on_a_known_log(tmp_path: Path, implementation: str) -
     defs = answers.definitions(PROJECT_DIR)
     args = (tmp_path / "requests.csv", tmp_path / "cohorts.csv", defs)
     found = (
-        reference_pandas.answers(*args) if implementation == "pandas"
+        reference_pandas.answers(*args)
+        if implementation == "pandas"
         else reference_duckdb.answers(*args, tmp_path / "reference.duckdb")
     )
     answers.write_answers(tmp_path / "out", found)
-    read = {name: (tmp_path / "out" / f"{name}.csv").read_text().splitlines()[1:]
-            for name in answers.ANSWERS}
+    read = {
+        name: (tmp_path / "out" / f"{name}.csv").read_text().splitlines()[1:]
+        for name in answers.ANSWERS
+    }
     assert read["sessions"] == ["user:1,3", "user:2,1"]
     # 6 requests of java-i/intro before 01:40 and at 05:31; 11 of the normalised
     # java-ii/arrays; the image is an asset; staff requests do not count.
@@ -70,20 +74,35 @@ def test_reference_answers_on_a_known_log(tmp_path: Path, implementation: str) -
 
 
 def test_two_decimals_round_half_up_like_sql() -> None:
-    assert [answers.two_decimals(*pair) for pair in ((1, 8), (2, 3), (5, 1), (0, 4), (3, 0))] \
-        == ["0.13", "0.67", "5.00", "0.00", ""]
+    assert [answers.two_decimals(*pair) for pair in ((1, 8), (2, 3), (5, 1), (0, 4), (3, 0))] == [
+        "0.13",
+        "0.67",
+        "5.00",
+        "0.00",
+        "",
+    ]
 
 
 def test_references_agree_with_the_project(
-    database: warehouse.Settings, tmp_path: Path,
+    database: warehouse.Settings,
+    tmp_path: Path,
     dbt: Callable[..., object],
 ) -> None:
     files = demo_data.generate(tmp_path / "demo", events=20_000, seed=7)
     for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
         loaded = run_cli(["load", file_format, str(path)], database)
         assert loaded.returncode == 0, loaded.stderr
-    built = dbt(database, "build", "--resource-type", "seed", "--resource-type", "model",
-                "--select", *answers.PROJECT_SELECTION, *answers.PROJECT_VARS)
+    built = dbt(
+        database,
+        "build",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+        "--select",
+        *answers.PROJECT_SELECTION,
+        *answers.PROJECT_VARS,
+    )
     assert built.returncode == 0, built.stdout[-4000:]  # type: ignore[attr-defined]
     with warehouse.connect(database) as conn:
         answers.project_answers(conn, tmp_path / "project")

@@ -52,22 +52,23 @@ def test_reader_role_reads_the_marts_and_nothing_else(demo_warehouse) -> None:
     marts = _relations(settings, ("marts_pseudonymised",))
     closed = _relations(settings, CLOSED_SCHEMAS)
     assert len(marts) >= 10, marts
-    assert [table for _, table in marts] == [
-        table for schema, table in closed if schema == "marts"]
+    assert [table for _, table in marts] == [table for schema, table in closed if schema == "marts"]
     assert {schema for schema, _ in closed} == set(CLOSED_SCHEMAS)
 
     with _as_reader(settings) as conn:
         for schema, table in marts:
             conn.execute(
                 sql.SQL("select count(*) from {}.{}").format(
-                    sql.Identifier(schema), sql.Identifier(table))
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
             ).fetchone()
         denied = []
         for schema, table in closed:
             try:
                 conn.execute(
                     sql.SQL("select 1 from {}.{} limit 1").format(
-                        sql.Identifier(schema), sql.Identifier(table))
+                        sql.Identifier(schema), sql.Identifier(table)
+                    )
                 )
             except psycopg.errors.InsufficientPrivilege:
                 denied.append((schema, table))
@@ -78,16 +79,28 @@ def test_reader_role_reads_the_marts_and_nothing_else(demo_warehouse) -> None:
 
 
 @pytest.fixture(scope="module")
-def docs_site(demo_warehouse,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def docs_site(
+    demo_warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
     """`dbt docs generate` on the demo warehouse, served over HTTP as `make docs` does."""
     settings, _ = demo_warehouse
     target = tmp_path_factory.mktemp("docs") / "target"
     generated = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "docs", "generate",
-         "--target-path", str(target), "--log-path", str(target.parent / "logs")],
-        cwd=PROJECT_DIR, env=warehouse.dbt_env(settings), capture_output=True, text=True,
-        timeout=600, check=False,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "docs",
+            "generate",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target.parent / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert generated.returncode == 0, generated.stdout[-3000:]
     handler = functools.partial(_QuietHandler, directory=str(target))
@@ -108,11 +121,25 @@ def _rendered_text(url: str, profile: Path) -> str:
     chromium = shutil.which("chromium")
     assert chromium, "chromium not found: `make browser` installs Debian's chromium"
     rendered = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=20000",
-         "--dump-dom", url],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", rendered.stdout, flags=re.S)
@@ -160,7 +187,10 @@ def test_every_model_and_column_is_documented(docs_site) -> None:
         if not node.get("description", "").strip():
             undocumented.append(unique_id)
         declared = node["columns"]
-        undocumented += [f"{unique_id}.{column}" for column in entry["columns"]
-                         if not declared.get(column, {}).get("description", "").strip()]
+        undocumented += [
+            f"{unique_id}.{column}"
+            for column in entry["columns"]
+            if not declared.get(column, {}).get("description", "").strip()
+        ]
     assert len(catalog["nodes"]) >= 30
     assert undocumented == []

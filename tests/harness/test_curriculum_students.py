@@ -26,7 +26,8 @@ def test_every_planted_test_account_is_an_inactive_student(
     assert len(planted & found) >= 0.9 * len(found), found - planted
     on_staff_ip = {
         (account["user_id"], account["cohort_id"])
-        for account in truth["test_accounts"] if account["on_staff_ip"]
+        for account in truth["test_accounts"]
+        if account["on_staff_ip"]
     }
     assert on_staff_ip == {(user, cohort) for user, cohort, shares, _ in rows if shares} & planted
     assert all(one_day for user, cohort, _, one_day in rows if (user, cohort) in planted)
@@ -54,7 +55,8 @@ def test_planted_post_graduation_topics_are_in_each_programs_top_three(
     with warehouse.connect(demo) as conn:
         for program_id, topics in truth["post_graduation_topics"].items():
             top = {
-                path for (path,) in conn.execute(
+                path
+                for (path,) in conn.execute(
                     "select path from marts.post_graduation_topics"
                     " where program_id = %s and rank_in_program <= 3",
                     (int(program_id),),
@@ -83,35 +85,50 @@ def test_real_cohort_table_staff_and_placeholder_have_no_students_or_graduates(
     # with test_pipeline.py.
     database, _ = real_cohort_warehouse
     with warehouse.connect(database) as conn:
+
         def count(query: str, *params: object) -> int:
             row = conn.execute(query, params).fetchone()
             assert row is not None
             return int(row[0])
 
-        assert count(
-            "select count(*) from staging.stg_curriculum__cohorts"
-            " where is_placeholder and cohort_id = %s", REAL_PLACEHOLDER_COHORT_ID,
-        ) == 1
-        assert count(
-            "select count(*) from marts.inactive_students where cohort_id in (%s, %s)",
-            REAL_STAFF_COHORT_ID, REAL_PLACEHOLDER_COHORT_ID,
-        ) == 0
+        assert (
+            count(
+                "select count(*) from staging.stg_curriculum__cohorts"
+                " where is_placeholder and cohort_id = %s",
+                REAL_PLACEHOLDER_COHORT_ID,
+            )
+            == 1
+        )
+        assert (
+            count(
+                "select count(*) from marts.inactive_students where cohort_id in (%s, %s)",
+                REAL_STAFF_COHORT_ID,
+                REAL_PLACEHOLDER_COHORT_ID,
+            )
+            == 0
+        )
         # The check can fail: both cohorts do have requests after their end dates.
-        assert count(
-            "select count(*) from intermediate.int_requests_enriched"
-            " where cohort_id in (%s, %s) and requested_date > cohort_end_date",
-            REAL_STAFF_COHORT_ID, REAL_PLACEHOLDER_COHORT_ID,
-        ) > 0
+        assert (
+            count(
+                "select count(*) from intermediate.int_requests_enriched"
+                " where cohort_id in (%s, %s) and requested_date > cohort_end_date",
+                REAL_STAFF_COHORT_ID,
+                REAL_PLACEHOLDER_COHORT_ID,
+            )
+            > 0
+        )
         # Graduates' lesson views, counted from the dates alone with both cohorts left
         # out: the mart holds exactly these (staff requests after 2014 would add more).
         graduate_views = count(
             "select count(*) from intermediate.int_requests_enriched"
             " where requested_date > cohort_end_date and cohort_id not in (%s, %s)"
             " and not is_asset and not is_home and path is not null",
-            REAL_STAFF_COHORT_ID, REAL_PLACEHOLDER_COHORT_ID,
+            REAL_STAFF_COHORT_ID,
+            REAL_PLACEHOLDER_COHORT_ID,
         )
         assert graduate_views > 0
-        assert count(
-            "select coalesce(sum(requests), 0) from marts.post_graduation_topics"
-        ) == graduate_views
+        assert (
+            count("select coalesce(sum(requests), 0) from marts.post_graduation_topics")
+            == graduate_views
+        )
         assert count("select count(*) from marts.program_overview") > 0

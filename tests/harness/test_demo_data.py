@@ -73,8 +73,12 @@ def read_cohorts(path: Path) -> dict[int, Cohort]:
 
 
 def load(files: DemoFiles) -> Demo:
-    return Demo(files, read_rows(files.requests_path), read_cohorts(files.cohorts_path),
-                json.loads(files.ground_truth_path.read_text(encoding="utf-8")))
+    return Demo(
+        files,
+        read_rows(files.requests_path),
+        read_cohorts(files.cohorts_path),
+        json.loads(files.ground_truth_path.read_text(encoding="utf-8")),
+    )
 
 
 def is_asset(path: str) -> bool:
@@ -98,8 +102,14 @@ def shift(day: str, days: int) -> str:
 
 
 def os_of(agent: str) -> str:
-    for needle, name in (("iPhone", "ios"), ("Android", "android"), ("Macintosh", "mac"),
-                         ("Windows", "windows"), ("CrOS", "chromeos"), ("Linux", "linux")):
+    for needle, name in (
+        ("iPhone", "ios"),
+        ("Android", "android"),
+        ("Macintosh", "mac"),
+        ("Windows", "windows"),
+        ("CrOS", "chromeos"),
+        ("Linux", "linux"),
+    ):
         if needle in agent:
             return name
     return "other"
@@ -148,8 +158,12 @@ def test_csv_has_the_header_one_line_per_event_and_seven_fields(tmp_path: Path) 
     public_ip = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
     # Only the planted scanner and health check that send no user agent have none.
     truth = json.loads(files.ground_truth_path.read_text())
-    agentless = {item["ip"] for kind in ("exploit_scanners", "uptime_monitors")
-                 for item in truth[kind] if item["user_agent"] == ""}
+    agentless = {
+        item["ip"]
+        for kind in ("exploit_scanners", "uptime_monitors")
+        for item in truth[kind]
+        if item["user_agent"] == ""
+    }
     assert len(agentless) == 2, agentless
     for line, row in zip(lines[1:], rows, strict=True):
         assert line.endswith(',"' + row[AGENT].replace('"', '""') + '"')
@@ -312,24 +326,51 @@ def test_a_real_cohort_table_drives_the_log(tmp_path: Path) -> None:
 def test_ground_truth_lists_every_planted_item(demo: Demo) -> None:
     truth = demo.truth
     assert list(truth) == [
-        "seed", "events", "log_start", "log_end", "staff_cohort_id", "placeholder_cohort_ids",
-        "programs", "test_accounts", "scrapers", "credential_sharing", "two_place_sharing",
-        "network_switches", "cross_program_access",
-        "post_graduation_topics", "overused_lesson", "more_active_cohort", "ip_blocks",
-        "heavy_usage_days", *NON_HUMAN_KINDS, "missing_path_rows",
+        "seed",
+        "events",
+        "log_start",
+        "log_end",
+        "staff_cohort_id",
+        "placeholder_cohort_ids",
+        "programs",
+        "test_accounts",
+        "scrapers",
+        "credential_sharing",
+        "two_place_sharing",
+        "network_switches",
+        "cross_program_access",
+        "post_graduation_topics",
+        "overused_lesson",
+        "more_active_cohort",
+        "ip_blocks",
+        "heavy_usage_days",
+        *NON_HUMAN_KINDS,
+        "missing_path_rows",
     ]
     assert (truth["seed"], truth["events"]) == (11, GT_EVENTS)
     assert (truth["log_start"], truth["log_end"]) == (LOG_START, LOG_END)
-    assert truth["programs"] == {"1": "PHP web dev", "2": "Java web dev",
-                                 "3": "data science", "4": "front end"}
+    assert truth["programs"] == {
+        "1": "PHP web dev",
+        "2": "Java web dev",
+        "3": "data science",
+        "4": "front end",
+    }
     assert len(truth["test_accounts"]) == 8
     assert sum(item["on_staff_ip"] for item in truth["test_accounts"]) == 3
     assert [s["user_agent_kind"] for s in truth["scrapers"]] == [
-        "python-requests", "curl", "wget", "headless", "browser", "browser"]
+        "python-requests",
+        "curl",
+        "wget",
+        "headless",
+        "browser",
+        "browser",
+    ]
     assert len(truth["credential_sharing"]) == 4
     assert len(truth["two_place_sharing"]) == 3
-    assert sorted(item["kind"] for item in truth["network_switches"]) == [
-        "phone_on_cellular"] * 3 + ["single_switch"] * 3
+    assert (
+        sorted(item["kind"] for item in truth["network_switches"])
+        == ["phone_on_cellular"] * 3 + ["single_switch"] * 3
+    )
     assert len(truth["heavy_usage_days"]) == 10
     assert len({item["user_id"] for item in truth["heavy_usage_days"]}) == 5
     assert truth["cross_program_access"] == {
@@ -407,8 +448,7 @@ def test_scrapers_crawl_many_paths_at_night_from_their_own_blocks(demo: Demo) ->
 def test_cross_program_access_stops_at_the_cutoff_dates(demo: Demo) -> None:
     staff = demo.truth["staff_cohort_id"]
     cutoffs = demo.truth["cross_program_access"]
-    found: dict[str, list[str]] = {"web_dev_to_data_science": [],
-                                   "data_science_to_web_dev": []}
+    found: dict[str, list[str]] = {"web_dev_to_data_science": [], "data_science_to_web_dev": []}
     lessons: Counter[str] = Counter()
     for row in demo.rows:
         if not row[COHORT] or int(row[COHORT]) == staff or not is_lesson(row[PATH]):
@@ -430,10 +470,12 @@ def test_cross_program_access_stops_at_the_cutoff_dates(demo: Demo) -> None:
         assert [day for day in dates if day >= cutoff] == []
         assert max(dates) >= shift(cutoff, -2)
         assert sum(1 for day in dates if day >= shift(cutoff, -7)) >= 2
-    assert 0.025 <= len(found["web_dev_to_data_science"]) / lessons[
-        "web_dev_to_data_science"] <= 0.06
-    assert 0.04 <= len(found["data_science_to_web_dev"]) / lessons[
-        "data_science_to_web_dev"] <= 0.09
+    assert (
+        0.025 <= len(found["web_dev_to_data_science"]) / lessons["web_dev_to_data_science"] <= 0.06
+    )
+    assert (
+        0.04 <= len(found["data_science_to_web_dev"]) / lessons["data_science_to_web_dev"] <= 0.09
+    )
 
 
 def cohort_shares(demo: Demo, path: str) -> dict[int, float]:
@@ -526,7 +568,8 @@ def test_shared_credentials_show_many_ips_in_several_blocks_within_three_hours(
             assert len({".".join(ip.split(".")[:2]) for ip in ips}) >= 4
             times = sorted(row[TIME] for row in that_day)
             span = datetime.fromisoformat(f"{day} {times[-1]}") - datetime.fromisoformat(
-                f"{day} {times[0]}")
+                f"{day} {times[0]}"
+            )
             assert span <= timedelta(hours=3)
             assert cohort.start <= day <= cohort.end
 
@@ -557,8 +600,9 @@ def test_two_place_sharing_interleaves_two_laptops_in_two_blocks(demo: Demo) -> 
     for item in demo.truth["two_place_sharing"]:
         rows = by_user[str(item["user_id"])]
         for day in item["dates"]:
-            planted = [row for row in rows if row[DATE] == day
-                       and _block(row[IP]) in item["places"][day]]
+            planted = [
+                row for row in rows if row[DATE] == day and _block(row[IP]) in item["places"][day]
+            ]
             assert sorted({_block(row[IP]) for row in planted}) == item["places"][day]
             assert len({row[AGENT] for row in planted}) >= 2
             assert _switches(planted) >= 10
@@ -573,8 +617,9 @@ def test_network_switches_are_one_switch_or_two_device_classes(demo: Demo) -> No
             on_cellular = [row for row in rows if row[DATE] == day and _block(row[IP]) in cellular]
             assert on_cellular
             phone = {row[AGENT] for row in on_cellular}
-            assert len(phone) == 1 and any(word in next(iter(phone))
-                                           for word in ("iPhone", "Android"))
+            assert len(phone) == 1 and any(
+                word in next(iter(phone)) for word in ("iPhone", "Android")
+            )
             if item["kind"] == "single_switch":
                 that_day = [row for row in rows if row[DATE] == day and row[AGENT] in phone]
                 assert _switches(that_day) == 1
@@ -615,12 +660,24 @@ def test_traffic_shares_look_like_the_real_log(demo: Demo) -> None:
     top_ten = {path for path, _ in Counter(row[PATH] for row in rows).most_common(10)}
     assert {"search/search_index.json", "/", "favicon.ico"} <= top_ten
     paths = {row[PATH] for row in rows}
-    assert {"toc", "1-fundamentals/AI-ML-DL-timeline.jpg", "javascript-i/functions",
-            "html-css/css-i/selectors-and-properties"} <= paths
+    assert {
+        "toc",
+        "1-fundamentals/AI-ML-DL-timeline.jpg",
+        "javascript-i/functions",
+        "html-css/css-i/selectors-and-properties",
+    } <= paths
     assert {"mac", "windows", "linux", "chromeos", "ios", "android"} <= {
-        os_of(row[AGENT]) for row in rows}
-    for browser in ("Chrome/", "Firefox/", "Version/", "Edge/", "Edg/", "SamsungBrowser/",
-                    "CriOS/"):
+        os_of(row[AGENT]) for row in rows
+    }
+    for browser in (
+        "Chrome/",
+        "Firefox/",
+        "Version/",
+        "Edge/",
+        "Edg/",
+        "SamsungBrowser/",
+        "CriOS/",
+    ):
         assert any(browser in row[AGENT] for row in rows)
 
 
@@ -677,32 +734,39 @@ def test_crawlers_scanners_and_monitors_behave_like_their_kind(demo: Demo) -> No
         rows = by_ip[monitor["ip"]]
         assert {row[PATH] for row in rows} == {monitor["path"]}
         stamps = [datetime.fromisoformat(f"{row[DATE]} {row[TIME]}") for row in rows]
-        gaps = {(b - a).total_seconds() - monitor["interval_seconds"]
-                for a, b in itertools.pairwise(stamps)}
+        gaps = {
+            (b - a).total_seconds() - monitor["interval_seconds"]
+            for a, b in itertools.pairwise(stamps)
+        }
         assert gaps <= {-2, -1, 0, 1, 2}, gaps
         assert len(rows) == round(0.2 * {300: 2880, 1800: 1344}[monitor["interval_seconds"]])
         assert {stamp.hour for stamp in stamps} == set(range(24))
     assert {m["user_agent"] for m in truth["uptime_monitors"]} == {
-        "Mozilla/5.0+(http://www.uptimerobot.com/)", ""}
+        "Mozilla/5.0+(http://www.uptimerobot.com/)",
+        "",
+    }
 
 
 def test_ip_blocks_behave_like_their_kind(demo: Demo) -> None:
     kinds = {item["block"]: item["kind"] for item in demo.truth["ip_blocks"]}
     scraper_blocks = {".".join(s["ip"].split(".")[:2]) for s in demo.truth["scrapers"]}
-    assert Counter(kinds.values()) == Counter(
-        {"residential": 8, "hotspot": 3, "organisation": 2})
-    weekend_days = {row[DATE] for row in demo.rows
-                    if date.fromisoformat(row[DATE]).weekday() >= 5}
+    assert Counter(kinds.values()) == Counter({"residential": 8, "hotspot": 3, "organisation": 2})
+    weekend_days = {row[DATE] for row in demo.rows if date.fromisoformat(row[DATE]).weekday() >= 5}
     n_days = (date.fromisoformat(LOG_END) - date.fromisoformat(LOG_START)).days + 1
-    n_weekend = sum(1 for i in range(n_days)
-                    if (date.fromisoformat(LOG_START) + timedelta(days=i)).weekday() >= 5)
+    n_weekend = sum(
+        1
+        for i in range(n_days)
+        if (date.fromisoformat(LOG_START) + timedelta(days=i)).weekday() >= 5
+    )
     blocks: dict[str, list[list[str]]] = defaultdict(list)
     for row in demo.rows:
         blocks[".".join(row[IP].split(".")[:2])].append(row)
-    non_human_blocks = {".".join(item["ip"].split(".")[:2]) for kind in NON_HUMAN_KINDS
-                        for item in demo.truth[kind]}
-    assert set(blocks) == (set(kinds) | scraper_blocks | set(demo_data.CELLULAR_BLOCKS)
-                           | non_human_blocks)
+    non_human_blocks = {
+        ".".join(item["ip"].split(".")[:2]) for kind in NON_HUMAN_KINDS for item in demo.truth[kind]
+    }
+    assert set(blocks) == (
+        set(kinds) | scraper_blocks | set(demo_data.CELLULAR_BLOCKS) | non_human_blocks
+    )
 
     for block, kind in kinds.items():
         rows = blocks[block]
@@ -711,10 +775,13 @@ def test_ip_blocks_behave_like_their_kind(demo: Demo) -> None:
         top_os_share = os_share.most_common(1)[0][1] / len(agents)
         hours = Counter(int(row[TIME][:2]) for row in rows)
         weekend_rows = sum(1 for row in rows if row[DATE] in weekend_days)
-        weekday_users = sum(len(users) for day, users in _users_per_day(rows).items()
-                            if day not in weekend_days) / (n_days - n_weekend)
-        weekend_users = sum(len(users) for day, users in _users_per_day(rows).items()
-                            if day in weekend_days) / n_weekend
+        weekday_users = sum(
+            len(users) for day, users in _users_per_day(rows).items() if day not in weekend_days
+        ) / (n_days - n_weekend)
+        weekend_users = (
+            sum(len(users) for day, users in _users_per_day(rows).items() if day in weekend_days)
+            / n_weekend
+        )
         assert len({row[USER] for row in rows}) >= 20, block
         if kind == "organisation":
             assert os_share["mac"] / len(agents) >= 0.8, block

@@ -26,7 +26,7 @@ def day_lines(day: int, host: str = "a", count: int = 40) -> list[str]:
     """One day of a server's combined log; the last line repeats the one before it
     (two identical requests in one second are two requests)."""
     lines = [
-        f'10.0.{day}.{n % 7} - - [{day:02d}/Mar/2021:{n % 24:02d}:{n % 60:02d}:00 +0000]'
+        f"10.0.{day}.{n % 7} - - [{day:02d}/Mar/2021:{n % 24:02d}:{n % 60:02d}:00 +0000]"
         f' "GET /{host}/page-{n} HTTP/1.1" 200 {100 + n} "-" "Mozilla/5.0 ({host})"'
         for n in range(count)
     ]
@@ -64,15 +64,14 @@ def test_loading_a_rotation_set_daily_for_5_days_gives_each_line_once(
         results = [loaders.load_file(conn, path, "combined") for path in files]
         assert [result.rows_loaded for result in results] == [21] + [0] * (len(files) - 1)
 
-    expected = sorted((line.split(" ")[0], line.split(" ")[6])
-                      for lines in days for line in lines)
+    expected = sorted((line.split(" ")[0], line.split(" ")[6]) for lines in days for line in lines)
     assert conn.execute("select ip, path from raw.web_requests order by 1, 2").fetchall() == (
-        expected)
+        expected
+    )
     assert len(expected) == 5 * 41
     assert count(conn, "select count(*) from raw.rejected_lines") == 0
     files = conn.execute(
-        "select sum(rows_loaded), sum(lines_duplicate), sum(lines_removed)"
-        " from raw.loaded_files"
+        "select sum(rows_loaded), sum(lines_duplicate), sum(lines_removed) from raw.loaded_files"
     ).fetchone()
     assert files is not None and (files[0], files[2]) == (205, 0)
 
@@ -83,29 +82,30 @@ def test_two_servers_same_named_files_are_both_kept(
     host_a, host_b = tmp_path / "hostA", tmp_path / "hostB"
     host_a.mkdir()
     host_b.mkdir()
-    first = loaders.load_file(conn, write(host_a / "access.log.1", day_lines(1, "a")),
-                              "combined")
-    second = loaders.load_file(conn, write(host_b / "access.log.1", day_lines(1, "b")),
-                               "combined")
+    first = loaders.load_file(conn, write(host_a / "access.log.1", day_lines(1, "a")), "combined")
+    second = loaders.load_file(conn, write(host_b / "access.log.1", day_lines(1, "b")), "combined")
 
     assert (first.status, first.rows_loaded, second.status, second.rows_loaded) == (
-        "loaded", 41, "loaded", 41)
+        "loaded",
+        41,
+        "loaded",
+        41,
+    )
     assert count(conn, "select count(*) from raw.web_requests") == 82
     assert conn.execute(
         "select source_file, rows_loaded from raw.loaded_files order by 1"
     ).fetchall() == [(str(host_a / "access.log.1"), 41), (str(host_b / "access.log.1"), 41)]
 
 
-def test_the_source_option_names_a_server(
-    database: warehouse.Settings, tmp_path: Path
-) -> None:
+def test_the_source_option_names_a_server(database: warehouse.Settings, tmp_path: Path) -> None:
     # Two servers' logs copied into one folder under different names: --source keeps
     # them apart even though their lines are identical.
     write(tmp_path / "web1.log", day_lines(1))
     write(tmp_path / "web2.log", day_lines(1))
     for name in ("web1", "web2"):
-        loaded = run_cli(["load", "combined", "--source", name, str(tmp_path / f"{name}.log")],
-                         database)
+        loaded = run_cli(
+            ["load", "combined", "--source", name, str(tmp_path / f"{name}.log")], database
+        )
         assert loaded.returncode == 0, loaded.stderr
     with warehouse.connect(database) as conn:
         assert conn.execute(
@@ -117,8 +117,9 @@ def test_compressed_re_export_and_overlapping_exports_are_not_double_counted(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     header = "user_id,date,time,path,cohort_id,ip"
-    rows = [f"{n},2019-03-01,10:{n // 60 % 60:02d}:{n % 60:02d},toc,22,1.2.3.4"
-            for n in range(1, 1001)]
+    rows = [
+        f"{n},2019-03-01,10:{n // 60 % 60:02d}:{n % 60:02d},toc,22,1.2.3.4" for n in range(1, 1001)
+    ]
     first = write(tmp_path / "export_jan.csv", [header, *rows[:600]])
     again = tmp_path / "export_jan.csv.gz"
     again.write_bytes(gzip.compress(first.read_bytes()))
@@ -126,9 +127,11 @@ def test_compressed_re_export_and_overlapping_exports_are_not_double_counted(
 
     results = [loaders.load_file(conn, path, "csv") for path in (first, again, overlapping)]
 
-    assert [(result.status, result.rows_loaded, result.lines_duplicate)
-            for result in results] == [("loaded", 600, 0), ("unchanged", 0, 0),
-                                       ("loaded", 400, 201)]
+    assert [(result.status, result.rows_loaded, result.lines_duplicate) for result in results] == [
+        ("loaded", 600, 0),
+        ("unchanged", 0, 0),
+        ("loaded", 400, 201),
+    ]
     assert results[1].same_as == "export_jan.csv"
     assert count(conn, "select count(*) from raw.curriculum_requests") == 1000
     assert "201 lines already loaded (overlap, not counted)" in results[2].summary()
@@ -155,17 +158,21 @@ def test_a_shorter_replacement_fails_the_next_plain_build_with_the_command(
     write(path, [header, *rows[:47]])
     replaced = run_cli(["load", "csv", str(path)], database)
     assert replaced.returncode == 0, replaced.stderr
-    assert "export.csv: replaced earlier version: 0 rows loaded, 0 lines rejected, 47 lines" \
-        " already loaded (overlap, not counted), 3 lines of the earlier version removed" \
+    assert (
+        "export.csv: replaced earlier version: 0 rows loaded, 0 lines rejected, 47 lines"
+        " already loaded (overlap, not counted), 3 lines of the earlier version removed"
         in replaced.stderr
+    )
     assert "`access-analytics dbt -- build --full-refresh`" in replaced.stderr
 
     plain = dbt(database, "build", *select)
 
     assert plain.returncode == 1
-    assert (f"rows differ between layers for {path}: raw 47, staging 47, intermediate 50"
-            " (a file was replaced by a shorter version, or two builds overlapped): run"
-            " `dbt build --full-refresh`") in plain.stdout
+    assert (
+        f"rows differ between layers for {path}: raw 47, staging 47, intermediate 50"
+        " (a file was replaced by a shorter version, or two builds overlapped): run"
+        " `dbt build --full-refresh`"
+    ) in plain.stdout
     assert "FAIL 1 assert_requests_reconcile_from_raw_to_intermediate" in plain.stdout
     refreshed = dbt(database, "build", "--full-refresh", *select)
     assert refreshed.returncode == 0, refreshed.stdout[-3000:]
@@ -192,20 +199,32 @@ def test_a_subset_build_on_a_new_database_passes(
 # Every dbt run of a test passes the same vars: other vars would make dbt parse the
 # whole project again instead of reusing the test's first parse.
 BUILD_VARS = ("--vars", "{build_lock_timeout: 10min}")
-LOCK_VARS = ("--vars", "{build_lock_timeout: 10min, build_orphan_after: 2s, "
-             "build_wait_timeout: 10s}")
+LOCK_VARS = (
+    "--vars",
+    "{build_lock_timeout: 10min, build_orphan_after: 2s, build_wait_timeout: 10s}",
+)
 
 
-def _dbt_process(database: warehouse.Settings, parsed: Path, target: Path,
-                 *args: str) -> subprocess.Popen:
+def _dbt_process(
+    database: warehouse.Settings, parsed: Path, target: Path, *args: str
+) -> subprocess.Popen:
     """Plain dbt in the background, reusing the parse of an earlier run (in ``parsed``)."""
     target.mkdir(parents=True)
     shutil.copy(parsed / "partial_parse.msgpack", target / "partial_parse.msgpack")
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(target),
-         "--log-path", str(target / "logs")],
-        cwd=PROJECT_DIR, env=warehouse.dbt_env(database), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(database),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -219,8 +238,10 @@ def _wait_until(conn: psycopg.Connection, query: str, what: str) -> None:
 
 # Sessions of others: a build waiting in its claim loop (macros/claim_build_lock.sql),
 # a load waiting in build_lock.wait_for_build, a dbt run waiting for a table lock.
-OTHERS = ("select exists (select from pg_stat_activity where datname = current_database()"
-          " and pid <> pg_backend_pid() and ")
+OTHERS = (
+    "select exists (select from pg_stat_activity where datname = current_database()"
+    " and pid <> pg_backend_pid() and "
+)
 BUILD_WAITING = OTHERS + "query like '%holder private.build_lock;%')"
 LOAD_WAITING = OTHERS + "query like '%and query like $1%')"
 BLOCKED = OTHERS + "wait_event_type = 'Lock')"
@@ -238,23 +259,46 @@ def test_two_builds_started_at_once_take_turns_and_a_load_waits_for_them(
     assert run_cli(["load", "cohorts", str(files.cohorts_path)], database).returncode == 0
     assert run_cli(["load", "csv", str(parts[0])], database).returncode == 0
     select = ("--select", "+fct_sessions", *BUILD_VARS)
-    assert dbt(database, "build", *select, "--exclude-resource-type", "test",
-               "--exclude-resource-type", "unit_test").returncode == 0
+    assert (
+        dbt(
+            database,
+            "build",
+            *select,
+            "--exclude-resource-type",
+            "test",
+            "--exclude-resource-type",
+            "unit_test",
+        ).returncode
+        == 0
+    )
     assert run_cli(["load", "csv", str(parts[1])], database).returncode == 0
 
     with warehouse.connect(database) as conn:
         # The first run to hold the warehouse stops at a staging view it replaces ...
         conn.execute("lock table staging.stg_curriculum__requests in access share mode")
-        runs = [_dbt_process(database, tmp_path / "target", tmp_path / f"run_{n}", "run",
-                             *select) for n in (1, 2)]
+        runs = [
+            _dbt_process(database, tmp_path / "target", tmp_path / f"run_{n}", "run", *select)
+            for n in (1, 2)
+        ]
         with warehouse.connect(database) as watch:
             watch.autocommit = True
             # ... while the other waits for the warehouse, and a load waits for both.
             _wait_until(watch, BUILD_WAITING, "one run waits for the other")
             load = subprocess.Popen(
-                [sys.executable, "-m", "access_analytics.cli", "--database", database.dbname,
-                 "load", "csv", str(parts[2])],
-                cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "access_analytics.cli",
+                    "--database",
+                    database.dbname,
+                    "load",
+                    "csv",
+                    str(parts[2]),
+                ],
+                cwd=PROJECT_DIR,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
             _wait_until(watch, LOAD_WAITING, "the load waits")
         conn.commit()
@@ -263,15 +307,19 @@ def test_two_builds_started_at_once_take_turns_and_a_load_waits_for_them(
 
     assert [run.returncode for run in runs] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
     assert load.returncode == 0, loaded
-    waited = ["holds the warehouse since" in output and "the warehouse is free" in output
-              for output in outputs]
+    waited = [
+        "holds the warehouse since" in output and "the warehouse is free" in output
+        for output in outputs
+    ]
     assert sorted(waited) == [False, True], outputs
     assert "holds the warehouse since" in loaded and "the load waits for it" in loaded
     with warehouse.connect(database) as conn:
         # The run that waited came after the load (it could not claim while the load
         # held the loaders' lock): every request once, the last 1,000 included ...
-        for table in ("intermediate.int_requests_unioned",
-                      "intermediate.int_requests_sessionized_all_traffic"):
+        for table in (
+            "intermediate.int_requests_unioned",
+            "intermediate.int_requests_sessionized_all_traffic",
+        ):
             assert count(conn, f"select count(*) from {table}") == 4_000, table
         assert count(conn, "select count(*) from private.build_lock") == 0
         sessions = conn.execute(SESSIONS).fetchone()
@@ -281,8 +329,10 @@ def test_two_builds_started_at_once_take_turns_and_a_load_waits_for_them(
         assert conn.execute(SESSIONS).fetchone() == sessions
 
 
-SESSIONS = ("select (select count(*) from intermediate.int_requests_sessionized),"
-            " count(*), sum(requests), sum(distinct_lessons) from marts.fct_sessions")
+SESSIONS = (
+    "select (select count(*) from intermediate.int_requests_sessionized),"
+    " count(*), sum(requests), sum(distinct_lessons) from marts.fct_sessions"
+)
 
 
 def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse(
@@ -301,18 +351,23 @@ def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse
 
             # dbt stops at its first hook: no model, seed or other hook runs.
             assert gave_up.returncode == 2
-            assert "gave up after 10s (var build_wait_timeout): another build (dbt seed" \
+            assert (
+                "gave up after 10s (var build_wait_timeout): another build (dbt seed"
                 in gave_up.stdout
+            )
             assert "Nothing was built" in gave_up.stdout
             assert "on-run-start.1" not in gave_up.stdout
             holder.kill()
             holder.communicate(timeout=60)
             conn.commit()
             # The killed run's session ends once its blocked statement has run.
-            _wait_until(watch, "select not exists (select from pg_stat_activity where"
-                        " datname = current_database() and backend_type = 'client backend'"
-                        f" and pid not in (pg_backend_pid(), {conn.info.backend_pid}))",
-                        "the killed run is gone")
+            _wait_until(
+                watch,
+                "select not exists (select from pg_stat_activity where"
+                " datname = current_database() and backend_type = 'client backend'"
+                f" and pid not in (pg_backend_pid(), {conn.info.backend_pid}))",
+                "the killed run is gone",
+            )
 
         after_kill = dbt(database, *seed)
 
@@ -332,13 +387,29 @@ def test_first_use_of_a_new_database_by_two_loads_and_two_builds_at_once(
     cli = [sys.executable, "-m", "access_analytics.cli", "--database", name]
     commands = [
         *([*cli, "load", "combined", str(path)] for path in paths),
-        *([*cli, "dbt", "--", "seed", "--select", "programs", "--target-path",
-           str(tmp_path / f"target_{n}")] for n in (1, 2)),
+        *(
+            [
+                *cli,
+                "dbt",
+                "--",
+                "seed",
+                "--select",
+                "programs",
+                "--target-path",
+                str(tmp_path / f"target_{n}"),
+            ]
+            for n in (1, 2)
+        ),
     ]
     try:
         started = [
-            subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+            subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             for command in commands
         ]
         outputs = [process.communicate(timeout=600)[0] for process in started]
@@ -359,9 +430,19 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_stopping_the_dbt_wrapper_stops_dbt(database: warehouse.Settings) -> None:
     wrapper = subprocess.Popen(
-        [sys.executable, "-m", "access_analytics.cli", "--database", database.dbname, "dbt",
-         "--", "seed"],
-        cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "access_analytics.cli",
+            "--database",
+            database.dbname,
+            "dbt",
+            "--",
+            "seed",
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     children: list[int] = []
@@ -376,8 +457,9 @@ def test_stopping_the_dbt_wrapper_stops_dbt(database: warehouse.Settings) -> Non
 
     assert wrapper.returncode != 0, "dbt finished before it was stopped"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(Path(f"/proc/{child}").exists()
-                                              for child in children):
+    while time.monotonic() < deadline and any(
+        Path(f"/proc/{child}").exists() for child in children
+    ):
         time.sleep(0.1)
     alive = [child for child in children if Path(f"/proc/{child}").exists()]
     for child in alive:

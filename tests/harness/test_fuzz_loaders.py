@@ -26,35 +26,90 @@ FUZZ_SEED = int(os.environ.get("AA_FUZZ_SEED", "1"))
 
 # Values any visitor or any broken export can put into a field.
 HOSTILE = [
-    "", "-", '"', '\\"', "\\", "%", "%00", "%zz", "A" * 8_000, "\uff11\uff12\uff13", "+2500",
-    "+0099", "12345678901234567890", "::ffff:10.0.0.1", "fe80::1%eth0", "2001:db8::1",
-    "host.example.com", "256.1.1.1", "0001-01-01", "9999-12-31", "2019-02-30", "24:00:00",
-    "\t", "\x0b", "\u2028", "\u00a0", "NULL", "NaN", "8.0", "' or 1=1 --", "\u00e9",
-    "\U0001f600", ",", ";", " ", "  ", "[", "]", "/" * 300, "GET /a b c HTTP/1.1", "\r",
-    "-1", "0", "999999999999999999", "1e9", "0x10", "\\N",
+    "",
+    "-",
+    '"',
+    '\\"',
+    "\\",
+    "%",
+    "%00",
+    "%zz",
+    "A" * 8_000,
+    "\uff11\uff12\uff13",
+    "+2500",
+    "+0099",
+    "12345678901234567890",
+    "::ffff:10.0.0.1",
+    "fe80::1%eth0",
+    "2001:db8::1",
+    "host.example.com",
+    "256.1.1.1",
+    "0001-01-01",
+    "9999-12-31",
+    "2019-02-30",
+    "24:00:00",
+    "\t",
+    "\x0b",
+    "\u2028",
+    "\u00a0",
+    "NULL",
+    "NaN",
+    "8.0",
+    "' or 1=1 --",
+    "\u00e9",
+    "\U0001f600",
+    ",",
+    ";",
+    " ",
+    "  ",
+    "[",
+    "]",
+    "/" * 300,
+    "GET /a b c HTTP/1.1",
+    "\r",
+    "-1",
+    "0",
+    "999999999999999999",
+    "1e9",
+    "0x10",
+    "\\N",
 ]
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/90.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Version/14.1 Safari/605.1.15",
-    "python-requests/2.25.1", "Googlebot/2.1 (+http://www.google.com/bot.html)",
+    "python-requests/2.25.1",
+    "Googlebot/2.1 (+http://www.google.com/bot.html)",
 ]
-PATHS = ["javascript-i/functions", "java-ii/arrays", "/", "toc", "favicon.ico",
-         "html-css/css-i/selectors", "1-fundamentals/AI-ML-DL-timeline.jpg"]
+PATHS = [
+    "javascript-i/functions",
+    "java-ii/arrays",
+    "/",
+    "toc",
+    "favicon.ico",
+    "html-css/css-i/selectors",
+    "1-fundamentals/AI-ML-DL-timeline.jpg",
+]
 
 
 def _ip(rng: random.Random) -> str:
-    return f"{rng.choice([10, 97, 172, 192])}.{rng.randrange(256)}.{rng.randrange(256)}." \
-           f"{rng.randrange(256)}"
+    return (
+        f"{rng.choice([10, 97, 172, 192])}.{rng.randrange(256)}.{rng.randrange(256)}."
+        f"{rng.randrange(256)}"
+    )
 
 
 def combined_line(rng: random.Random) -> str:
-    stamp = (f"{rng.randrange(1, 29):02d}/{rng.choice(MONTHS)}/{rng.choice([2019, 2020])}:"
-             f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}"
-             f" {rng.choice(['+0000', '-0500', '+0530'])}")
-    return (f'{_ip(rng)} - {rng.choice(["-", "bob"])} [{stamp}] "GET /{rng.choice(PATHS)}'
-            f' HTTP/1.1" {rng.choice([200, 304, 404, 500])} {rng.randrange(10**6)}'
-            f' "-" "{rng.choice(AGENTS)}"')
+    stamp = (
+        f"{rng.randrange(1, 29):02d}/{rng.choice(MONTHS)}/{rng.choice([2019, 2020])}:"
+        f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}"
+        f" {rng.choice(['+0000', '-0500', '+0530'])}"
+    )
+    return (
+        f'{_ip(rng)} - {rng.choice(["-", "bob"])} [{stamp}] "GET /{rng.choice(PATHS)}'
+        f' HTTP/1.1" {rng.choice([200, 304, 404, 500])} {rng.randrange(10**6)}'
+        f' "-" "{rng.choice(AGENTS)}"'
+    )
 
 
 def _day(rng: random.Random) -> str:
@@ -66,27 +121,35 @@ def _clock(rng: random.Random) -> str:
 
 
 def bootcamp_line(rng: random.Random) -> str:
-    return (f"{_day(rng)} {_clock(rng)} {rng.choice(PATHS)} {rng.randrange(1, 60)}"
-            f" {rng.choice(['', 'NaN', '1', '2', '3'])} {_ip(rng)}")
+    return (
+        f"{_day(rng)} {_clock(rng)} {rng.choice(PATHS)} {rng.randrange(1, 60)}"
+        f" {rng.choice(['', 'NaN', '1', '2', '3'])} {_ip(rng)}"
+    )
 
 
 def csv_line(rng: random.Random) -> str:
-    return (f'{rng.randrange(1, 60)},{_day(rng)},{_clock(rng)},{rng.choice(PATHS)},'
-            f'{rng.choice(["", "1", "2", "3"])},{_ip(rng)},"{rng.choice(AGENTS)}"')
+    return (
+        f"{rng.randrange(1, 60)},{_day(rng)},{_clock(rng)},{rng.choice(PATHS)},"
+        f'{rng.choice(["", "1", "2", "3"])},{_ip(rng)},"{rng.choice(AGENTS)}"'
+    )
 
 
 def cohort_line(rng: random.Random) -> str:
     start = _day(rng)
-    return (f'{rng.randrange(1, 40)},Cohort {rng.randrange(100)},#c,{start},{start},'
-            f'"{start} 10:00:00","{start} 10:00:00",NULL,{rng.randrange(1, 6)}')
+    return (
+        f"{rng.randrange(1, 40)},Cohort {rng.randrange(100)},#c,{start},{start},"
+        f'"{start} 10:00:00","{start} 10:00:00",NULL,{rng.randrange(1, 6)}'
+    )
 
 
 FORMATS: dict[str, tuple[str | None, Callable[[random.Random], str]]] = {
     "combined": (None, combined_line),
     "bootcamp": (None, bootcamp_line),
     "csv": ("user_id,date,time,path,cohort_id,ip,user_agent", csv_line),
-    "cohorts": ("id,name,slack,start_date,end_date,created_at,updated_at,deleted_at,"
-                "program_id", cohort_line),
+    "cohorts": (
+        "id,name,slack,start_date,end_date,created_at,updated_at,deleted_at,program_id",
+        cohort_line,
+    ),
 }
 
 
@@ -142,8 +205,9 @@ def fuzz_file(path: Path, file_format: str, lines: int, seed: int) -> Path:
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("fuzz")
-    return {name: fuzz_file(folder / f"fuzz.{name}", name, FUZZ_LINES, FUZZ_SEED)
-            for name in FORMATS}
+    return {
+        name: fuzz_file(folder / f"fuzz.{name}", name, FUZZ_LINES, FUZZ_SEED) for name in FORMATS
+    }
 
 
 def test_fuzzed_files_lose_no_line_and_dbt_build_passes(
@@ -159,10 +223,19 @@ def test_fuzzed_files_lose_no_line_and_dbt_build_passes(
                 (result.source_file,),
             ).fetchone()
             assert continuation is not None
-            accounted = (header + result.rows_loaded + result.lines_rejected
-                         + result.lines_duplicate + continuation[0])
-            counts[name] = (result.lines_read, result.rows_loaded, result.lines_rejected,
-                            result.lines_duplicate)
+            accounted = (
+                header
+                + result.rows_loaded
+                + result.lines_rejected
+                + result.lines_duplicate
+                + continuation[0]
+            )
+            counts[name] = (
+                result.lines_read,
+                result.rows_loaded,
+                result.lines_rejected,
+                result.lines_duplicate,
+            )
             # Nothing lost: every line read is loaded, rejected or a duplicate.
             assert accounted == result.lines_read, (name, counts[name])
             assert result.lines_read >= FUZZ_LINES

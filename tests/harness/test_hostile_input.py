@@ -15,14 +15,20 @@ from conftest import run_cli
 GOOD = '1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 512 "-" "curl/7.1"'
 
 
-def combined(ip: str = "1.2.3.4", stamp: str = "17/May/2015:10:05:03 +0000",
-             request: str = "GET /a HTTP/1.1", status: str = "200", size: str = "512",
-             agent: str = "curl/7.1") -> str:
+def combined(
+    ip: str = "1.2.3.4",
+    stamp: str = "17/May/2015:10:05:03 +0000",
+    request: str = "GET /a HTTP/1.1",
+    status: str = "200",
+    size: str = "512",
+    agent: str = "curl/7.1",
+) -> str:
     return f'{ip} - - [{stamp}] "{request}" {status} {size} "-" "{agent}"'
 
 
-def load_lines(conn: psycopg.Connection, path: Path, file_format: str,
-               lines: list[str]) -> loaders.LoadResult:
+def load_lines(
+    conn: psycopg.Connection, path: Path, file_format: str, lines: list[str]
+) -> loaders.LoadResult:
     path.write_text("\n".join(lines) + "\n")
     return loaders.load_file(conn, path, file_format)
 
@@ -36,19 +42,19 @@ def test_hostile_combined_fields_are_judged_line_by_line(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     lines = [
-        combined(agent="A" * 8_000),                          # 1 cut to 1,000 bytes
-        combined(ip="::ffff:10.0.0.1"),                       # 2 IPv4-mapped -> 10.0.0.1
-        combined(ip="fe80::1%eth0"),                          # 3 zone dropped
-        combined(ip="crawl-66-249-66-1.googlebot.com"),       # 4 host name: kept
-        combined(stamp="17/May/2015:10:05:03 +2500"),         # 5 offset out of range
-        combined(stamp="17/May/2015:10:05:03 +0099"),         # 6 minutes > 59
-        combined(size="12345678901234567890"),                # 7 20-digit byte count
-        combined(stamp="17/May/0001:10:05:03 +0000"),         # 8 year 1
-        combined(stamp="17/May/9999:10:05:03 +0000"),         # 9 year 9999
-        combined(status="\uff12\uff10\uff10"),                             # 10 full-width digits
-        combined(request="GET /a b c HTTP/1.1"),              # 11 spaces in the target
-        combined(ip="1.2.3.4!"),                              # 12 neither IP nor host
-        GOOD,                                                 # 13 the file goes on
+        combined(agent="A" * 8_000),  # 1 cut to 1,000 bytes
+        combined(ip="::ffff:10.0.0.1"),  # 2 IPv4-mapped -> 10.0.0.1
+        combined(ip="fe80::1%eth0"),  # 3 zone dropped
+        combined(ip="crawl-66-249-66-1.googlebot.com"),  # 4 host name: kept
+        combined(stamp="17/May/2015:10:05:03 +2500"),  # 5 offset out of range
+        combined(stamp="17/May/2015:10:05:03 +0099"),  # 6 minutes > 59
+        combined(size="12345678901234567890"),  # 7 20-digit byte count
+        combined(stamp="17/May/0001:10:05:03 +0000"),  # 8 year 1
+        combined(stamp="17/May/9999:10:05:03 +0000"),  # 9 year 9999
+        combined(status="\uff12\uff10\uff10"),  # 10 full-width digits
+        combined(request="GET /a b c HTTP/1.1"),  # 11 spaces in the target
+        combined(ip="1.2.3.4!"),  # 12 neither IP nor host
+        GOOD,  # 13 the file goes on
     ]
     result = load_lines(conn, tmp_path / "access.log", "combined", lines)
 
@@ -60,7 +66,7 @@ def test_hostile_combined_fields_are_judged_line_by_line(
         8: "date out of range '17/May/0001:10:05:03 +0000' (expected 1990-01-01 to 2099-12-31)",
         9: "date out of range '17/May/9999:10:05:03 +0000' (expected 1990-01-01 to 2099-12-31)",
         10: 'does not match the combined log format (ip ident user [time] "request" status'
-            ' bytes "referrer" "user agent")',
+        ' bytes "referrer" "user agent")',
         12: "invalid ip '1.2.3.4!'",
     }
     rows = conn.execute(
@@ -93,11 +99,11 @@ def test_a_10_mb_line_is_rejected_and_the_file_goes_on(
 
 def test_hostile_bootcamp_fields(conn: psycopg.Connection, tmp_path: Path) -> None:
     lines = [
-        "2018-01-26 09:55:03 / \uff11\uff12\uff13 8 97.105.19.61",          # 1 full-width user id
-        "0001-01-26 09:55:03 / 1 8 97.105.19.61",               # 2 year 1
-        "9999-01-26 09:55:03 / 1 8 97.105.19.61",               # 3 year 9999
-        "\uff12\uff10\uff11\uff18-01-26 09:55:03 / 1 8 97.105.19.61",            # 4 full-width year
-        "2018-01-26 09:55:03 / 1 8 ::ffff:97.105.19.61",        # 5 mapped IPv4
+        "2018-01-26 09:55:03 / \uff11\uff12\uff13 8 97.105.19.61",  # 1 full-width user id
+        "0001-01-26 09:55:03 / 1 8 97.105.19.61",  # 2 year 1
+        "9999-01-26 09:55:03 / 1 8 97.105.19.61",  # 3 year 9999
+        "\uff12\uff10\uff11\uff18-01-26 09:55:03 / 1 8 97.105.19.61",  # 4 full-width year
+        "2018-01-26 09:55:03 / 1 8 ::ffff:97.105.19.61",  # 5 mapped IPv4
         "2018-01-26 09:55:03 / 123456789012345678901 8 1.2.3.4",  # 6 21 digits
         "2018-01-26 09:55:04 " + "x" * 3_000 + " 1 8 1.2.3.4",  # 7 path cut to 2,000
     ]
@@ -144,8 +150,7 @@ def test_an_unclosed_quoted_csv_field_costs_its_line_only(
     result = load_lines(conn, tmp_path / "export.csv", "csv", lines)
 
     assert (result.lines_read, result.rows_loaded, result.lines_rejected) == (103, 100, 2)
-    reason = ("a quoted CSV field is not closed within 50 lines (or before the end of the"
-              " file)")
+    reason = "a quoted CSV field is not closed within 50 lines (or before the end of the file)"
     assert reasons(conn) == {2: reason, 103: reason}
 
 
@@ -170,8 +175,7 @@ def test_cohort_timestamps_with_an_offset_and_unknown_programs(
     header = "id,name,slack,start_date,end_date,created_at,updated_at,deleted_at,program_id"
     lines = [
         header,
-        '1,Arches,#arches,2014-02-04,2014-04-22,"2016-06-14 19:52:26","2016-06-14 19:52:26",'
-        "NULL,1",
+        '1,Arches,#arches,2014-02-04,2014-04-22,"2016-06-14 19:52:26","2016-06-14 19:52:26",NULL,1',
         '2,Badlands,#b,2014-06-04,2014-08-22,"2016-06-14 19:52:26+02:00",'
         '"2016-06-14 19:52:26",NULL,1',
         "3,Carlsbad,#c,0001-01-01,2014-08-22,NULL,NULL,NULL,1",
@@ -182,7 +186,7 @@ def test_cohort_timestamps_with_an_offset_and_unknown_programs(
     assert (result.rows_loaded, result.lines_rejected) == (2, 2)
     assert reasons(conn) == {
         3: "created_at is not a local timestamp (YYYY-MM-DD HH:MM:SS, no UTC offset):"
-           " '2016-06-14 19:52:26+02:00'",
+        " '2016-06-14 19:52:26+02:00'",
         4: "start_date is not a date (YYYY-MM-DD): '0001-01-01'",
     }
 
@@ -218,8 +222,9 @@ def test_a_truncated_gzip_file_is_one_clear_message(
 def test_a_batch_of_a_rotation_with_empty_files_loads_every_file(
     database: warehouse.Settings, tmp_path: Path
 ) -> None:
-    files = [tmp_path / name for name in ("access.log", "access.log.1", "access.log.2",
-                                          "access.log.3")]
+    files = [
+        tmp_path / name for name in ("access.log", "access.log.1", "access.log.2", "access.log.3")
+    ]
     files[0].write_text(GOOD + "\n")
     files[1].write_text("")
     files[2].write_text("")
@@ -229,10 +234,13 @@ def test_a_batch_of_a_rotation_with_empty_files_loads_every_file(
 
     assert result.returncode == 0, result.stderr
     assert "access.log.1: loaded: 0 rows loaded, 0 lines rejected" in result.stderr
-    assert "access.log.2: unchanged: same content as access.log.1, already loaded (0 lines)" \
+    assert (
+        "access.log.2: unchanged: same content as access.log.1, already loaded (0 lines)"
         in result.stderr
+    )
     assert result.stderr.strip().splitlines()[-1] == (
-        "4 files: 2 rows loaded into raw.web_requests, 0 lines rejected")
+        "4 files: 2 rows loaded into raw.web_requests, 0 lines rejected"
+    )
 
 
 @pytest.mark.parametrize(
@@ -253,6 +261,9 @@ def test_no_cli_command_ends_in_a_traceback_on_bad_input(
     result = run_cli([arg.format(dir=tmp_path) for arg in args], database)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines()
-              if line.startswith("error:") or ": refused: " in line]
+    errors = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("error:") or ": refused: " in line
+    ]
     assert len(errors) == 1, result.stderr

@@ -15,7 +15,10 @@ BIN = Path(sys.executable).parent
 def test_python_is_ruff_clean() -> None:
     result = subprocess.run(
         [str(BIN / "ruff"), "check", "src", "tests/harness"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -23,7 +26,10 @@ def test_python_is_ruff_clean() -> None:
 def test_python_is_ruff_formatted() -> None:
     result = subprocess.run(
         [str(BIN / "ruff"), "format", "--check", "src", "tests/harness"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -31,7 +37,11 @@ def test_python_is_ruff_formatted() -> None:
 def test_python_type_checks() -> None:
     # The files and settings are [tool.mypy] in pyproject.toml, as for `make lint`.
     result = subprocess.run(
-        [str(BIN / "mypy")], cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+        [str(BIN / "mypy")],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -41,7 +51,11 @@ def test_sql_is_sqlfluff_clean(settings: warehouse.Settings) -> None:
     # warehouse's passwords, as `make lint` gives them).
     result = subprocess.run(
         [str(BIN / "sqlfluff"), "lint", "models", "tests", "analyses", "--nocolor"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=300,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
         env=warehouse.dbt_env(settings),
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]

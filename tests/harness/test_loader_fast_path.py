@@ -31,8 +31,24 @@ def quoting_cases(path: Path) -> Path:
     """Lines of a CSV export with quotes, separators and escapes in every place."""
     rng = random.Random(7)
     good = '2018-01-26,09:55:03,/,1,8,97.105.19.61,"Mozilla/5.0 (X11; Linux) Z"'
-    pieces = ['a,"b', '"', '""', '"x""y"', 'x"y', ',"', "\t", "\\", "\r", " ", "\u00e9",
-              '"\n"', "\n", ",", "\\N", "\u00a0"]
+    pieces = [
+        'a,"b',
+        '"',
+        '""',
+        '"x""y"',
+        'x"y',
+        ',"',
+        "\t",
+        "\\",
+        "\r",
+        " ",
+        "\u00e9",
+        '"\n"',
+        "\n",
+        ",",
+        "\\N",
+        "\u00a0",
+    ]
     lines = [CSV_HEADER]
     for _ in range(LINES):
         line = good
@@ -50,17 +66,21 @@ def _loaded(conn: psycopg.Connection, file_format: str, source_file: str) -> dic
     spec = loaders.FORMATS[file_format]
     rows = sql.SQL(
         "select line_number, {} from {} where source_file = %s order by line_number"
-    ).format(sql.SQL(", ").join(map(sql.Identifier, spec.columns)),
-             sql.Identifier("raw", spec.table))
+    ).format(
+        sql.SQL(", ").join(map(sql.Identifier, spec.columns)), sql.Identifier("raw", spec.table)
+    )
     return {
         "rows": conn.execute(rows, (source_file,)).fetchall(),
         "rejected": conn.execute(
             "select line_number, raw_line, reason from raw.rejected_lines"
-            " where source_file = %s order by line_number", (source_file,)).fetchall(),
+            " where source_file = %s order by line_number",
+            (source_file,),
+        ).fetchall(),
         "counts": conn.execute(
             "select lines_read, header_lines, rows_loaded, lines_rejected, lines_duplicate,"
             " continuation_lines from raw.loaded_files where source_file = %s",
-            (source_file,)).fetchall(),
+            (source_file,),
+        ).fetchall(),
     }
 
 

@@ -26,8 +26,13 @@ def table_snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[object, ...
     """Every raw table's full content, for "changes nothing" comparisons."""
     return {
         table: conn.execute(f"select * from raw.{table} order by 1, 2").fetchall()
-        for table in ("loaded_files", "rejected_lines", "curriculum_requests", "cohorts",
-                      "web_requests")
+        for table in (
+            "loaded_files",
+            "rejected_lines",
+            "curriculum_requests",
+            "cohorts",
+            "web_requests",
+        )
     }
 
 
@@ -42,7 +47,10 @@ def test_real_apache_log_loads_9999_requests_and_rejects_line_8899(
     result = loaders.load_file(conn, path, "combined")
 
     assert (result.status, result.lines_read, result.rows_loaded, result.lines_rejected) == (
-        "loaded", 10_000, 9_999, 1,
+        "loaded",
+        10_000,
+        9_999,
+        1,
     )
     assert count(conn, "select count(*) from raw.web_requests") == 9_999
     rejected = conn.execute(
@@ -61,7 +69,10 @@ def test_real_apache_log_loads_9999_requests_and_rejects_line_8899(
     assert first[0] == "83.149.9.216"
     assert first[1].isoformat() == "2015-05-17T10:05:03+00:00"
     assert first[2:6] == (
-        "GET", "/presentations/logstash-monitorama-2013/images/kibana-search.png", 200, 203023,
+        "GET",
+        "/presentations/logstash-monitorama-2013/images/kibana-search.png",
+        200,
+        203023,
     )
     assert first[6].startswith("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1)")
 
@@ -146,8 +157,7 @@ def test_bootcamp_lines_are_loaded_or_rejected_with_reasons(
     assert rows == [
         (1, "2018-01-26 09:55:03", "/", 1, 8, "97.105.19.61"),
         (2, "2018-01-26 09:56:02", "java-ii/object-oriented-programming", 1, 8, "97.105.19.61"),
-        (3, "2018-01-26 09:56:05", "slides/object_oriented_programming", 2, None,
-         "97.105.19.61"),
+        (3, "2018-01-26 09:56:05", "slides/object_oriented_programming", 2, None, "97.105.19.61"),
         (4, "2018-01-26 09:56:06", None, 3, 22, "97.105.19.61"),
         (5, "2018-01-26 09:56:07", None, 4, 22, "97.105.19.61"),
         (12, "2018-01-26 09:56:08", "javascript-i", 1, None, "97.105.19.61"),
@@ -186,9 +196,7 @@ def test_csv_export_lines_are_loaded_or_rejected(conn: psycopg.Connection, tmp_p
 
 
 def test_combined_log_with_planted_bad_lines(conn: psycopg.Connection, tmp_path: Path) -> None:
-    good = (
-        '1.2.3.4 - - [17/May/2015:10:05:03 +0200] "GET /a?b=1 HTTP/1.1" 200 512 "-" "curl/7.1"'
-    )
+    good = '1.2.3.4 - - [17/May/2015:10:05:03 +0200] "GET /a?b=1 HTTP/1.1" 200 512 "-" "curl/7.1"'
     lines = [
         good,
         '1.2.3.4 - bob [17/May/2015:10:05:04 -0500] "POST /login HTTP/1.1" 302 - "-" "-"',
@@ -241,8 +249,13 @@ def test_shorter_version_under_the_same_name_replaces_its_rows(
     result = loaders.load_file(conn, path, "bootcamp")
 
     # Lines 1-2 are already loaded; line 3 and the bad line are gone from the new version.
-    assert (result.status, result.rows_loaded, result.lines_rejected, result.lines_duplicate,
-            result.lines_removed) == ("replaced", 0, 0, 2, 2)
+    assert (
+        result.status,
+        result.rows_loaded,
+        result.lines_rejected,
+        result.lines_duplicate,
+        result.lines_removed,
+    ) == ("replaced", 0, 0, 2, 2)
     assert count(conn, "select count(*) from raw.curriculum_requests") == 2
     assert count(conn, "select count(*) from raw.rejected_lines") == 0
     assert conn.execute(
@@ -297,9 +310,19 @@ def test_a_load_killed_half_way_leaves_nothing(
     # Autocommit: activity views are snapshots taken once per transaction.
     conn = warehouse.connect(database, autocommit=True)
     loader = subprocess.Popen(
-        [sys.executable, "-m", "access_analytics.cli", "--database", database.dbname,
-         "load", "bootcamp", str(path)],
-        cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "access_analytics.cli",
+            "--database",
+            database.dbname,
+            "load",
+            "bootcamp",
+            str(path),
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         # Wait until the COPY is under way and has written rows, then kill the loader.
@@ -308,7 +331,8 @@ def test_a_load_killed_half_way_leaves_nothing(
         while copied < 100_000 and time.monotonic() < deadline and loader.poll() is None:
             row = conn.execute(
                 "select coalesce(max(tuples_processed), 0) from pg_stat_progress_copy"
-                " where datname = %s", (database.dbname,),
+                " where datname = %s",
+                (database.dbname,),
             ).fetchone()
             copied = int(row[0]) if row else 0
             time.sleep(0.05)
@@ -323,8 +347,10 @@ def test_a_load_killed_half_way_leaves_nothing(
     # The server notices the dropped connection and rolls the transaction back.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and count(
-        conn, "select count(*) from pg_stat_activity where datname = %s and pid <> %s",
-        database.dbname, conn.info.backend_pid,
+        conn,
+        "select count(*) from pg_stat_activity where datname = %s and pid <> %s",
+        database.dbname,
+        conn.info.backend_pid,
     ):
         time.sleep(0.1)
     with conn:
@@ -343,7 +369,8 @@ def test_cli_missing_file_gives_one_clear_message(database: warehouse.Settings) 
     assert "file.txt: refused: no such file: /no/such/file.txt" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         "1 file: 0 rows loaded into raw.curriculum_requests, 0 lines rejected;"
-        " 1 refused: /no/such/file.txt")
+        " 1 refused: /no/such/file.txt"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -362,10 +389,15 @@ def test_cli_wrong_format_gives_one_clear_message(
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "apache_logs: refused: the cohort file's header must name id, name, start_date," \
+    assert (
+        "apache_logs: refused: the cohort file's header must name id, name, start_date,"
         " end_date, program_id;" in result.stderr
-    assert result.stderr.strip().splitlines()[-1].endswith("1 refused: " + str(
-        shared_data / "apache_logs" / "apache_logs"))
+    )
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .endswith("1 refused: " + str(shared_data / "apache_logs" / "apache_logs"))
+    )
 
 
 def test_cli_load_prints_counts(database: warehouse.Settings, shared_data: Path) -> None:
@@ -376,7 +408,8 @@ def test_cli_load_prints_counts(database: warehouse.Settings, shared_data: Path)
     assert "apache_logs: loaded: 9,999 rows loaded, 1 lines rejected" in result.stderr
     # It ends with one line saying what was loaded and where.
     assert result.stderr.strip().splitlines()[-1] == (
-        "1 file: 9,999 rows loaded into raw.web_requests, 1 lines rejected")
+        "1 file: 9,999 rows loaded into raw.web_requests, 1 lines rejected"
+    )
     again = run_cli(
         ["load", "combined", str(shared_data / "apache_logs" / "apache_logs")], database
     )
@@ -400,9 +433,12 @@ def test_a_raw_schema_of_files_known_by_base_name_is_brought_up_to_date(
                 f" not null, {columns}, primary key (source_file, line_number));"
                 for table, columns in (
                     ("rejected_lines", "file_format text, raw_line text, reason text"),
-                    ("curriculum_requests", "requested_at timestamp, path text, user_id"
-                     " bigint, cohort_id bigint, ip text, user_agent text, loaded_at"
-                     " timestamptz default now()"),
+                    (
+                        "curriculum_requests",
+                        "requested_at timestamp, path text, user_id"
+                        " bigint, cohort_id bigint, ip text, user_agent text, loaded_at"
+                        " timestamptz default now()",
+                    ),
                     ("cohorts", "id bigint"),
                     ("web_requests", "ip text"),
                 )
@@ -413,8 +449,9 @@ def test_a_raw_schema_of_files_known_by_base_name_is_brought_up_to_date(
         )
 
     loaders.ensure_raw_schema(conn)
-    result = loaders.load_file(conn, write_lines(tmp_path / "new.txt", BOOTCAMP_LINES[:2]),
-                               "bootcamp")
+    result = loaders.load_file(
+        conn, write_lines(tmp_path / "new.txt", BOOTCAMP_LINES[:2]), "bootcamp"
+    )
 
     assert result.rows_loaded == 2
     assert conn.execute(

@@ -42,12 +42,18 @@ def test_dbt_build_passes_on_a_small_generated_data_set(
     assert built.returncode == 0, built.stdout[-3000:]
     assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())
-    statuses = {result["status"] for result in results["results"]
-                if not result["unique_id"].startswith("exposure.")}
+    statuses = {
+        result["status"]
+        for result in results["results"]
+        if not result["unique_id"].startswith("exposure.")
+    }
     assert statuses <= {"success", "pass"}, statuses
     # Exposures are not run, only listed: dbt build reports them as no-op.
-    assert {result["status"] for result in results["results"]
-            if result["unique_id"].startswith("exposure.")} <= {"no-op"}
+    assert {
+        result["status"]
+        for result in results["results"]
+        if result["unique_id"].startswith("exposure.")
+    } <= {"no-op"}
     truth = json.loads(files.ground_truth_path.read_text())
     with warehouse.connect(database) as conn:
         assert scalar(conn, "select count(*) from staging.stg_curriculum__requests") == (
@@ -56,24 +62,38 @@ def test_dbt_build_passes_on_a_small_generated_data_set(
         assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == (
             files.cohorts
         )
-        assert scalar(
-            conn, "select count(*) from staging.stg_curriculum__requests where path is null"
-        ) == truth["missing_path_rows"] == 1
-        assert scalar(
-            conn, "select cohort_id from staging.stg_curriculum__cohorts where is_staff"
-        ) == truth["staff_cohort_id"]
-        assert scalar(
-            conn, "select count(*) from staging.stg_curriculum__requests where not is_valid_ip"
-        ) == 0
+        assert (
+            scalar(conn, "select count(*) from staging.stg_curriculum__requests where path is null")
+            == truth["missing_path_rows"]
+            == 1
+        )
+        assert (
+            scalar(conn, "select cohort_id from staging.stg_curriculum__cohorts where is_staff")
+            == truth["staff_cohort_id"]
+        )
+        assert (
+            scalar(
+                conn, "select count(*) from staging.stg_curriculum__requests where not is_valid_ip"
+            )
+            == 0
+        )
         assert scalar(conn, "select count(*) from staging.stg_loads__rejected_lines") == 0
         # Every request's user agent survives the CSV round trip: only the planted scanner
         # and health check that send none have none.
-        agentless = sum(item["requests"] for kind in ("exploit_scanners", "uptime_monitors")
-                        for item in truth[kind] if item["user_agent"] == "")
+        agentless = sum(
+            item["requests"]
+            for kind in ("exploit_scanners", "uptime_monitors")
+            for item in truth[kind]
+            if item["user_agent"] == ""
+        )
         assert agentless > 0
-        assert scalar(
-            conn, "select count(*) from staging.stg_curriculum__requests where user_agent is null"
-        ) == agentless
+        assert (
+            scalar(
+                conn,
+                "select count(*) from staging.stg_curriculum__requests where user_agent is null",
+            )
+            == agentless
+        )
         # The dimensions: every program of the seed with its cohorts; staff and
         # placeholder cohorts are not classes.
         assert conn.execute(
@@ -107,9 +127,7 @@ def test_dbt_build_passes_on_a_small_generated_data_set(
         assert undocumented == []
 
 
-def test_bootcamp_format_round_trip(
-    database: warehouse.Settings, tmp_path: Path
-) -> None:
+def test_bootcamp_format_round_trip(database: warehouse.Settings, tmp_path: Path) -> None:
     files = demo_data.generate(tmp_path / "demo", events=SMALL_EVENTS, seed=7, fmt="bootcamp")
     load(database, files, "bootcamp")
     with warehouse.connect(database) as conn:
@@ -126,9 +144,10 @@ def test_real_cohort_table_with_generated_logs(
     database, _ = real_cohort_warehouse
     with warehouse.connect(database) as conn:
         assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == 53
-        assert scalar(
-            conn, "select cohort_id from staging.stg_curriculum__cohorts where is_staff"
-        ) == 28
+        assert (
+            scalar(conn, "select cohort_id from staging.stg_curriculum__cohorts where is_staff")
+            == 28
+        )
         unknown = scalar(
             conn,
             "select count(*) from staging.stg_curriculum__requests as requests"

@@ -39,8 +39,13 @@ def test_report_writes_the_slide_and_the_html(rendered) -> None:
     assert _png_size(out / "slide.png") == (1920, 1080)  # 16:9
     assert (out / "slide.pdf").read_bytes()[:5] == b"%PDF-"
     page = (out / "report.html").read_text()
-    for heading in ("B · When students use the curriculum", "D · Days that break",
-                    "C · Dwell times", "E · IP blocks", "Top suspicious IPs"):
+    for heading in (
+        "B · When students use the curriculum",
+        "D · Days that break",
+        "C · Dwell times",
+        "E · IP blocks",
+        "Top suspicious IPs",
+    ):
         assert heading in page
     assert "is not built" not in page
     assert page.count("data:image/png;base64,") >= 2  # the heat maps
@@ -51,11 +56,15 @@ def test_report_writes_the_slide_and_the_html(rendered) -> None:
 
 def _mart_value(conn, fact: slide_module.Fact):
     """The test's own lookup of a fact in its mart: exactly one row."""
-    conditions = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value))
-                  for column, value in fact.where] or [sql.SQL("true")]
-    rows = conn.execute(sql.SQL("select {} from marts.{} where {}").format(
-        sql.SQL(fact.expression), sql.Identifier(fact.table),
-        sql.SQL(" and ").join(conditions))).fetchall()
+    conditions = [
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value))
+        for column, value in fact.where
+    ] or [sql.SQL("true")]
+    rows = conn.execute(
+        sql.SQL("select {} from marts.{} where {}").format(
+            sql.SQL(fact.expression), sql.Identifier(fact.table), sql.SQL(" and ").join(conditions)
+        )
+    ).fetchall()
     assert len(rows) == 1, fact
     value = rows[0][0]
     return float(value) if type(value).__name__ == "Decimal" else value
@@ -70,21 +79,26 @@ def test_every_number_on_the_slide_is_a_mart_value(rendered) -> None:
             assert _mart_value(conn, fact) == fact.value, fact
     # No number on the slide that is not one of those values.
     for finding in slide.findings:
-        shown = {number for fact in finding.facts.values()
-                 for number in slide_module.numbers_in(fact.text())}
+        shown = {
+            number
+            for fact in finding.facts.values()
+            for number in slide_module.numbers_in(fact.text())
+        }
         assert set(slide_module.numbers_in(finding.text)) <= shown, finding.text
         # Every fact of a finding is shown.
         for fact in finding.facts.values():
             assert fact.text() in finding.text, (fact, finding.text)
-    subtitle_numbers = {n for fact in slide.subtitle_facts.values()
-                        for n in slide_module.numbers_in(fact.text())}
+    subtitle_numbers = {
+        n for fact in slide.subtitle_facts.values() for n in slide_module.numbers_in(fact.text())
+    }
     assert set(slide_module.numbers_in(slide.subtitle)) <= subtitle_numbers
     for text in [slide.title, *(finding.headline for finding in slide.findings)]:
         assert slide_module.numbers_in(text) == [], text
     # The facts file beside the slide lists the same lookups and values.
     written = json.loads((out / "slide_facts.json").read_text())
     assert [(f["table"], f["expression"], f["value"]) for f in written] == [
-        (fact.table, fact.expression, fact.text()) for fact in facts]
+        (fact.table, fact.expression, fact.text()) for fact in facts
+    ]
 
 
 def test_the_slide_tells_the_planted_story(rendered) -> None:
@@ -123,16 +137,22 @@ def test_the_charts_plot_mart_values(rendered) -> None:
     it among their top lessons."""
     settings, _, _, _, slide = rendered
     with warehouse.connect(settings) as conn:
-        totals = dict(conn.execute(
-            "select direction, cross_requests from marts.cross_program_cutoffs").fetchall())
+        totals = dict(
+            conn.execute(
+                "select direction, cross_requests from marts.cross_program_cutoffs"
+            ).fetchall()
+        )
         assert len(slide.cross_program) >= 12
         for direction, total in totals.items():
-            assert sum(requests for d, _, requests in slide.cross_program
-                       if d == direction) == total, direction
+            assert (
+                sum(requests for d, _, requests in slide.cross_program if d == direction) == total
+            ), direction
         assert len(slide.consistency) == 8
         assert slide.consistency_program == "Java"  # program 2 has the most cohorts
         for path, share in slide.consistency:
             top, cohorts = conn.execute(
                 "select top_n_cohorts, cohorts_in_program from marts.program_lesson_consistency"
-                " where path = %s and program_id = 2", [path]).fetchone()
+                " where path = %s and program_id = 2",
+                [path],
+            ).fetchone()
             assert share == pytest.approx(top / cohorts), path

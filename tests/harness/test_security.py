@@ -29,7 +29,8 @@ def suspicion_ranks(demo: warehouse.Settings, table: str, key: str) -> dict[str,
     with warehouse.connect(demo) as conn:
         rows = conn.execute(
             sql.SQL("select {}, suspicion_rank from {}").format(
-                sql.Identifier(key), sql.Identifier("marts", table))
+                sql.Identifier(key), sql.Identifier("marts", table)
+            )
         ).fetchall()
     return {found: rank for found, rank in rows}
 
@@ -42,8 +43,10 @@ def test_planted_scrapers_are_among_the_most_suspicious_ips(demo_warehouse: Demo
     by_ip = suspicion_ranks(demo, "suspicious_ips", "ip")
     by_agent = suspicion_ranks(demo, "suspicious_ip_user_agents", "suspect_key")
     ranks = {
-        scraper["ip"]: (by_ip.get(scraper["ip"]),
-                        by_agent.get(f"{scraper['ip']}|{scraper['user_agent']}"))
+        scraper["ip"]: (
+            by_ip.get(scraper["ip"]),
+            by_agent.get(f"{scraper['ip']}|{scraper['user_agent']}"),
+        )
         for scraper in scrapers
     }
     print(f"\nplanted scrapers: (rank by IP, rank by IP + user agent) {ranks}")
@@ -66,8 +69,9 @@ def test_planted_scrapers_fire_the_behaviour_rules(demo_warehouse: Demo) -> None
     for ip, reasons, is_bot, requests, distinct_paths, traffic_class in rows:
         fired = set(reasons.split(", "))
         assert {"high_page_rate", "many_paths", "regular_intervals", "off_hours"} <= fired, ip
-        assert traffic_class == ("automated" if scrapers[ip]["user_agent_kind"] == "browser"
-                                 else "declared_bot"), (ip, traffic_class)
+        assert traffic_class == (
+            "automated" if scrapers[ip]["user_agent_kind"] == "browser" else "declared_bot"
+        ), (ip, traffic_class)
         assert is_bot == (scrapers[ip]["user_agent_kind"] != "browser"), ip
         assert requests == scrapers[ip]["requests"], ip
         assert distinct_paths == scrapers[ip]["distinct_paths"], ip
@@ -77,12 +81,17 @@ def test_campus_nat_addresses_are_human(demo_warehouse: Demo) -> None:
     """The busiest addresses of the planted organisation blocks (campus NATs, many
     students behind one address) are human: many users alone make no scraper."""
     demo, truth = demo_warehouse
-    campuses = [item["block"] for item in truth["ip_blocks"]  # type: ignore[union-attr]
-                if item["kind"] == "organisation"]
+    campuses = [
+        item["block"]
+        for item in truth["ip_blocks"]  # type: ignore[union-attr]
+        if item["kind"] == "organisation"
+    ]
     with warehouse.connect(demo) as conn:
         rows = conn.execute(
             "select ip, traffic_class, reasons from marts.ip_traffic_classes"
-            " where block_16 = any(%s) and requests >= 10000", (campuses,)).fetchall()
+            " where block_16 = any(%s) and requests >= 10000",
+            (campuses,),
+        ).fetchall()
     assert len(rows) >= 2, rows
     assert all(traffic_class == "human" for _ip, traffic_class, _reasons in rows), rows
 
@@ -91,12 +100,15 @@ def test_planted_ip_blocks_get_their_kind(demo_warehouse: Demo) -> None:
     demo, truth = demo_warehouse
     planted = {item["block"]: item["kind"] for item in truth["ip_blocks"]}  # type: ignore[union-attr]
     with warehouse.connect(demo) as conn:
-        found = dict(conn.execute(
-            "select block, block_kind from marts.ip_block_profiles where block_level = '/16'"
-        ).fetchall())
+        found = dict(
+            conn.execute(
+                "select block, block_kind from marts.ip_block_profiles where block_level = '/16'"
+            ).fetchall()
+        )
     right = [block for block, kind in planted.items() if found.get(block) == kind]
-    wrong = {block: (kind, found.get(block)) for block, kind in planted.items()
-             if block not in right}
+    wrong = {
+        block: (kind, found.get(block)) for block, kind in planted.items() if block not in right
+    }
     print(f"\nIP blocks with their planted kind: {len(right)}/{len(planted)}; wrong: {wrong}")
     assert len(right) >= BLOCK_KIND_TARGET * len(planted), wrong
 
@@ -121,14 +133,17 @@ def expected_class(kind: str, user_agent: str) -> str:
 
 def test_planted_crawlers_scanners_and_monitors_get_their_class(demo_warehouse: Demo) -> None:
     demo, truth = demo_warehouse
-    planted = {item["ip"]: (kind, item) for kind in PLANTED_NON_HUMAN
-               for item in truth[kind]}  # type: ignore[union-attr]
+    planted = {item["ip"]: (kind, item) for kind in PLANTED_NON_HUMAN for item in truth[kind]}  # type: ignore[union-attr]
     assert len(planted) == 9, planted
     with warehouse.connect(demo) as conn:
-        found = {ip: (traffic_class, reasons, requests) for ip, traffic_class, reasons, requests
-                 in conn.execute(
-                     "select ip, traffic_class, reasons, requests from marts.ip_traffic_classes"
-                     " where ip = any(%s)", (list(planted),)).fetchall()}
+        found = {
+            ip: (traffic_class, reasons, requests)
+            for ip, traffic_class, reasons, requests in conn.execute(
+                "select ip, traffic_class, reasons, requests from marts.ip_traffic_classes"
+                " where ip = any(%s)",
+                (list(planted),),
+            ).fetchall()
+        }
     print(f"\nplanted non-human IPs: {found}")
     for ip, (kind, item) in planted.items():
         traffic_class, _reasons, requests = found[ip]
@@ -136,12 +151,16 @@ def test_planted_crawlers_scanners_and_monitors_get_their_class(demo_warehouse: 
         assert requests == item["requests"], (ip, requests, item["requests"])
     fired = {ip: set(reasons.split(", ")) for ip, (_c, reasons, _r) in found.items()}
     for ip, (kind, _item) in planted.items():
-        rule = {"browser_crawlers": "robots_txt", "exploit_scanners": "exploit_probe",
-                "uptime_monitors": "polling"}[kind]
+        rule = {
+            "browser_crawlers": "robots_txt",
+            "exploit_scanners": "exploit_probe",
+            "uptime_monitors": "polling",
+        }[kind]
         assert rule in fired[ip], (ip, fired[ip])
     for monitor in truth["uptime_monitors"]:  # type: ignore[union-attr]
         span = datetime.fromisoformat(monitor["last_seen"]) - datetime.fromisoformat(
-            monitor["first_seen"])
+            monitor["first_seen"]
+        )
         assert span >= timedelta(days=9), monitor
 
 
@@ -157,11 +176,13 @@ def test_planted_crawlers_scanners_and_monitors_make_no_session(demo_warehouse: 
             "select count(*) from marts.fct_sessions where user_id = any(%s)", (accounts,)
         ).fetchone()
         requests = conn.execute(
-            "select count(*) from intermediate.int_requests_sessionized where ip = any(%s)",
-            (ips,)).fetchone()
+            "select count(*) from intermediate.int_requests_sessionized where ip = any(%s)", (ips,)
+        ).fetchone()
         left_out = conn.execute(
             "select count(*) from intermediate.int_requests_sessionized_all_traffic"
-            " where ip = any(%s) and traffic_class != 'human'", (ips,)).fetchone()
+            " where ip = any(%s) and traffic_class != 'human'",
+            (ips,),
+        ).fetchone()
     assert len(accounts) == 7, accounts
     assert sessions == (0,)
     assert requests == (0,)

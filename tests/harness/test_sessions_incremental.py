@@ -47,7 +47,7 @@ def write_batches(requests_csv: Path, out_dir: Path) -> list[Path]:
         rows = list(reader)
     rows.sort(key=lambda row: (row[0], row[1]))
     quarter = len(rows) // 4
-    batches = [rows[i * quarter:(i + 1) * quarter] for i in range(3)] + [rows[3 * quarter:]]
+    batches = [rows[i * quarter : (i + 1) * quarter] for i in range(3)] + [rows[3 * quarter :]]
     rng = random.Random(5)
     for index in range(3):
         late = [row for row in batches[index] if rng.random() < LATE_SHARE]
@@ -89,8 +89,16 @@ def build(dbt: DbtRunner, database: warehouse.Settings, *args: str) -> None:
     """dbt build of the sessions models, their parents and their data tests. The unit
     tests do not read the loaded data (test_pipeline.py's full build runs them)."""
     built = dbt(
-        database, "build", "--select", "+fct_sessions", "+fct_activities",
-        "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test", *args,
+        database,
+        "build",
+        "--select",
+        "+fct_sessions",
+        "+fct_activities",
+        "--indirect-selection",
+        "cautious",
+        "--exclude-resource-type",
+        "unit_test",
+        *args,
     )
     assert built.returncode == 0, built.stdout[-4000:]
 
@@ -135,11 +143,13 @@ def test_four_incremental_batches_equal_a_full_refresh(
             assert actual == expected, table
         # Every request has its row; the non-human ones have no session.
         total = full.execute(
-            "select count(*) from intermediate.int_requests_sessionized_all_traffic")
+            "select count(*) from intermediate.int_requests_sessionized_all_traffic"
+        )
         assert total.fetchone() == (EVENTS,)
         left_out = full.execute(
             "select count(*) from intermediate.int_requests_sessionized_all_traffic"
-            " where not is_in_sessions and session_id is null")
+            " where not is_in_sessions and session_id is null"
+        )
         in_sessions = full.execute("select count(*) from intermediate.int_requests_sessionized")
         left, kept = left_out.fetchone(), in_sessions.fetchone()
         assert left is not None and kept is not None and left[0] > 0

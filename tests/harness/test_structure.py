@@ -603,7 +603,9 @@ def test_real_project_keeps_the_structure_rules(real_manifest: dict[str, Any]) -
     }
     assert codes["board_slide"] == ["src/access_analytics/slide.py"]
     assert codes["html_report"] == [
-        "src/access_analytics/report.py", "src/access_analytics/dwell.py"]
+        "src/access_analytics/report.py",
+        "src/access_analytics/dwell.py",
+    ]
 
 
 def test_real_project_broken_once_per_rule_fails_that_rule(
@@ -615,16 +617,20 @@ def test_real_project_broken_once_per_rule_fails_that_rule(
     model_id = f"model.{PROJECT}."
     # 5: the mart stops reading the intermediate model (reads the sessions instead).
     nodes[model_id + "fct_lesson_views"]["depends_on"]["nodes"] = [
-        model_id + "int_requests_sessionized"]
+        model_id + "int_requests_sessionized"
+    ]
     # 6: the cohort dimension reads the staging model again.
     nodes[model_id + "dim_cohorts"]["depends_on"]["nodes"].append(
-        model_id + "stg_curriculum__cohorts")
+        model_id + "stg_curriculum__cohorts"
+    )
     # 7: the report's exposure forgets the lesson views that dwell.py reads.
-    report = next(exposure for exposure in broken["exposures"].values()
-                  if exposure["name"] == "html_report")
+    report = next(
+        exposure for exposure in broken["exposures"].values() if exposure["name"] == "html_report"
+    )
     report["depends_on"]["nodes"].remove(model_id + "fct_lesson_views")
-    assert [violation.split(": ", 1)[1] for violation in
-            check_manifest(broken, project_dir=ROOT)] == [
+    assert [
+        violation.split(": ", 1)[1] for violation in check_manifest(broken, project_dir=ROOT)
+    ] == [
         "src/access_analytics/dwell.py reads fct_lesson_views, which depends_on does not list",
         "a mart reads staging (stg_curriculum__cohorts); read the intermediate model that "
         "defines the concept",

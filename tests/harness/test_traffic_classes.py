@@ -22,45 +22,51 @@ import pytest
 from access_analytics import demo_data, warehouse
 from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, run_cli
 
-MODELS = ("+ip_traffic_classes", "+suspicious_ips", "+suspicious_ip_user_agents", "+fct_sessions",
-          "+fct_activities", "+ip_block_profiles")
+MODELS = (
+    "+ip_traffic_classes",
+    "+suspicious_ips",
+    "+suspicious_ip_user_agents",
+    "+fct_sessions",
+    "+fct_activities",
+    "+ip_block_profiles",
+)
 
 # Exact classes of named IPs of the Apache log. Declared bots whose user agents every
 # list names; Baidu's crawler sending "Firefox/6.0.2" (robots.txt only, or beside
 # Baiduspider); scripts without a user agent; WordPress exploit probes on a site without
 # WordPress; people's browsers.
 EXPECTED_CLASSES = {
-    "66.249.73.135": "declared_bot",    # Googlebot, 482 requests
-    "66.249.73.185": "declared_bot",    # Googlebot
-    "157.55.32.190": "declared_bot",    # bingbot
-    "157.56.92.151": "declared_bot",    # bingbot
-    "65.55.213.73": "declared_bot",     # msnbot
-    "100.43.83.137": "declared_bot",    # YandexBot
-    "218.30.103.62": "declared_bot",    # Sogou web spider
-    "5.10.83.91": "declared_bot",       # AhrefsBot
-    "180.76.5.98": "declared_bot",      # Baiduspider and Baidu's "Firefox/6.0.2"
-    "180.76.5.214": "declared_bot",     # one Baiduspider request, two "Firefox/6.0.2"
-    "180.76.6.230": "automated",        # Baidu's "Firefox/6.0.2" only: robots.txt
-    "180.76.5.191": "automated",        # the same
-    "144.76.194.187": "automated",      # no user agent, 41 requests in bursts
-    "199.168.96.66": "automated",       # no user agent, 41 requests in bursts
-    "81.198.20.11": "automated",        # no user agent
-    "188.165.243.45": "scanner",        # /wp-admin/ probes
-    "173.236.32.219": "scanner",        # a wp-login.php probe, nothing else
-    "130.237.218.86": "human",          # a Mac browser, 357 requests with their assets
-    "75.97.9.59": "human",              # Windows and iPhone browsers
-    "50.139.66.106": "human",           # Linux Chrome
-    "14.160.65.22": "human",            # Windows Chrome
-    "93.17.51.134": "human",            # Windows Chrome
+    "66.249.73.135": "declared_bot",  # Googlebot, 482 requests
+    "66.249.73.185": "declared_bot",  # Googlebot
+    "157.55.32.190": "declared_bot",  # bingbot
+    "157.56.92.151": "declared_bot",  # bingbot
+    "65.55.213.73": "declared_bot",  # msnbot
+    "100.43.83.137": "declared_bot",  # YandexBot
+    "218.30.103.62": "declared_bot",  # Sogou web spider
+    "5.10.83.91": "declared_bot",  # AhrefsBot
+    "180.76.5.98": "declared_bot",  # Baiduspider and Baidu's "Firefox/6.0.2"
+    "180.76.5.214": "declared_bot",  # one Baiduspider request, two "Firefox/6.0.2"
+    "180.76.6.230": "automated",  # Baidu's "Firefox/6.0.2" only: robots.txt
+    "180.76.5.191": "automated",  # the same
+    "144.76.194.187": "automated",  # no user agent, 41 requests in bursts
+    "199.168.96.66": "automated",  # no user agent, 41 requests in bursts
+    "81.198.20.11": "automated",  # no user agent
+    "188.165.243.45": "scanner",  # /wp-admin/ probes
+    "173.236.32.219": "scanner",  # a wp-login.php probe, nothing else
+    "130.237.218.86": "human",  # a Mac browser, 357 requests with their assets
+    "75.97.9.59": "human",  # Windows and iPhone browsers
+    "50.139.66.106": "human",  # Linux Chrome
+    "14.160.65.22": "human",  # Windows Chrome
+    "93.17.51.134": "human",  # Windows Chrome
 }
 
 # Feed readers and crawlers that some user-agent lists name and others do not: not
 # human either way (declared_bot when the list names them, else by behaviour).
 NOT_HUMAN = {
-    "74.125.19.82": "polling",          # FeedBurner polls the home page all day
-    "107.170.41.69": "polling",         # Feedbin
-    "208.115.111.72": "robots_txt",     # Ezooms
-    "46.105.14.53": "polling",          # UniversalFeedParser, 364 requests of one feed
+    "74.125.19.82": "polling",  # FeedBurner polls the home page all day
+    "107.170.41.69": "polling",  # Feedbin
+    "208.115.111.72": "robots_txt",  # Ezooms
+    "46.105.14.53": "polling",  # UniversalFeedParser, 364 requests of one feed
 }
 
 # Crawler-like IPs: robots.txt, a bot's user agent (or none: the web log has the field),
@@ -91,16 +97,32 @@ select
 """
 
 
-def _build(database: warehouse.Settings, tmp: Path, *args: str,
-           models: tuple[str, ...] = MODELS) -> None:
+def _build(
+    database: warehouse.Settings, tmp: Path, *args: str, models: tuple[str, ...] = MODELS
+) -> None:
     built = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--select", *models,
-         "--indirect-selection", "cautious", "--target-path", str(tmp / "target"),
-         # The unit tests do not read the loaded data (test_pipeline.py runs them).
-         "--exclude-resource-type", "unit_test",
-         "--log-path", str(tmp / "logs"), *args],
-        cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
-        timeout=900, check=False,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--select",
+            *models,
+            "--indirect-selection",
+            "cautious",
+            "--target-path",
+            str(tmp / "target"),
+            # The unit tests do not read the loaded data (test_pipeline.py runs them).
+            "--exclude-resource-type",
+            "unit_test",
+            "--log-path",
+            str(tmp / "logs"),
+            *args,
+        ],
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(database),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert built.returncode == 0, built.stdout[-4000:]
 
@@ -118,8 +140,9 @@ def apache(
     warehouse.ensure_database(settings, name)
     database = warehouse.Settings(**{**settings.__dict__, "dbname": name})
     try:
-        loaded = run_cli(["load", "combined", str(SHARED_DATA / "apache_logs" / "apache_logs")],
-                         database)
+        loaded = run_cli(
+            ["load", "combined", str(SHARED_DATA / "apache_logs" / "apache_logs")], database
+        )
         assert loaded.returncode == 0, loaded.stderr
         _build(database, tmp)
         yield database, tmp
@@ -131,16 +154,20 @@ def apache(
 def classes(database: warehouse.Settings) -> dict[str, tuple[str, str | None]]:
     with warehouse.connect(database) as conn:
         rows = conn.execute(
-            "select ip, traffic_class, reasons from marts.ip_traffic_classes").fetchall()
+            "select ip, traffic_class, reasons from marts.ip_traffic_classes"
+        ).fetchall()
     return {ip: (traffic_class, reasons) for ip, traffic_class, reasons in rows}
 
 
 def test_named_ips_of_the_apache_log_get_their_class(
-    apache: tuple[warehouse.Settings, Path]
+    apache: tuple[warehouse.Settings, Path],
 ) -> None:
     found = classes(apache[0])
-    wrong = {ip: found.get(ip) for ip, expected in EXPECTED_CLASSES.items()
-             if found.get(ip, ("missing",))[0] != expected}
+    wrong = {
+        ip: found.get(ip)
+        for ip, expected in EXPECTED_CLASSES.items()
+        if found.get(ip, ("missing",))[0] != expected
+    }
     assert not wrong, wrong
     for ip, reason in NOT_HUMAN.items():
         traffic_class, reasons = found[ip]
@@ -149,20 +176,22 @@ def test_named_ips_of_the_apache_log_get_their_class(
 
 
 def test_crawler_like_ips_are_not_human_and_the_non_human_are_crawler_like(
-    apache: tuple[warehouse.Settings, Path]
+    apache: tuple[warehouse.Settings, Path],
 ) -> None:
     with warehouse.connect(apache[0]) as conn:
         row = conn.execute(ACCEPTANCE_SQL).fetchone()
     assert row is not None
     crawler_like, non_human, both = row
-    print(f"\ncrawler-like IPs {crawler_like}, non-human IPs {non_human}, both {both}:"
-          f" recall {both / crawler_like:.1%}, precision {both / non_human:.1%}")
+    print(
+        f"\ncrawler-like IPs {crawler_like}, non-human IPs {non_human}, both {both}:"
+        f" recall {both / crawler_like:.1%}, precision {both / non_human:.1%}"
+    )
     assert both >= 0.9 * crawler_like
     assert both >= 0.9 * non_human
 
 
 def test_the_shuffled_seconds_of_the_apache_log_are_noticed(
-    apache: tuple[warehouse.Settings, Path]
+    apache: tuple[warehouse.Settings, Path],
 ) -> None:
     """4,915 of its 9,999 lines are dated before the line above them, always within the
     same minute: the seconds carry no information, gaps are counted in minutes."""
@@ -174,13 +203,12 @@ def test_the_shuffled_seconds_of_the_apache_log_are_noticed(
     assert row == (9999, 4915, 0, "minute", True)
 
 
-def test_top_suspicious_ips_of_the_apache_log(
-    apache: tuple[warehouse.Settings, Path]
-) -> None:
+def test_top_suspicious_ips_of_the_apache_log(apache: tuple[warehouse.Settings, Path]) -> None:
     with warehouse.connect(apache[0]) as conn:
         top = conn.execute(
             "select suspicion_rank, ip, score, traffic_class, reasons from marts.suspicious_ips"
-            " order by suspicion_rank limit 10").fetchall()
+            " order by suspicion_rank limit 10"
+        ).fetchall()
     print("\ntop 10 suspicious IPs of the Apache log (rank, ip, score, class, reasons):")
     for rank, ip, score, traffic_class, reasons in top:
         print(f"  {rank} {ip} {score} {traffic_class} {reasons}")
@@ -190,7 +218,7 @@ def test_top_suspicious_ips_of_the_apache_log(
 
 
 def test_no_bot_session_unless_automated_traffic_is_included(
-    apache: tuple[warehouse.Settings, Path]
+    apache: tuple[warehouse.Settings, Path],
 ) -> None:
     """Runs last in this module: it rebuilds the sessions with every request."""
     database, tmp = apache
@@ -200,7 +228,8 @@ def test_no_bot_session_unless_automated_traffic_is_included(
         " from marts.fct_sessions as sessions"
         " left join intermediate.int_requests_sessionized_all_traffic as requests"
         "  on sessions.session_id = requests.session_id"
-        " left join marts.ip_traffic_classes as classes on requests.ip = classes.ip")
+        " left join marts.ip_traffic_classes as classes on requests.ip = classes.ip"
+    )
     with warehouse.connect(database) as conn:
         human = conn.execute(
             "select count(*), count(*) filter (where has_bot_user_agent) from marts.fct_sessions"
@@ -208,8 +237,9 @@ def test_no_bot_session_unless_automated_traffic_is_included(
         from_non_human_ips = conn.execute(session_facts).fetchone()
     assert human is not None and human[0] > 1000 and human[1] == 0, human
     assert from_non_human_ips == (0,)
-    _build(database, tmp, "--full-refresh", "--vars", json.dumps(
-        {"include_automated_traffic": True}))
+    _build(
+        database, tmp, "--full-refresh", "--vars", json.dumps({"include_automated_traffic": True})
+    )
     with warehouse.connect(database) as conn:
         everyone = conn.execute(
             "select count(*), count(*) filter (where has_bot_user_agent) from marts.fct_sessions"
@@ -229,8 +259,10 @@ def test_bootcamp_format_never_scores_a_user_agent_rule(
     database = warehouse.Settings(**{**settings.__dict__, "dbname": name})
     try:
         files = demo_data.generate(tmp_path / "demo", events=50_000, seed=7, fmt="bootcamp")
-        for path, file_format in ((files.cohorts_path, "cohorts"),
-                                  (files.requests_path, "bootcamp")):
+        for path, file_format in (
+            (files.cohorts_path, "cohorts"),
+            (files.requests_path, "bootcamp"),
+        ):
             loaded = run_cli(["load", file_format, str(path)], database)
             assert loaded.returncode == 0, loaded.stderr
         _build(database, tmp_path, models=("+ip_traffic_classes",))
@@ -243,7 +275,9 @@ def test_bootcamp_format_never_scores_a_user_agent_rule(
             ).fetchone()
             nat = conn.execute(
                 "select ip, traffic_class, reasons from marts.ip_traffic_classes"
-                " where block_16 = any(%s) and requests >= 1000", (campuses,)).fetchall()
+                " where block_16 = any(%s) and requests >= 1000",
+                (campuses,),
+            ).fetchall()
     finally:
         if not os.environ.get("AA_KEEP_TEST_DATABASES"):
             warehouse.drop_database(settings, name)
@@ -253,7 +287,7 @@ def test_bootcamp_format_never_scores_a_user_agent_rule(
 
 
 def test_search_crawlers_of_the_apache_log_fire_bot_user_agent(
-    apache: tuple[warehouse.Settings, Path]
+    apache: tuple[warehouse.Settings, Path],
 ) -> None:
     """Per IP + user agent: every Googlebot, bingbot, Baiduspider and Yandex agent."""
     with warehouse.connect(apache[0]) as conn:

@@ -71,13 +71,20 @@ def test_postgres_matches_what_python_matches(conn: psycopg.Connection) -> None:
     """Every generated pattern compiles in PostgreSQL and, on the crawler list's example
     user agents, matches exactly where Python's re does; the required text of a rule is
     in every string it matches (the prefilter never hides a match)."""
-    samples = sorted({
-        instance.strip() for item in CRAWLER_USER_AGENTS_DATA
-        for instance in item.get("instances", [])
-    })
+    samples = sorted(
+        {
+            instance.strip()
+            for item in CRAWLER_USER_AGENTS_DATA
+            for instance in item.get("instances", [])
+        }
+    )
     patterns = [
-        (f"uap:{row['rule_id']}", row["pattern"], row["required_text"],
-         row["is_case_insensitive"] == "true")
+        (
+            f"uap:{row['rule_id']}",
+            row["pattern"],
+            row["required_text"],
+            row["is_case_insensitive"] == "true",
+        )
         for row in csv.DictReader((SEEDS / rules.RULES_SEED).open(encoding="utf-8"))
     ] + [
         (f"crawler:{row['crawler_id']}", row["pattern"], row["required_text"], False)
@@ -85,12 +92,14 @@ def test_postgres_matches_what_python_matches(conn: psycopg.Connection) -> None:
     ]
     # The untranslated patterns, from the packages, in the seeds' order.
     browsers, systems, devices = MATCHERS
-    python_patterns = dict(zip(
-        (key for key, *_ in patterns),
-        [matcher.pattern for matcher in (*systems, *browsers, *devices)]
-        + [re.compile(item["pattern"]) for item in CRAWLER_USER_AGENTS_DATA],
-        strict=True,
-    ))
+    python_patterns = dict(
+        zip(
+            (key for key, *_ in patterns),
+            [matcher.pattern for matcher in (*systems, *browsers, *devices)]
+            + [re.compile(item["pattern"]) for item in CRAWLER_USER_AGENTS_DATA],
+            strict=True,
+        )
+    )
     conn.execute("create temporary table samples (user_agent text)")
     with conn.cursor().copy("copy samples from stdin") as copy:
         for sample in samples:
@@ -100,11 +109,13 @@ def test_postgres_matches_what_python_matches(conn: psycopg.Connection) -> None:
         for key, pattern, _, _ in patterns:
             copy.write_row((key, pattern))
     # Rule by rule (the regex cache holds 32 patterns), as the model's macro does.
-    found = set(conn.execute(
-        "select patterns.rule_key, matched.user_agent from patterns cross join lateral"
-        " (select user_agent from samples where user_agent ~ patterns.pattern offset 0)"
-        " as matched"
-    ).fetchall())
+    found = set(
+        conn.execute(
+            "select patterns.rule_key, matched.user_agent from patterns cross join lateral"
+            " (select user_agent from samples where user_agent ~ patterns.pattern offset 0)"
+            " as matched"
+        ).fetchall()
+    )
     expected = set()
     for key, _pattern, required, insensitive in patterns:
         for sample in samples:
@@ -112,8 +123,10 @@ def test_postgres_matches_what_python_matches(conn: psycopg.Connection) -> None:
                 expected.add((key, sample))
                 text = sample.lower() if insensitive else sample
                 assert required in text, (key, required, sample)
-    print(f"\n{len(patterns)} patterns x {len(samples)} strings: {len(expected)} matches in"
-          f" Python, {len(found)} in PostgreSQL, {len(found ^ expected)} differ")
+    print(
+        f"\n{len(patterns)} patterns x {len(samples)} strings: {len(expected)} matches in"
+        f" Python, {len(found)} in PostgreSQL, {len(found ^ expected)} differ"
+    )
     assert found == expected
 
 
@@ -121,10 +134,19 @@ def _project_copy(tmp_path: Path) -> Path:
     """The dbt project copied into tmp_path, so a test can edit its seeds."""
     copy = tmp_path / "project"
     shutil.copytree(
-        PROJECT_DIR, copy,
+        PROJECT_DIR,
+        copy,
         ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".warehouse", "target", "logs", "data", "reports", "harness",
-            "__pycache__", "*.egg-info",
+            ".git",
+            ".venv",
+            ".warehouse",
+            "target",
+            "logs",
+            "data",
+            "reports",
+            "harness",
+            "__pycache__",
+            "*.egg-info",
         ),
     )
     return copy
@@ -151,16 +173,27 @@ def test_editing_a_seed_reclassifies_on_the_next_plain_build(
     def build() -> dict[str, tuple[bool, str | None, str]]:
         built = subprocess.run(
             # A plain build (no --full-refresh); tests are run by the other modules.
-            [str(Path(sys.executable).parent / "dbt"), "build",
-             "--select", "+int_user_agents_classified",
-             "--exclude-resource-type", "test", "unit_test"],
-            cwd=project, env=warehouse.dbt_env(database), capture_output=True, text=True,
-            timeout=900, check=False,
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "build",
+                "--select",
+                "+int_user_agents_classified",
+                "--exclude-resource-type",
+                "test",
+                "unit_test",
+            ],
+            cwd=project,
+            env=warehouse.dbt_env(database),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         assert built.returncode == 0, built.stdout[-3000:]
         with warehouse.connect(database) as connection:
             return {
-                row[0]: row[1:] for row in connection.execute(
+                row[0]: row[1:]
+                for row in connection.execute(
                     "select user_agent, is_bot, bot_source, rules_checksum"
                     " from intermediate.int_user_agents_classified"
                 )

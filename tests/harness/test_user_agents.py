@@ -45,17 +45,40 @@ DEVICE_TARGET = 0.95
 DEMO_EVENTS = 5_000
 
 MAJOR_BROWSERS = (
-    "Chrome", "Firefox", "Safari", "Edge", "IE", "Opera", "Mobile Safari", "Chrome Mobile",
+    "Chrome",
+    "Firefox",
+    "Safari",
+    "Edge",
+    "IE",
+    "Opera",
+    "Mobile Safari",
+    "Chrome Mobile",
     "Samsung Internet",
 )
 # uap-core OS families that are Linux distributions (or plain Linux). Linux-based
 # systems with their own identity (Android, Chrome OS, webOS, Tizen, Chromecast,
 # GoogleTV, Kindle, Maemo, MeeGo, Sailfish, KaiOS...) are not: they map to "other"
 # (Android and Chrome OS to themselves).
-LINUX_DISTRIBUTIONS = frozenset({
-    "Linux", "Ubuntu", "Kubuntu", "Debian", "Fedora", "Red Hat", "SUSE", "openSUSE", "Mint",
-    "Linux Mint", "Arch Linux", "Arch", "CentOS", "Gentoo", "Slackware", "Mandriva",
-})
+LINUX_DISTRIBUTIONS = frozenset(
+    {
+        "Linux",
+        "Ubuntu",
+        "Kubuntu",
+        "Debian",
+        "Fedora",
+        "Red Hat",
+        "SUSE",
+        "openSUSE",
+        "Mint",
+        "Linux Mint",
+        "Arch Linux",
+        "Arch",
+        "CentOS",
+        "Gentoo",
+        "Slackware",
+        "Mandriva",
+    }
+)
 OWN_OS_FAMILIES = frozenset({"Mac OS X", "iOS", "Android", "Chrome OS"})
 # The search crawlers of the Apache log that must be bots.
 CRAWLER_NAMES = ("googlebot", "bingbot", "baiduspider", "yandex")
@@ -156,19 +179,31 @@ def classified(
             load(database, "combined", SHARED_DATA / "apache_logs" / "apache_logs")
         built = subprocess.run(
             [
-                str(Path(sys.executable).parent / "dbt"), "build",
+                str(Path(sys.executable).parent / "dbt"),
+                "build",
                 # The security marts too, for the Apache-log tests at the end.
-                "--select", "+int_user_agents_classified", "+suspicious_ips",
+                "--select",
+                "+int_user_agents_classified",
+                "+suspicious_ips",
                 "+ip_block_profiles",
                 # Only tests whose parents are all built (not the staging models'
                 # relationships to cohorts, say).
-                "--indirect-selection", "cautious",
+                "--indirect-selection",
+                "cautious",
                 # The unit tests do not read the loaded data (test_pipeline.py runs them).
-                "--exclude-resource-type", "unit_test",
-                "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+                "--exclude-resource-type",
+                "unit_test",
+                "--target-path",
+                str(tmp / "target"),
+                "--log-path",
+                str(tmp / "logs"),
             ],
-            cwd=PROJECT_DIR, env=warehouse.dbt_env(database), capture_output=True, text=True,
-            timeout=900, check=False,
+            cwd=PROJECT_DIR,
+            env=warehouse.dbt_env(database),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         assert built.returncode == 0, built.stdout[-3000:]
         with warehouse.connect(database) as conn:
@@ -212,15 +247,20 @@ def test_browser_family_agrees_with_uap_core(
         (shared_data / "uap_core_dev" / "test_ua.yaml").read_text(encoding="utf-8")
     )["test_cases"]
     pairs = [
-        (expected_browser(case["family"]),
-         classified[case["user_agent_string"].strip()].browser_family)
+        (
+            expected_browser(case["family"]),
+            classified[case["user_agent_string"].strip()].browser_family,
+        )
         for case in cases
     ]
     major = [(expected, ours) for expected, ours in pairs if expected != "(not major)"]
     agreeing = sum(expected == ours for expected, ours in major)
     # Strings of other families (minor browsers, apps, bots) that we call a major browser.
-    false_positives = [(expected, ours) for expected, ours in pairs
-                       if expected == "(not major)" and ours in MAJOR_BROWSERS]
+    false_positives = [
+        (expected, ours)
+        for expected, ours in pairs
+        if expected == "(not major)" and ours in MAJOR_BROWSERS
+    ]
     others = len(pairs) - len(major)
     report = confusion_table(
         f"Browser family vs uap-core test_ua.yaml, major families: {agreeing}/{len(major)} "
@@ -290,13 +330,16 @@ def expected_device_class(user_agent: str) -> str | None:
     if family in ("iPad", "Generic Tablet") or model == "Tablet":
         return "tablet"
     if family in ("iPhone", "iPod", "Generic Smartphone", "Generic Feature Phone") or model in (
-        "Smartphone", "Feature Phone"
+        "Smartphone",
+        "Feature Phone",
     ):
         return "mobile"
-    desktop_os = (
-        os_family in ("Windows", "Mac OS X", "Chrome OS", *LINUX_DISTRIBUTIONS)
-        or re.fullmatch(r"Windows (NT|XP|Vista|7|8|8\.1|10|11|2000|98|95|ME)", os_family)
-    )
+    desktop_os = os_family in (
+        "Windows",
+        "Mac OS X",
+        "Chrome OS",
+        *LINUX_DISTRIBUTIONS,
+    ) or re.fullmatch(r"Windows (NT|XP|Vista|7|8|8\.1|10|11|2000|98|95|ME)", os_family)
     if family in ("Other", "Mac") and desktop_os:
         return "desktop"
     return None
@@ -339,8 +382,11 @@ def test_demo_scrapers_are_bots_and_browsers_are_not(
     assert classified["python-requests/2.22.0"].browser_family == "Python Requests"
     # The planted scanner tool and uptime monitor say what they are; the crawler and the
     # other scanners send a browser's user agent, one scanner and one monitor none.
-    planted = {item["user_agent"] for kind in ("browser_crawlers", "exploit_scanners",
-                                               "uptime_monitors") for item in truth[kind]}
+    planted = {
+        item["user_agent"]
+        for kind in ("browser_crawlers", "exploit_scanners", "uptime_monitors")
+        for item in truth[kind]
+    }
     declared = {"Mozilla/5.0 zgrab/0.x", "Mozilla/5.0+(http://www.uptimerobot.com/)"}
     assert declared | {""} <= planted
     for agent in declared:

@@ -13,8 +13,13 @@ from conftest import DB_PREFIX
 def test_embedded_is_the_default(tmp_path: Path) -> None:
     found = warehouse.settings_from_env(tmp_path, env={})
     assert found == warehouse.Settings(
-        project_dir=tmp_path, external=False, host="127.0.0.1", port=54329, user="postgres",
-        password="", dbname="access_analytics",
+        project_dir=tmp_path,
+        external=False,
+        host="127.0.0.1",
+        port=54329,
+        user="postgres",
+        password="",
+        dbname="access_analytics",
     )
     assert found.pgdata == tmp_path / ".warehouse" / "pgdata"
     assert found.uri() == "postgresql://postgres@127.0.0.1:54329/access_analytics"
@@ -39,7 +44,10 @@ def test_pghost_selects_an_external_server(tmp_path: Path) -> None:
         env={"PGHOST": "db.example.org", "PGUSER": "analyst", "PGPASSWORD": "secret"},
     )
     assert (found.external, found.host, found.port, found.user) == (
-        True, "db.example.org", 5432, "analyst",
+        True,
+        "db.example.org",
+        5432,
+        "analyst",
     )
     assert found.uri("other") == "postgresql://analyst@db.example.org:5432/other"
     assert "secret" not in found.uri()
@@ -64,12 +72,23 @@ def test_embedded_server_runs_with_the_documented_tuning(settings: warehouse.Set
     with warehouse.connect(settings, "postgres") as conn:
         shown = {
             name: conn.execute(f"show {name}").fetchone()[0]  # type: ignore[index]
-            for name in ("work_mem", "shared_buffers", "jit", "timezone", "wal_level",
-                         "max_parallel_workers_per_gather", "listen_addresses")
+            for name in (
+                "work_mem",
+                "shared_buffers",
+                "jit",
+                "timezone",
+                "wal_level",
+                "max_parallel_workers_per_gather",
+                "listen_addresses",
+            )
         }
     assert shown == {
-        "work_mem": "128MB", "shared_buffers": "1GB", "jit": "off", "timezone": "UTC",
-        "wal_level": "minimal", "max_parallel_workers_per_gather": "1",
+        "work_mem": "128MB",
+        "shared_buffers": "1GB",
+        "jit": "off",
+        "timezone": "UTC",
+        "wal_level": "minimal",
+        "max_parallel_workers_per_gather": "1",
         "listen_addresses": "127.0.0.1",
     }
 
@@ -87,7 +106,8 @@ def test_databases_are_created_once_and_dropped(settings: warehouse.Settings) ->
     assert warehouse.ensure_database(settings, name) is False
     warehouse.drop_database(settings, name)
     with warehouse.connect(settings, "postgres") as conn:
-        assert conn.execute("select count(*) from pg_database where datname = %s", (name,)
-                            ).fetchone() == (0,)
+        assert conn.execute(
+            "select count(*) from pg_database where datname = %s", (name,)
+        ).fetchone() == (0,)
     with pytest.raises(warehouse.WarehouseError, match="refusing to drop"):
         warehouse.drop_database(settings, settings.dbname)

@@ -60,14 +60,30 @@ def apache(
         loaded = run_cli(["load", "combined", str(path)], database)
         assert loaded.returncode == 0, loaded.stderr
     built = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+referrer_hosts",
-         # Only tests whose parents are all built.
-         "--indirect-selection", "cautious", "--vars", SITE_VARS,
-         # The unit tests do not read the loaded data (test_pipeline.py runs them).
-         "--exclude-resource-type", "unit_test",
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
-        cwd=Path(__file__).resolve().parents[2], env=warehouse.dbt_env(database),
-        capture_output=True, text=True, timeout=900, check=False,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--select",
+            "+referrer_hosts",
+            # Only tests whose parents are all built.
+            "--indirect-selection",
+            "cautious",
+            "--vars",
+            SITE_VARS,
+            # The unit tests do not read the loaded data (test_pipeline.py runs them).
+            "--exclude-resource-type",
+            "unit_test",
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=warehouse.dbt_env(database),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert built.returncode == 0, built.stdout[-4000:]
     yield database
@@ -84,48 +100,65 @@ def test_top_referring_hosts_of_the_apache_log(apache: warehouse.Settings) -> No
     # Requests per external referring host, counted independently with
     # `awk -F'"' '{print $4}'` on the file (semicomplete.com and its subdomains are the
     # site itself; line 8899 is rejected by the loader).
-    top = query(apache, """
+    top = query(
+        apache,
+        """
         select referrer_host, requests, sessions_started
         from marts.referrer_hosts
         where period_month = date '2015-05-01'
         order by requests desc, referrer_host
         limit 8
-    """)
+    """,
+    )
     print(f"\ntop referring hosts: {top}")
     assert [(host, requests) for host, requests, _ in top] == [
-        ("www.google.com", 228), ("www.google.fr", 46), ("www.google.co.uk", 37),
-        ("stackoverflow.com", 34), ("www.google.de", 31), ("s-chassis.co.nz", 29),
-        ("www.google.es", 29), ("logstash.net", 28),
+        ("www.google.com", 228),
+        ("www.google.fr", 46),
+        ("www.google.co.uk", 37),
+        ("stackoverflow.com", 34),
+        ("www.google.de", 31),
+        ("s-chassis.co.nz", 29),
+        ("www.google.es", 29),
+        ("logstash.net", 28),
     ]
     assert [sessions for *_, sessions in top] == SESSIONS_STARTED
-    [(hosts, requests, internal)] = query(apache, """
+    [(hosts, requests, internal)] = query(
+        apache,
+        """
         select
             count(*),
             sum(requests),
             (select count(*) from intermediate.int_requests_referred
              where referrer_is_internal)
         from marts.referrer_hosts
-    """)
+    """,
+    )
     assert (hosts, requests) == (152, 888)
     assert internal == INTERNAL_REQUESTS
 
 
 def test_double_encoded_path_and_its_twins_are_one_lesson(apache: warehouse.Settings) -> None:
-    paths = query(apache, """
+    paths = query(
+        apache,
+        """
         select raw_path, path, lesson
         from staging.stg_web__requests
         where source_file like '%/twins.log'
         order by line_number
-    """)
+    """,
+    )
     assert paths == [
         ("/blog/tags/open%2520source", "blog/tags/open source", "open source"),
         ("/blog/tags/open%20source", "blog/tags/open source", "open source"),
         ("/blog/tags/open%252520source", "blog/tags/open source", "open source"),
         ("/blog/tags/100%zz", "blog/tags/100%zz", "100%zz"),
     ]
-    sessions = query(apache, """
+    sessions = query(
+        apache,
+        """
         select requests, distinct_lessons
         from marts.fct_sessions
         where user_key like 'agent:10.1.2.3|%'
-    """)
+    """,
+    )
     assert sessions == [(4, 2)]

@@ -37,8 +37,19 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "rankings": ("cohort_id", "path", "requests", "rank_in_cohort"),
     "hourly": ("block_16", "activity_date", "activity_hour", "unique_users"),
     "weekdays": (
-        "block_16", "active_days", "sunday", "monday", "tuesday", "wednesday", "thursday",
-        "friday", "saturday", "weekday", "weekend", "daily", "weekday_high_ind",
+        "block_16",
+        "active_days",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "weekday",
+        "weekend",
+        "daily",
+        "weekday_high_ind",
         "weekend_high_ind",
     ),
 }
@@ -128,7 +139,8 @@ def weekday_profile(
     weekday_users, weekday_days = sum(users[1:6]), sum(days[1:6])
     weekend_users, weekend_days = users[0] + users[6], days[0] + days[6]
     return (
-        block, active_days,
+        block,
+        active_days,
         *(two_decimals(users[dow], days[dow]) for dow in range(7)),
         two_decimals(weekday_users, weekday_days),
         two_decimals(weekend_users, weekend_days),
@@ -171,9 +183,7 @@ def compare(expected_dir: Path, actual_dir: Path) -> dict[str, str]:
 
 def row_counts(out_dir: Path) -> dict[str, int]:
     """Rows of each answer in ``out_dir``."""
-    return {
-        name: len((out_dir / f"{name}.csv").read_text().splitlines()) - 1 for name in ANSWERS
-    }
+    return {name: len((out_dir / f"{name}.csv").read_text().splitlines()) - 1 for name in ANSWERS}
 
 
 def total_sessions(out_dir: Path) -> int:
@@ -206,8 +216,12 @@ PROJECT_QUERIES = {
 # are there because the row reconciliation test on the requests also reads them (two
 # views: nothing to compute).
 PROJECT_SELECTION = (
-    "+fct_sessions", "+cohort_lesson_rankings", "+int_ip_block_hourly",
-    "+int_ip_block_weekdays", "stg_loads__loaded_files", "stg_loads__rejected_lines",
+    "+fct_sessions",
+    "+cohort_lesson_rankings",
+    "+int_ip_block_hourly",
+    "+int_ip_block_weekdays",
+    "stg_loads__loaded_files",
+    "stg_loads__rejected_lines",
 )
 # The references sessionize every request, as the notebooks did: the project's traffic
 # classes (which leave automated traffic out of sessions by default) are its own.
@@ -220,8 +234,7 @@ def project_answers(conn: Any, out_dir: Path) -> None:
         out_dir,
         {
             name: (
-                tuple(value.isoformat() if hasattr(value, "isoformat") else value
-                      for value in row)
+                tuple(value.isoformat() if hasattr(value, "isoformat") else value for value in row)
                 for row in conn.execute(query)
             )
             for name, query in PROJECT_QUERIES.items()

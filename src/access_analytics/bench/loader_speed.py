@@ -39,11 +39,11 @@ DATABASE = "aa_bench_loader"
 # The typed columns a plain COPY reads, per format (the floor's table).
 FLOOR_COLUMNS = {
     "csv": "date date, time time, path text, user_id bigint, cohort_id bigint, ip text,"
-           " user_agent text",
+    " user_agent text",
     "combined": "ip text, ident text, auth_user text, requested_at timestamptz,"
-                " utc_offset_minutes integer, request_line text, method text, path text,"
-                " protocol text, status integer, response_bytes bigint, referrer text,"
-                " user_agent text",
+    " utc_offset_minutes integer, request_line text, method text, path text,"
+    " protocol text, status integer, response_bytes bigint, referrer text,"
+    " user_agent text",
 }
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _OFFSETS = ((-360, "-0600"), (-300, "-0500"), (0, "+0000"), (60, "+0100"))
@@ -53,8 +53,11 @@ def write_combined(requests_csv: Path, combined: Path, floor_csv: Path) -> int:
     """The demo requests as a combined log, and its typed columns as a CSV for the
     floor. Returns the number of lines."""
     lines = 0
-    with requests_csv.open(newline="") as source, combined.open("w") as log, \
-            floor_csv.open("w", newline="") as floor:
+    with (
+        requests_csv.open(newline="") as source,
+        combined.open("w") as log,
+        floor_csv.open("w", newline="") as floor,
+    ):
         reader = csv.reader(source)
         header = next(reader)
         at = {name: header.index(name) for name in header}
@@ -62,16 +65,32 @@ def write_combined(requests_csv: Path, combined: Path, floor_csv: Path) -> int:
         for row in reader:
             minutes, offset = _OFFSETS[lines % len(_OFFSETS)]
             local = datetime.fromisoformat(f"{row[at['date']]} {row[at['time']]}")
-            stamp = (f"{local.day:02d}/{_MONTHS[local.month - 1]}/{local.year}:"
-                     f"{local:%H:%M:%S} {offset}")
+            stamp = (
+                f"{local.day:02d}/{_MONTHS[local.month - 1]}/{local.year}:{local:%H:%M:%S} {offset}"
+            )
             path, agent, ip = row[at["path"]] or "/", row[at["user_agent"]], row[at["ip"]]
             size = (len(path) * 7919 + lines) % 60_000
             request = f"GET {path} HTTP/1.1"
             referrer = "-" if lines % 3 else "https://codeup.com/"
             log.write(f'{ip} - - [{stamp}] "{request}" 200 {size} "{referrer}" "{agent}"\n')
             utc = (local - timedelta(minutes=minutes)).isoformat() + "+00:00"
-            writer.writerow((ip, "", "", utc, minutes, request, "GET", path, "HTTP/1.1",
-                             200, size, "" if referrer == "-" else referrer, agent))
+            writer.writerow(
+                (
+                    ip,
+                    "",
+                    "",
+                    utc,
+                    minutes,
+                    request,
+                    "GET",
+                    path,
+                    "HTTP/1.1",
+                    200,
+                    size,
+                    "" if referrer == "-" else referrer,
+                    agent,
+                )
+            )
             lines += 1
     return lines
 
@@ -106,24 +125,31 @@ class Rate(NamedTuple):
     server_cpu: float
 
     def __str__(self) -> str:
-        return (f"{self.per_second:,.0f}/s, CPU per 1M: python {self.python_cpu:.1f} s"
-                f" + server {self.server_cpu:.1f} s")
+        return (
+            f"{self.per_second:,.0f}/s, CPU per 1M: python {self.python_cpu:.1f} s"
+            f" + server {self.server_cpu:.1f} s"
+        )
 
 
 def _rate(count: int, seconds: float, cpu: tuple[float, float]) -> Rate:
     return Rate(count / seconds, cpu[0] * 1e6 / count, cpu[1] * 1e6 / count)
 
 
-def floor_rows_per_second(settings: warehouse.Settings, floor_csv: Path, columns: str,
-                          header: bool) -> Rate:
+def floor_rows_per_second(
+    settings: warehouse.Settings, floor_csv: Path, columns: str, header: bool
+) -> Rate:
     """Rows per second of a plain COPY of ``floor_csv`` into an unindexed temp table."""
     with warehouse.connect(settings) as conn:
         conn.execute(f"create temp table copy_floor ({columns})")
         cpu = Cpu(conn)
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            f"copy copy_floor from stdin with (format csv, header {str(header).lower()})"
-        ) as copy, floor_csv.open("rb") as handle:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                f"copy copy_floor from stdin with (format csv, header {str(header).lower()})"
+            ) as copy,
+            floor_csv.open("rb") as handle,
+        ):
             for block in iter(lambda: handle.read(1 << 20), b""):
                 copy.write(block)
         conn.commit()
@@ -133,8 +159,7 @@ def floor_rows_per_second(settings: warehouse.Settings, floor_csv: Path, columns
     return _rate(row[0] if row else 0, seconds, used)
 
 
-def loader_lines_per_second(settings: warehouse.Settings, path: Path, file_format: str
-                            ) -> Rate:
+def loader_lines_per_second(settings: warehouse.Settings, path: Path, file_format: str) -> Rate:
     """Lines per second of ``load_file`` into a fresh database."""
     admin = warehouse.settings_from_env()
     warehouse.drop_database(admin, settings.dbname)
@@ -154,8 +179,9 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = print) -> i
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--formats", nargs="+", default=["csv", "combined"],
-                        choices=["csv", "combined"])
+    parser.add_argument(
+        "--formats", nargs="+", default=["csv", "combined"], choices=["csv", "combined"]
+    )
     parser.add_argument("--out", type=Path, default=Path("data/bench_loader"))
     args = parser.parse_args(argv)
     out = args.out / f"{args.events}_{args.seed}"
@@ -163,8 +189,10 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = print) -> i
     if not requests_csv.is_file():
         say(f"generating {args.events:,} requests in {out} ...")
         demo_data.generate(out, events=args.events, seed=args.seed)
-    files = {"csv": (requests_csv, requests_csv, True),
-             "combined": (out / "access.log", out / "combined_columns.csv", False)}
+    files = {
+        "csv": (requests_csv, requests_csv, True),
+        "combined": (out / "access.log", out / "combined_columns.csv", False),
+    }
     if not files["combined"][1].is_file():
         say("writing the same requests as a combined log ...")
         write_combined(requests_csv, files["combined"][0], files["combined"][1])
@@ -180,13 +208,17 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = print) -> i
                 floor = floor_rows_per_second(settings, floor_csv, FLOOR_COLUMNS[name], header)
                 ratio = loader.per_second / floor.per_second
                 ratios[name].append(ratio)
-                say(f"round {round_number} {name}: loader {loader} lines;"
-                    f" plain COPY {floor} rows ({ratio:.0%} of COPY)")
+                say(
+                    f"round {round_number} {name}: loader {loader} lines;"
+                    f" plain COPY {floor} rows ({ratio:.0%} of COPY)"
+                )
     finally:
         warehouse.drop_database(admin, DATABASE)
     for name, values in ratios.items():
-        say(f"{name}: loader {statistics.median(values):.0%} of COPY (median of"
-            f" {len(values)} rounds: {', '.join(f'{value:.0%}' for value in values)})")
+        say(
+            f"{name}: loader {statistics.median(values):.0%} of COPY (median of"
+            f" {len(values)} rounds: {', '.join(f'{value:.0%}' for value in values)})"
+        )
     return 0
 
 

@@ -160,8 +160,9 @@ def answers(
     with duckdb.connect(str(database)) as con:
         con.execute(_LOAD, {"requests": str(requests_csv)})
         con.execute(_COHORTS, {"cohorts": str(cohorts_csv)})
-        agents = [row[0] for row in con.execute(
-            "select distinct user_agent from requests").fetchall()]
+        agents = [
+            row[0] for row in con.execute("select distinct user_agent from requests").fetchall()
+        ]
         con.execute("create or replace temp table bot_agents (user_agent varchar)")
         bots = [[agent] for agent in agents if is_declared_bot(defs, agent)]
         if bots:
@@ -170,11 +171,14 @@ def answers(
             _SESSIONS,
             {"until": until, "gap": defs.session_gap_seconds, "piece": defs.max_session_seconds},
         ).fetchall()
-        rankings = con.execute(_RANKINGS, {
-            "assets": sorted(defs.asset_extensions),
-            "staff": list(defs.staff_cohort_names),
-            "placeholder_days": defs.placeholder_cohort_min_days,
-        }).fetchall()
+        rankings = con.execute(
+            _RANKINGS,
+            {
+                "assets": sorted(defs.asset_extensions),
+                "staff": list(defs.staff_cohort_names),
+                "placeholder_days": defs.placeholder_cohort_min_days,
+            },
+        ).fetchall()
         con.execute(_PEOPLE, {"until": until, "ipv4": f"{_OCTET}(\\.{_OCTET}){{3}}"})
         hourly = con.execute(_HOURLY).fetchall()
         daily = con.execute(_DAILY).fetchall()
@@ -186,8 +190,13 @@ def answers(
         entry["users"][dow] = int(users)
     day_counts = [days[dow] for dow in range(7)]
     weekdays = [
-        weekday_profile(block, entry["active"], [entry["users"][dow] for dow in range(7)],
-                        day_counts, defs.weekday_effect_ratio)
+        weekday_profile(
+            block,
+            entry["active"],
+            [entry["users"][dow] for dow in range(7)],
+            day_counts,
+            defs.weekday_effect_ratio,
+        )
         for block, entry in blocks.items()
     ]
     return {"sessions": sessions, "rankings": rankings, "hourly": hourly, "weekdays": weekdays}

@@ -48,14 +48,16 @@ def _cohorts(cohorts_csv: Path, defs: Definitions) -> pd.DataFrame:
     start = pd.to_datetime(cohorts["start_date"].str.strip())
     end = pd.to_datetime(cohorts["end_date"].str.strip())
     program = cohorts["program_id"].str.strip()
-    return pd.DataFrame({
-        "cohort_id": cohorts["id"].astype("int64"),
-        "is_class": ~cohorts["name"].str.strip().isin(defs.staff_cohort_names)
-        & ~((end - start).dt.days > defs.placeholder_cohort_min_days)
-        & ~program.isin(["", "NULL", "null"]),
-        "start_date": start,
-        "end_date": end,
-    })
+    return pd.DataFrame(
+        {
+            "cohort_id": cohorts["id"].astype("int64"),
+            "is_class": ~cohorts["name"].str.strip().isin(defs.staff_cohort_names)
+            & ~((end - start).dt.days > defs.placeholder_cohort_min_days)
+            & ~program.isin(["", "NULL", "null"]),
+            "start_date": start,
+            "end_date": end,
+        }
+    )
 
 
 def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[str, Any]:
@@ -63,8 +65,11 @@ def answers(requests_csv: Path, cohorts_csv: Path, defs: Definitions) -> dict[st
     raw = pd.read_csv(requests_csv, dtype=str, keep_default_na=False, engine="pyarrow")
     date_codes, dates = _codes(raw["date"], pd.Timestamp)
     clock = raw["time"].str.strip()
-    seconds = (clock.str.slice(0, 2).astype("int64") * 3600
-               + clock.str.slice(3, 5).astype("int64") * 60 + clock.str.slice(6, 8).astype("int64"))
+    seconds = (
+        clock.str.slice(0, 2).astype("int64") * 3600
+        + clock.str.slice(3, 5).astype("int64") * 60
+        + clock.str.slice(6, 8).astype("int64")
+    )
     day = pd.Series(pd.DatetimeIndex(dates)[date_codes])
     requested_at = day + pd.to_timedelta(seconds.to_numpy(), unit="s")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -100,13 +105,18 @@ def _rankings(raw: pd.DataFrame, day: pd.Series, cohorts_csv: Path, defs: Defini
     """Lesson requests of students of classes while their cohort is in session, ranked
     within each cohort."""
     path_codes, paths = _codes(raw["path"], normalize_path)
-    is_lesson = np.array([
-        path is not None and path != "/" and (
-            (match[1].lower() if (match := _EXTENSION.search(path)) else "")
-            not in defs.asset_extensions
-        )
-        for path in paths
-    ], dtype=bool)
+    is_lesson = np.array(
+        [
+            path is not None
+            and path != "/"
+            and (
+                (match[1].lower() if (match := _EXTENSION.search(path)) else "")
+                not in defs.asset_extensions
+            )
+            for path in paths
+        ],
+        dtype=bool,
+    )
     cohort_codes, cohorts = _codes(raw["cohort_id"], lambda text: int(text) if text else -1)
     cohort_id = cohorts.astype("int64")[cohort_codes]  # -1: no cohort
     lessons = pd.DataFrame({"cohort_id": cohort_id, "path": path_codes, "day": day})[
@@ -114,7 +124,8 @@ def _rankings(raw: pd.DataFrame, day: pd.Series, cohorts_csv: Path, defs: Defini
     ].merge(_cohorts(cohorts_csv, defs), on="cohort_id")
     lessons = lessons[
         lessons["is_class"]
-        & (lessons["day"] >= lessons["start_date"]) & (lessons["day"] <= lessons["end_date"])
+        & (lessons["day"] >= lessons["start_date"])
+        & (lessons["day"] <= lessons["end_date"])
     ]
     lessons["path"] = paths[lessons["path"].to_numpy()]
     counts = lessons.groupby(["cohort_id", "path"]).size().rename("requests").reset_index()
@@ -140,12 +151,14 @@ def _ip_blocks(
     is_ipv4 = np.array([bool(_IPV4.fullmatch(ip)) for ip in ips], dtype=bool)
     block_codes, blocks = pd.factorize(np.array([".".join(ip.split(".", 2)[:2]) for ip in ips]))
     keep = in_past & is_ipv4[ip_codes] & ~is_bot.astype(bool)[agent_codes]
-    people = pd.DataFrame({
-        "block": blocks[block_codes[ip_codes[keep]]],
-        "date": np.array([str(date.date()) for date in dates], dtype=object)[date_codes[keep]],
-        "hour": (seconds.to_numpy()[keep] // 3600),
-        "user": ip_codes[keep].astype("int64") * len(is_bot) + agent_codes[keep],
-    })
+    people = pd.DataFrame(
+        {
+            "block": blocks[block_codes[ip_codes[keep]]],
+            "date": np.array([str(date.date()) for date in dates], dtype=object)[date_codes[keep]],
+            "hour": (seconds.to_numpy()[keep] // 3600),
+            "user": ip_codes[keep].astype("int64") * len(is_bot) + agent_codes[keep],
+        }
+    )
     hourly = people.groupby(["block", "date", "hour"])["user"].nunique().reset_index()
     daily = people.groupby(["block", "date"])["user"].nunique().rename("users").reset_index()
     daily["dow"] = (pd.to_datetime(daily["date"]).dt.day_of_week + 1) % 7  # 0 = Sunday
@@ -156,8 +169,13 @@ def _ip_blocks(
     ).reindex(columns=range(7), fill_value=0)
     active_days = daily.groupby("block").size()
     weekdays = [
-        weekday_profile(str(block), int(active_days[block]),
-                        [int(users[dow]) for dow in range(7)], days, defs.weekday_effect_ratio)
+        weekday_profile(
+            str(block),
+            int(active_days[block]),
+            [int(users[dow]) for dow in range(7)],
+            days,
+            defs.weekday_effect_ratio,
+        )
         for block, users in per_dow.iterrows()
     ]
     return hourly.itertuples(index=False, name=None), weekdays

@@ -61,8 +61,10 @@ def run_project(demo_dir: Path, out_dir: Path, database: str) -> dict[str, Any]:
     warehouse.ensure_database(admin, database)
     started = time.perf_counter()
     with warehouse.connect(settings) as conn:
-        results = [loaders.load_file(conn, demo_dir / name, file_format)
-                   for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv"))]
+        results = [
+            loaders.load_file(conn, demo_dir / name, file_format)
+            for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv"))
+        ]
     load_seconds = time.perf_counter() - started
     target = out_dir / "target"
     timing = benchmarks.dbt_timed(
@@ -209,8 +211,16 @@ class Run:
 def _run_child(
     implementation: str, demo_dir: Path, out_dir: Path, database: str, server: int | None
 ) -> Run:
-    command = [sys.executable, "-m", "access_analytics.bench.side_by_side", implementation,
-               str(demo_dir), str(out_dir), "--database", database]
+    command = [
+        sys.executable,
+        "-m",
+        "access_analytics.bench.side_by_side",
+        implementation,
+        str(demo_dir),
+        str(out_dir),
+        "--database",
+        database,
+    ]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakMemory(child.pid, server if implementation == "project" else None) as peak:
@@ -220,8 +230,13 @@ def _run_child(
         raise benchmarks.BenchmarkError(
             f"the {implementation} run failed (exit {child.returncode}): {stderr[-2000:]}"
         )
-    return Run(implementation, seconds, peak.tree_peak_kib, peak.server_peak_kib,
-               json.loads(stdout.strip().splitlines()[-1]))
+    return Run(
+        implementation,
+        seconds,
+        peak.tree_peak_kib,
+        peak.server_peak_kib,
+        json.loads(stdout.strip().splitlines()[-1]),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -237,9 +252,11 @@ def plain_copy_rows_per_second(settings: warehouse.Settings, requests_csv: Path)
             " cohort_id bigint, ip text, user_agent text)"
         )
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            "copy copy_floor from stdin with (format csv, header true)"
-        ) as copy, requests_csv.open("rb") as handle:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy("copy copy_floor from stdin with (format csv, header true)") as copy,
+            requests_csv.open("rb") as handle,
+        ):
             for block in iter(lambda: handle.read(1 << 20), b""):
                 copy.write(block)
         conn.commit()
@@ -285,9 +302,9 @@ def lag_floors(settings: warehouse.Settings, gap_seconds: int) -> dict[str, floa
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(scratch))
             conn.execute(sql.SQL("create schema {}").format(scratch))
             started = time.perf_counter()
-            conn.execute(sql.SQL(query.format(scratch="{scratch}", gap=gap_seconds)).format(
-                scratch=scratch
-            ))
+            conn.execute(
+                sql.SQL(query.format(scratch="{scratch}", gap=gap_seconds)).format(scratch=scratch)
+            )
             seconds[name] = time.perf_counter() - started
         conn.execute(sql.SQL("drop schema if exists {} cascade").format(scratch))
     return seconds
@@ -319,7 +336,10 @@ class Report:
 
 
 def side_by_side(
-    settings: warehouse.Settings, demo_dir: Path, rounds: int, say: Callable[[str], None],
+    settings: warehouse.Settings,
+    demo_dir: Path,
+    rounds: int,
+    say: Callable[[str], None],
     incremental: bool = True,
 ) -> Report:
     """Run the three implementations ``rounds`` times, interleaved (the order rotates
@@ -330,7 +350,7 @@ def side_by_side(
     load_before = os.getloadavg()
     runs = []
     for number in range(rounds):
-        order = IMPLEMENTATIONS[number % 3:] + IMPLEMENTATIONS[:number % 3]
+        order = IMPLEMENTATIONS[number % 3 :] + IMPLEMENTATIONS[: number % 3]
         for implementation in order:
             say(f"round {number + 1}/{rounds}: {implementation} ...")
             run = _run_child(implementation, demo_dir, work / implementation, database, server)
@@ -343,9 +363,7 @@ def side_by_side(
     project = _project_settings(database)
     extras: dict[str, Any] = {"core_disk_bytes": database_bytes(project)}
     say("plain COPY of the request file ...")
-    extras["copy_rows_per_second"] = plain_copy_rows_per_second(
-        project, demo_dir / "requests.csv"
-    )
+    extras["copy_rows_per_second"] = plain_copy_rows_per_second(project, demo_dir / "requests.csv")
     say("bare lag and lag + running sum over the stored requests ...")
     extras["floors"] = lag_floors(
         project, answers.definitions(settings.project_dir).session_gap_seconds
@@ -394,12 +412,11 @@ def _spread(values: Sequence[float]) -> str:
     return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
-def render(
-    report: Report, growth: dict[str, float] | None, sizes: tuple[int, int] | None
-) -> str:
+def render(report: Report, growth: dict[str, float] | None, sizes: tuple[int, int] | None) -> str:
     """The report as Markdown tables."""
-    by_impl = {impl: [run for run in report.runs if run.implementation == impl]
-               for impl in IMPLEMENTATIONS}
+    by_impl = {
+        impl: [run for run in report.runs if run.implementation == impl] for impl in IMPLEMENTATIONS
+    }
     nodes = report.extras["full_build"]["nodes"]
     models = {name: node for name, node in nodes.items() if node["kind"] == "model"}
     lines = [
@@ -414,8 +431,9 @@ def render(
 def _implementation_table(report: Report, by_impl: dict[str, list[Run]]) -> list[str]:
     """The heading and one row per implementation: time, memory, disk."""
     extras = report.extras
-    median = {impl: statistics.median(run.seconds for run in runs)
-              for impl, runs in by_impl.items()}
+    median = {
+        impl: statistics.median(run.seconds for run in runs) for impl, runs in by_impl.items()
+    }
     lines = [
         f"## Side by side: {report.events:,} requests ({report.csv_bytes / 2**20:,.0f} MiB"
         f" CSV), {len(by_impl['project'])} interleaved runs each",
@@ -437,8 +455,11 @@ def _implementation_table(report: Report, by_impl: dict[str, list[Run]]) -> list
             f"| {impl} | {_spread([run.seconds for run in runs])} |"
             f" {median[impl] / median['pandas']:.1f}x | {median[impl] / median['duckdb']:.1f}x |"
             f" {_mib(max(run.tree_peak_kib for run in runs))} |"
-            + (f" {_mib(max(run.server_peak_kib for run in runs))} |" if impl == "project"
-               else " — |")
+            + (
+                f" {_mib(max(run.server_peak_kib for run in runs))} |"
+                if impl == "project"
+                else " — |"
+            )
             + f" {disk[impl]} |"
         )
     return lines
@@ -448,18 +469,20 @@ def _answer_lines(report: Report, project_runs: list[Run]) -> list[str]:
     """The project's phases, the answers' sizes and each reference's verdict."""
     lines = [
         "",
-        "project phases: load " + _spread([run.details["load_seconds"] for run in project_runs])
+        "project phases: load "
+        + _spread([run.details["load_seconds"] for run in project_runs])
         + " s, dbt build of the core answers (dbt elapsed) "
-        + _spread([run.details["dbt_seconds"] for run in project_runs]) + " s",
+        + _spread([run.details["dbt_seconds"] for run in project_runs])
+        + " s",
         "",
-        f"answers: {report.sessions:,} sessions; rows " + ", ".join(
-            f"{name} {count:,}" for name, count in report.answer_rows.items()
-        ),
+        f"answers: {report.sessions:,} sessions; rows "
+        + ", ".join(f"{name} {count:,}" for name, count in report.answer_rows.items()),
     ]
     for impl, differences in report.differences.items():
         verdict = "; ".join(f"{name}: {text}" for name, text in differences.items() if text)
-        lines.append(f"- {impl} vs project: " + ("identical" if not verdict
-                                                 else f"DIFFERENT: {verdict}"))
+        lines.append(
+            f"- {impl} vs project: " + ("identical" if not verdict else f"DIFFERENT: {verdict}")
+        )
     return lines
 
 
@@ -474,8 +497,11 @@ def _build_lines(
     full = extras["full_build"]
     nodes = full["nodes"]
     sessionized = nodes.get("int_requests_sessionized_all_traffic", {}).get("seconds", 0.0)
-    test_nodes = {name: node["seconds"] for name, node in nodes.items()
-                  if node["kind"] in ("test", "unit_test")}
+    test_nodes = {
+        name: node["seconds"]
+        for name, node in nodes.items()
+        if node["kind"] in ("test", "unit_test")
+    }
     tests = sum(test_nodes.values())
     slowest_tests = sorted(test_nodes.items(), key=lambda item: -item[1])[:5]
     lines = [
@@ -491,8 +517,8 @@ def _build_lines(
         f" tests {tests:.1f} s summed over threads; PostgreSQL peak"
         f" {_mib(full['server_peak_kib'])}; warehouse {full['disk_bytes'] / 2**20:,.0f} MiB"
         f" = {full['disk_bytes'] / report.csv_bytes:.1f}x the CSV",
-        "slowest tests: " + ", ".join(f"{name.split('.')[0]} {seconds:.1f} s"
-                                      for name, seconds in slowest_tests),
+        "slowest tests: "
+        + ", ".join(f"{name.split('.')[0]} {seconds:.1f} s" for name, seconds in slowest_tests),
     ]
     if "incremental" in extras:
         inc = extras["incremental"]
@@ -526,8 +552,11 @@ def _model_table(
 
 def model_seconds(report: Report) -> dict[str, float]:
     """Seconds per model of the whole build."""
-    return {name: node["seconds"] for name, node in report.extras["full_build"]["nodes"].items()
-            if node["kind"] == "model"}
+    return {
+        name: node["seconds"]
+        for name, node in report.extras["full_build"]["nodes"].items()
+        if node["kind"] == "model"
+    }
 
 
 def growth_factors(
@@ -537,17 +566,18 @@ def growth_factors(
     nearest other size measured before (from target/bench/model_seconds_<events>.json)."""
     work.mkdir(parents=True, exist_ok=True)
     (work / f"model_seconds_{events}.json").write_text(json.dumps(seconds, indent=1))
-    others = sorted(
-        int(path.stem.rsplit("_", 1)[1]) for path in work.glob("model_seconds_*.json")
-    )
+    others = sorted(int(path.stem.rsplit("_", 1)[1]) for path in work.glob("model_seconds_*.json"))
     others = [size for size in others if size != events]
     if not others:
         return None, None
     other = min(others, key=lambda size: abs(size - events))
     before = json.loads((work / f"model_seconds_{other}.json").read_text())
     small, large = (before, seconds) if other < events else (seconds, before)
-    factors = {name: large[name] / small[name] for name in seconds
-               if name in before and small.get(name, 0) > 0}
+    factors = {
+        name: large[name] / small[name]
+        for name in seconds
+        if name in before and small.get(name, 0) > 0
+    }
     return factors, (min(other, events), max(other, events))
 
 
