@@ -1,7 +1,7 @@
 {#
-    Question 5's requests: a student of one curriculum (web_dev, data_science) reading
-    a lesson of the other. Staff may read everything and assets are not lessons: both
-    are left out here, once, for cross_program_access and cross_program_cutoffs.
+    Cross-program requests: a student of one curriculum (web_dev, data_science) viewing
+    a lesson (int_request_paths.is_lesson_view) of the other. Staff may read everything:
+    left out here, once, for cross_program_access and cross_program_cutoffs.
 #}
 with
 
@@ -22,7 +22,7 @@ cross_requests as (
     where
         is_cross_program
         and not is_staff
-        and not is_asset
+        and is_lesson_view
 )
 
 select * from cross_requests

@@ -25,9 +25,7 @@ lesson_requests as (
         max(requested_at) as last_requested_at
     from int_requests_unioned
     where
-        path is not null
-        and not is_asset
-        and not is_home
+        is_lesson_view
     group by path, module, lesson
 ),
 

@@ -29,7 +29,7 @@ sessions as (
         max(requested_at) as session_ended_at,
         min(visit_started_at) as visit_started_at,
         count(*) as requests,
-        count(distinct case when not is_asset then path end) as distinct_lessons,
+        count(distinct case when is_lesson_view then path end) as distinct_lessons,
         sum(case when is_asset then 1 else 0 end) as asset_requests,
         count(distinct ip) as distinct_ips,
         count(distinct user_agent) as distinct_user_agents,
