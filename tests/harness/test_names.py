@@ -78,14 +78,11 @@ def test_harness_reads_the_prefixed_schemas(conn: psycopg.Connection) -> None:
     conn.execute("create schema try_marts")
     conn.execute("create table try_marts.program_overview (requests bigint)")
     conn.execute("insert into try_marts.program_overview values (5), (7)")
-    conn.execute("create schema try_intermediate")
-    conn.execute(
-        "create table try_intermediate.int_lesson_views (module text, dwell_seconds float)"
-    )
-    conn.execute("insert into try_intermediate.int_lesson_views values ('a', 2), ('a', null)")
+    conn.execute("create table try_marts.fct_lesson_views (module text, dwell_seconds float)")
+    conn.execute("insert into try_marts.fct_lesson_views values ('a', 2), ('a', null)")
     assert slide.lookup(conn, "program_overview", "sum(requests)", (), prefixed) == 12
     assert dwell.read_dwell_times(conn, "a", prefixed) == [2.0]
     assert names.relation_exists(conn, prefixed.mart("program_overview"))
     assert not names.relation_exists(conn, names.DEFAULT.mart("program_overview"))
-    with pytest.raises(ValueError, match=r'"intermediate"\."int_lesson_views" does not'):
+    with pytest.raises(ValueError, match=r'"marts"\."fct_lesson_views" does not'):
         dwell.read_dwell_times(conn, "a")

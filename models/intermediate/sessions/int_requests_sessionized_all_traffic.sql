@@ -35,8 +35,8 @@ requests as (
     from {{ ref('int_requests_enriched') }} as enriched
     where
         not enriched.is_future_dated
-        {% if is_incremental() -%}
-        {# Only the users in the scope, read through the index on user_key. #}
+        {#- Incremental: only the users in the scope, read through the index on user_key. #}
+        {%- if is_incremental() %}
         and {{ in_subquery(
             'enriched.user_key',
             'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
