@@ -25,6 +25,12 @@
     when a user's requests all left the sessions.
 #}
 
+{#- An incremental run reads only the users in the scope, through the index on user_key. #}
+{%- set in_scope = in_subquery(
+    'enriched.user_key',
+    'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
+) if is_incremental() else 'true' %}
+
 with
 
 requests as (
@@ -35,13 +41,7 @@ requests as (
     from {{ ref('int_requests_enriched') }} as enriched
     where
         not enriched.is_future_dated
-        {#- Incremental: only the users in the scope, read through the index on user_key. #}
-        {%- if is_incremental() %}
-        and {{ in_subquery(
-            'enriched.user_key',
-            'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
-        ) }}
-        {%- endif %}
+        and {{ in_scope }}
 ),
 
 {% if is_incremental() %}
