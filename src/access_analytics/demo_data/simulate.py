@@ -148,9 +148,7 @@ def _blocked_days(
         )
         for u in sharing
     }
-    heavy_days = {
-        u: _pick_days(world, u, 2, rng_plant, weekdays=True, late=True) for u in heavy
-    }
+    heavy_days = {u: _pick_days(world, u, 2, rng_plant, weekdays=True) for u in heavy}
     for table in (sharing_days, heavy_days):
         for u, days in table.items():
             blocked.setdefault(u, []).extend(days)

@@ -373,22 +373,13 @@ def _role_candidates(world: _World, days: int, also: np.ndarray) -> np.ndarray:
 
 
 def _pick_days(
-    world: _World,
-    u: int,
-    count: int,
-    rng: np.random.Generator,
-    weekdays: bool,
-    late: bool = False,
+    world: _World, u: int, count: int, rng: np.random.Generator, weekdays: bool
 ) -> list[int]:
-    """Distinct in-session days of a student, spread over the course (`late`: over its
-    last third, so that a day meant to stand out against the student's own earlier days
-    has enough of them, var `anomaly_min_history_days`, at every data size)."""
+    """Distinct in-session days of a student, spread over the course."""
     s, e = _in_log(world, u)
     days = np.arange(s, e + 1)
     if weekdays:
         days = days[world.weekday[days] < 5]
-    if late:
-        days = days[2 * len(days) // 3 :]
     chosen = rng.choice(days, size=min(count, len(days)), replace=False)
     return sorted(int(d) for d in chosen)
 
