@@ -181,6 +181,28 @@ def _demo_selection() -> list[str]:
     return ["--select", selector] if selector else []
 
 
+def dbt_in(
+    database: warehouse.Settings, folder: Path, *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """`dbt ARGS` on `database`, with its target and logs in `folder`."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--target-path",
+            str(folder / "target"),
+            "--log-path",
+            str(folder / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=warehouse.dbt_env(database),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _built_warehouse(
     settings: warehouse.Settings,
     name: str,
@@ -195,23 +217,7 @@ def _built_warehouse(
     for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
         loaded = run_cli(["load", file_format, str(path)], database)
         assert loaded.returncode == 0, loaded.stderr
-    built = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            *dbt_args,
-            "--target-path",
-            str(folder / "target"),
-            "--log-path",
-            str(folder / "logs"),
-        ],
-        cwd=PROJECT_DIR,
-        env=warehouse.dbt_env(database),
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
+    built = dbt_in(database, folder, "build", *dbt_args, timeout=1200)
     assert built.returncode == 0, built.stdout[-4000:]
     return database
 

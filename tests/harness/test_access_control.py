@@ -33,7 +33,7 @@ import pytest
 from psycopg import sql
 
 from access_analytics import credentials, demo_data, warehouse
-from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, run_cli
+from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, dbt_in, run_cli
 
 ANALYTICS = "analytics_reader"
 SECURITY = "security_analyst"
@@ -349,27 +349,6 @@ def small_warehouse(
     yield small, folder, outputs
     if not os.environ.get("AA_KEEP_TEST_DATABASES"):
         warehouse.drop_database(settings, name)
-
-
-def dbt_in(
-    database: warehouse.Settings, folder: Path, *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--target-path",
-            str(folder / "target"),
-            "--log-path",
-            str(folder / "logs"),
-        ],
-        cwd=PROJECT_DIR,
-        env=warehouse.dbt_env(database),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from access_analytics import demo_data, warehouse
-from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, run_cli
+from conftest import DB_PREFIX, SHARED_DATA, dbt_in, run_cli
 
 MODELS = (
     "+ip_traffic_classes",
@@ -100,29 +98,18 @@ select
 def _build(
     database: warehouse.Settings, tmp: Path, *args: str, models: tuple[str, ...] = MODELS
 ) -> None:
-    built = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            *models,
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(tmp / "target"),
-            # The unit tests do not read the loaded data (test_pipeline.py runs them).
-            "--exclude-resource-type",
-            "unit_test",
-            "--log-path",
-            str(tmp / "logs"),
-            *args,
-        ],
-        cwd=PROJECT_DIR,
-        env=warehouse.dbt_env(database),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    built = dbt_in(
+        database,
+        tmp,
+        "build",
+        "--select",
+        *models,
+        "--indirect-selection",
+        "cautious",
+        # The unit tests do not read the loaded data (test_pipeline.py runs them).
+        "--exclude-resource-type",
+        "unit_test",
+        *args,
     )
     assert built.returncode == 0, built.stdout[-4000:]
 

@@ -21,8 +21,6 @@ import csv
 import json
 import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ from crawleruseragents import CRAWLER_PATTERNS
 from ua_parser_builtins.matchers import MATCHERS
 
 from access_analytics import demo_data, warehouse
-from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, run_cli
+from conftest import DB_PREFIX, SHARED_DATA, dbt_in, run_cli
 
 OS_TARGET = 0.99
 BROWSER_TARGET = 0.97
@@ -177,33 +175,22 @@ def classified(
             write_requests_csv(tmp / "uap_core_requests.csv", strings)
             load(database, "csv", tmp / "uap_core_requests.csv")
             load(database, "combined", SHARED_DATA / "apache_logs" / "apache_logs")
-        built = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "dbt"),
-                "build",
-                # The security marts too, for the Apache-log tests at the end.
-                "--select",
-                "+int_user_agents_classified",
-                "+suspicious_ips",
-                "+ip_block_profiles",
-                # Only tests whose parents are all built (not the staging models'
-                # relationships to cohorts, say).
-                "--indirect-selection",
-                "cautious",
-                # The unit tests do not read the loaded data (test_pipeline.py runs them).
-                "--exclude-resource-type",
-                "unit_test",
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-            ],
-            cwd=PROJECT_DIR,
-            env=warehouse.dbt_env(database),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
+        built = dbt_in(
+            database,
+            tmp,
+            "build",
+            # The security marts too, for the Apache-log tests at the end.
+            "--select",
+            "+int_user_agents_classified",
+            "+suspicious_ips",
+            "+ip_block_profiles",
+            # Only tests whose parents are all built (not the staging models'
+            # relationships to cohorts, say).
+            "--indirect-selection",
+            "cautious",
+            # The unit tests do not read the loaded data (test_pipeline.py runs them).
+            "--exclude-resource-type",
+            "unit_test",
         )
         assert built.returncode == 0, built.stdout[-3000:]
         with warehouse.connect(database) as conn:
