@@ -22,7 +22,7 @@ with
 requests as (
     select * from {{ ref('int_requests_unioned') }}
     {% if is_incremental() %}
-        where loaded_at > {{ incremental_watermark('first_loaded_at') }}
+    where loaded_at > {{ incremental_watermark('first_loaded_at') }}
     {% endif %}
 ),
 
@@ -91,10 +91,10 @@ new_user_agents as (
     from requests
     group by coalesce(user_agent, '')
     {% if is_incremental() %}
-        having
-            coalesce(user_agent, '') not in (
-                select classified.user_agent from {{ this }} as classified
-            )
+    having
+        coalesce(user_agent, '') not in (
+            select classified.user_agent from {{ this }} as classified
+        )
     {% endif %}
 ),
 
@@ -105,15 +105,15 @@ user_agents as (
         first_loaded_at
     from new_user_agents
     {% if is_incremental() %}
-        union all
-        {#- Classified with other rules: classify again. #}
-        select
-            classified.user_agent,
-            lower(classified.user_agent) as user_agent_lower,
-            classified.first_loaded_at
-        from {{ this }} as classified
-        cross join rules_checksum
-        where classified.rules_checksum <> rules_checksum.rules_checksum
+    union all
+    {#- Classified with other rules: classify again. #}
+    select
+        classified.user_agent,
+        lower(classified.user_agent) as user_agent_lower,
+        classified.first_loaded_at
+    from {{ this }} as classified
+    cross join rules_checksum
+    where classified.rules_checksum <> rules_checksum.rules_checksum
     {% endif %}
 ),
 
