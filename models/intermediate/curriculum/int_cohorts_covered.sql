@@ -3,37 +3,53 @@
     curriculum log covers. The log's span is its first to last request date; a cohort
     whose session starts before the log (or ends after it) is seen only in part, and
     marts that compare cohorts must not compare a part with a whole.
+    A table (one row per cohort): its readers and tests do not rescan the requests.
 #}
+{{ config(materialized='table') }}
+
 with
 
 cohorts as (
     select * from {{ ref('stg_curriculum__cohorts') }}
 ),
 
-int_requests_enriched as (
-    select * from {{ ref('int_requests_enriched') }}
+{# The stored requests, not int_requests_enriched: the span needs no cohort, user
+   agent or traffic class, and that view would join them all for every request. The
+   local date is int_requests_enriched's requested_date. #}
+int_requests_unioned as (
+    select * from {{ ref('int_requests_unioned') }}
 ),
 
 log_span as (
     select
-        min(requested_date) as first_log_date,
-        max(requested_date) as last_log_date
-    from int_requests_enriched
+        min({{ utc_to_local_date('requested_at', var('curriculum_log_timezone')) }})
+            as first_log_date,
+        max({{ utc_to_local_date('requested_at', var('curriculum_log_timezone')) }})
+            as last_log_date
+    from int_requests_unioned
     where log_kind = 'curriculum'
+),
+
+{# The span as two scalar subqueries, each evaluated once: in a cross join the planner,
+   which cannot estimate the versioned cohorts (one row, it guesses), put the scan of
+   every request inside a nested loop and ran it once per cohort. #}
+spanned as (
+    select
+        cohorts.*,
+        (select log_span.first_log_date from log_span) as first_log_date,
+        (select log_span.last_log_date from log_span) as last_log_date
+    from cohorts
 ),
 
 covered as (
     select
-        cohorts.*,
-        log_span.first_log_date,
-        log_span.last_log_date,
+        spanned.*,
         {# Dates are inclusive at both ends, as cohort_phase 'during'. #}
-        {{ dbt.datediff('cohorts.start_date', 'cohorts.end_date', 'day') }}
+        {{ dbt.datediff('spanned.start_date', 'spanned.end_date', 'day') }}
         + 1 as session_days,
-        greatest(cohorts.start_date, log_span.first_log_date) as covered_from_date,
-        least(cohorts.end_date, log_span.last_log_date) as covered_to_date
-    from cohorts
-    cross join log_span
+        greatest(spanned.start_date, spanned.first_log_date) as covered_from_date,
+        least(spanned.end_date, spanned.last_log_date) as covered_to_date
+    from spanned
 ),
 
 measured as (

@@ -2,7 +2,11 @@
     Cross-program requests: a student of one curriculum (web_dev, data_science) viewing
     a lesson (int_request_paths.is_lesson_view) of the other. Staff may read everything:
     left out here, once, for cross_program_access and cross_program_cutoffs.
+    A table: a few rows per thousand requests, read by both marts and the key tests,
+    which would otherwise each run int_requests_enriched's joins over every request.
 #}
+{{ config(materialized='table') }}
+
 with
 
 requests as (

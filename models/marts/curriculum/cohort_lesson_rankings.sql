@@ -25,6 +25,35 @@ lesson_requests as (
         and program_id is not null
 ),
 
+{# Two steps: requests per user of each lesson and cohort first (a hash aggregate to
+   far fewer rows than requests), then users and requests per lesson and cohort. A
+   count(distinct) over the requests themselves would sort every request on the eight
+   wide grouping columns. #}
+lesson_user_counts as (
+    select
+        program_id,
+        program_curriculum,
+        cohort_id,
+        cohort_name,
+        path,
+        module,
+        lesson,
+        content_curriculum,
+        user_key,
+        count(*) as requests
+    from lesson_requests
+    group by
+        program_id,
+        program_curriculum,
+        cohort_id,
+        cohort_name,
+        path,
+        module,
+        lesson,
+        content_curriculum,
+        user_key
+),
+
 lesson_counts as (
     select
         program_id,
@@ -35,9 +64,10 @@ lesson_counts as (
         module,
         lesson,
         content_curriculum,
-        count(*) as requests,
-        count(distinct user_key) as distinct_users
-    from lesson_requests
+        cast(sum(requests) as bigint) as requests,
+        {# count(distinct user_key): one row per user, a missing user_key not counted. #}
+        count(user_key) as distinct_users
+    from lesson_user_counts
     group by
         program_id,
         program_curriculum,

@@ -91,40 +91,109 @@ peer_pairs as (
     where peer.is_compared
 ),
 
+{# The peers' median, MAD and standard deviation per subject, from windows over the
+   pairs sorted within each (program, path, subject): no join of the pairs with their own
+   aggregates (a join of two derived relations the planner cannot estimate, which it ran
+   as a nested loop over every pair and every subject). The median of n sorted values is
+   the value at (1-based) position k with 2k between n and n + 2 (one position when n is
+   odd, two when it is even), interpolated as percentile_cont(0.5) does: lower + (upper -
+   lower) * 0.5. #}
+peer_shares_sorted as (
+    select
+        program_id,
+        path,
+        cohort_id,
+        peer_share,
+        count(*) over by_subject as peer_cohorts,
+        {# Summed in the order of the shares: the same float result whatever the plan. #}
+        stddev_samp(peer_share) over (
+            by_share rows between unbounded preceding and unbounded following
+        ) as peer_stddev_share,
+        row_number() over by_share as share_position
+    from peer_pairs
+    window
+        by_subject as (partition by program_id, path, cohort_id),
+        by_share as (by_subject order by peer_share)
+),
+
+peer_share_middles as (
+    select
+        peer_shares_sorted.*,
+        min(
+            case
+                when 2 * share_position between peer_cohorts and peer_cohorts + 2
+                    then peer_share
+            end
+        ) over by_subject as lower_middle_share,
+        max(
+            case
+                when 2 * share_position between peer_cohorts and peer_cohorts + 2
+                    then peer_share
+            end
+        ) over by_subject as upper_middle_share
+    from peer_shares_sorted
+    window by_subject as (partition by program_id, path, cohort_id)
+),
+
+peer_share_medians as (
+    select
+        program_id,
+        path,
+        cohort_id,
+        peer_cohorts,
+        peer_stddev_share,
+        lower_middle_share
+        + (upper_middle_share - lower_middle_share) * cast(0.5 as {{ dbt.type_float() }})
+            as peer_median_share,
+        peer_share
+    from peer_share_middles
+),
+
+peer_deviations_sorted as (
+    select
+        program_id,
+        path,
+        cohort_id,
+        peer_cohorts,
+        peer_stddev_share,
+        peer_median_share,
+        abs(peer_share - peer_median_share) as peer_deviation,
+        row_number() over (
+            partition by program_id, path, cohort_id
+            order by abs(peer_share - peer_median_share)
+        ) as deviation_position
+    from peer_share_medians
+),
+
+peer_middle_deviations as (
+    select
+        peer_deviations_sorted.*,
+        2 * deviation_position between peer_cohorts and peer_cohorts + 2 as is_middle
+    from peer_deviations_sorted
+),
+
 peer_medians as (
     select
         program_id,
         path,
         cohort_id,
-        count(*) as peer_cohorts,
-        cast({{ median('peer_share') }} as {{ dbt.type_float() }}) as peer_median_share,
-        cast(stddev_samp(peer_share) as {{ dbt.type_float() }}) as peer_stddev_share
-    from peer_pairs
+        max(peer_cohorts) as peer_cohorts,
+        cast(max(peer_median_share) as {{ dbt.type_float() }}) as peer_median_share,
+        cast(
+            min(case when is_middle then peer_deviation end)
+            + (
+                max(case when is_middle then peer_deviation end)
+                - min(case when is_middle then peer_deviation end)
+            )
+            * cast(0.5 as {{ dbt.type_float() }})
+            as {{ dbt.type_float() }}
+        ) as peer_mad_share,
+        cast(max(peer_stddev_share) as {{ dbt.type_float() }}) as peer_stddev_share
+    from peer_middle_deviations
     group by
         program_id,
         path,
         cohort_id
-),
-
-peer_deviations as (
-    select
-        peer_pairs.program_id,
-        peer_pairs.path,
-        peer_pairs.cohort_id,
-        cast(
-            {{ median('abs(peer_pairs.peer_share - peer_medians.peer_median_share)') }}
-            as {{ dbt.type_float() }}
-        ) as peer_mad_share
-    from peer_pairs
-    inner join peer_medians
-        on
-            peer_pairs.program_id = peer_medians.program_id
-            and peer_pairs.path = peer_medians.path
-            and peer_pairs.cohort_id = peer_medians.cohort_id
-    group by
-        peer_pairs.program_id,
-        peer_pairs.path,
-        peer_pairs.cohort_id
 ),
 
 scaled as (
@@ -132,10 +201,10 @@ scaled as (
         cohort_lessons.*,
         peer_medians.peer_cohorts,
         peer_medians.peer_median_share,
-        peer_deviations.peer_mad_share,
+        peer_medians.peer_mad_share,
         peer_medians.peer_stddev_share,
         {# 1.4826 * MAD estimates the standard deviation of normal data. #}
-        1.4826 * peer_deviations.peer_mad_share as mad_scale,
+        1.4826 * peer_medians.peer_mad_share as mad_scale,
         {# Sampling error of a share of `peer_median_share` over the cohort's requests
            (binomial): the noise expected even if the cohort behaved like its peers. #}
         sqrt(
@@ -149,11 +218,6 @@ scaled as (
             cohort_lessons.program_id = peer_medians.program_id
             and cohort_lessons.path = peer_medians.path
             and cohort_lessons.cohort_id = peer_medians.cohort_id
-    left join peer_deviations
-        on
-            cohort_lessons.program_id = peer_deviations.program_id
-            and cohort_lessons.path = peer_deviations.path
-            and cohort_lessons.cohort_id = peer_deviations.cohort_id
 ),
 
 {# The scale is 1.4826 * MAD floored at the sampling error, so a few peers with nearly
