@@ -1,3 +1,9 @@
+{# The grouping columns of a lesson in a cohort. #}
+{% set lesson_columns = [
+    'program_id', 'program_curriculum', 'cohort_id', 'cohort_name',
+    'path', 'module', 'lesson', 'content_curriculum',
+] %}
+
 with
 
 requests as (
@@ -5,78 +11,36 @@ requests as (
 ),
 
 {# Students of real classes while their cohort was in session: the `during` phase
-   already leaves out staff, requests without a cohort and unknown cohorts. #}
-lesson_requests as (
+   already leaves out staff, requests without a cohort and unknown cohorts.
+   Two steps: requests per user of each lesson and cohort first (a hash aggregate to
+   far fewer rows than requests), then users and requests per lesson and cohort. A
+   count(distinct) over the requests themselves would sort every request on the eight
+   wide grouping columns. #}
+lesson_user_counts as (
     select
-        program_id,
-        program_curriculum,
-        cohort_id,
-        cohort_name,
-        path,
-        module,
-        lesson,
-        content_curriculum,
-        user_key
+        {{ lesson_columns | join(',\n        ') }},
+        user_key,
+        count(*) as requests
     from requests
     where
         cohort_phase = 'during'
         and not is_staff
         and is_lesson_view
         and program_id is not null
-),
-
-{# Two steps: requests per user of each lesson and cohort first (a hash aggregate to
-   far fewer rows than requests), then users and requests per lesson and cohort. A
-   count(distinct) over the requests themselves would sort every request on the eight
-   wide grouping columns. #}
-lesson_user_counts as (
-    select
-        program_id,
-        program_curriculum,
-        cohort_id,
-        cohort_name,
-        path,
-        module,
-        lesson,
-        content_curriculum,
-        user_key,
-        count(*) as requests
-    from lesson_requests
     group by
-        program_id,
-        program_curriculum,
-        cohort_id,
-        cohort_name,
-        path,
-        module,
-        lesson,
-        content_curriculum,
+        {{ lesson_columns | join(',\n        ') }},
         user_key
 ),
 
 lesson_counts as (
     select
-        program_id,
-        program_curriculum,
-        cohort_id,
-        cohort_name,
-        path,
-        module,
-        lesson,
-        content_curriculum,
+        {{ lesson_columns | join(',\n        ') }},
         cast(sum(requests) as bigint) as requests,
         {# count(distinct user_key): one row per user, a missing user_key not counted. #}
         count(user_key) as distinct_users
     from lesson_user_counts
     group by
-        program_id,
-        program_curriculum,
-        cohort_id,
-        cohort_name,
-        path,
-        module,
-        lesson,
-        content_curriculum
+        {{ lesson_columns | join(',\n        ') }}
 ),
 
 ranked as (

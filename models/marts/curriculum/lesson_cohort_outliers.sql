@@ -104,16 +104,18 @@ peer_shares_sorted as (
         path,
         cohort_id,
         peer_share,
-        count(*) over by_subject as peer_cohorts,
+        count(*) over (partition by program_id, path, cohort_id) as peer_cohorts,
         {# Summed in the order of the shares: the same float result whatever the plan. #}
         stddev_samp(peer_share) over (
-            by_share rows between unbounded preceding and unbounded following
+            partition by program_id, path, cohort_id
+            order by peer_share
+            rows between unbounded preceding and unbounded following
         ) as peer_stddev_share,
-        row_number() over by_share as share_position
+        row_number() over (
+            partition by program_id, path, cohort_id
+            order by peer_share
+        ) as share_position
     from peer_pairs
-    window
-        by_subject as (partition by program_id, path, cohort_id),
-        by_share as (by_subject order by peer_share)
 ),
 
 peer_share_middles as (
