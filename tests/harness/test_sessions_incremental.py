@@ -36,6 +36,24 @@ COMPARED = {
     "intermediate.int_requests_sessionized_all_traffic": "request_id, user_key, requested_at,"
     " session_id, session_started_at, visit_started_at, activity_id, activity_started_at,"
     " seconds_since_previous, traffic_class, is_in_sessions",
+    # The incremental request and traffic tables the sessions are built from.
+    "intermediate.int_requests_enriched": "request_id, user_key, cohort_phase, program_id,"
+    " is_cross_program, block_24, os_class, device_class, is_bot, traffic_class",
+    "intermediate.int_log_time_resolutions": "source_file, line_count,"
+    " backward_steps_within_minute, time_resolution, has_user_agent_field",
+    "intermediate.int_requests_traffic_facts": "request_id, ip, user_agent, local_date,"
+    " local_hour, time_resolution, is_page, is_bot, is_missing_user_agent, is_off_hours",
+    "intermediate.int_traffic_suspect_minutes": "grain, suspect_key, user_key,"
+    " requested_minute, requests, pages",
+    "intermediate.int_traffic_suspect_days": "grain, suspect_key, user_key, local_date,"
+    " day_paths, day_pages",
+    "intermediate.int_traffic_suspect_intervals": "grain, suspect_key, intervals,"
+    " round(mean_gap_seconds::numeric, 6), round(stddev_gap_seconds::numeric, 6)",
+    "intermediate.int_traffic_suspects_classified": "grain, suspect_key, requests,"
+    " active_days, peak_pages_per_minute, peak_daily_paths,"
+    " round(curriculum_coverage::numeric, 9), round(peak_daily_coverage::numeric, 9),"
+    " distinct_users, round(interval_cv::numeric, 6), score, reasons, traffic_class",
+    "intermediate.int_ip_user_agent_traffic_classes": "ip, user_agent, traffic_class",
 }
 
 

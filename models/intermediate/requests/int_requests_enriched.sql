@@ -1,7 +1,52 @@
+{#
+    Every request with who made it, their cohort and program, the cohort phase, the
+    content's curriculum, the IP's blocks and flags, the user agent's classes and the
+    traffic class: stored once (8 models read it), incremental. A run enriches the
+    requests loaded since its last run, and again those whose enrichment changed since:
+    of an IP and user agent whose traffic class changed, of a user agent classified
+    again (new rules), of a cohort loaded again (a new export). Whether a request is
+    future-dated depends on "now", so it is not stored: readers use the macro
+    `is_future_dated`.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='request_id',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['user_key', 'requested_at']},
+            {'columns': ['loaded_at']},
+        ],
+    )
+}}
+
 with
 
 requests as (
     select * from {{ ref('int_requests_unioned') }}
+    {% if is_incremental() %}
+    {% set enriched_until = incremental_watermark('enriched_at') %}
+    where
+        loaded_at > {{ incremental_watermark('loaded_at') }}
+        or (ip, coalesce(user_agent, '')) in (
+            select
+                ip,
+                user_agent
+            from {{ ref('int_ip_user_agent_traffic_classes') }}
+            where classified_at > {{ enriched_until }}
+        )
+        or coalesce(user_agent, '') in (
+            select user_agent
+            from {{ ref('int_user_agents_classified') }}
+            where classified_at > {{ enriched_until }}
+        )
+        or cohort_id in (
+            select cohort_id
+            from {{ ref('stg_curriculum__cohorts') }}
+            where loaded_at > {{ enriched_until }}
+        )
+    {% endif %}
 ),
 
 cohorts as (
@@ -82,9 +127,7 @@ classified as (
         coalesce(
             joined.content_curriculum != joined.program_curriculum, false
         ) as is_cross_program,
-        joined.requested_at > {{ dbt.dateadd(
-            'hour', var('future_tolerance_hours'), as_of_timestamp()
-        ) }} as is_future_dated
+        {{ dbt.current_timestamp() }} as enriched_at
     from joined
 )
 

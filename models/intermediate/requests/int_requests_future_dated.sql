@@ -15,7 +15,7 @@ future_dated as (
         user_key,
         loaded_at
     from requests
-    where is_future_dated
+    where {{ is_future_dated('requested_at') }}
 )
 
 select * from future_dated

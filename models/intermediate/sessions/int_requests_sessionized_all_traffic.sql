@@ -40,7 +40,7 @@ requests as (
             as is_in_sessions
     from {{ ref('int_requests_enriched') }} as enriched
     where
-        not enriched.is_future_dated
+        not {{ is_future_dated('enriched.requested_at') }}
         and {{ in_scope }}
 ),
 
@@ -53,16 +53,7 @@ scope as (
 {# The last request before the recomputed part, so that the first recomputed request
    still knows the time since its predecessor. #}
 last_kept as (
-    select
-        scope.user_key,
-        max(sessionized.requested_at) as requested_at
-    from scope
-    inner join {{ this }} as sessionized
-        on
-            scope.user_key = sessionized.user_key
-            and scope.recompute_from > sessionized.requested_at
-            and sessionized.is_in_sessions
-    group by scope.user_key
+    {{ latest_sessionized_before('scope', 'recompute_from', 'requested_at', this) }}
 ),
 
 scoped_requests as (

@@ -44,7 +44,7 @@ new_requests as (
         min(requested_at) as earliest_new_at
     from {{ ref('int_requests_enriched') }}
     where
-        not is_future_dated
+        not {{ is_future_dated('requested_at') }}
         and (
             loaded_at > {{ incremental_watermark('loaded_at', sessionized) }}
             or requested_at > {{ incremental_watermark('sessionized_until', sessionized) }}
@@ -62,16 +62,9 @@ new_requests as (
 ),
 
 previous_visits as (
-    select
-        new_requests.user_key,
-        max(sessionized.visit_started_at) as visit_started_at
-    from new_requests
-    inner join {{ sessionized }} as sessionized
-        on
-            new_requests.user_key = sessionized.user_key
-            and new_requests.earliest_new_at >= sessionized.requested_at
-            and sessionized.is_in_sessions
-    group by new_requests.user_key
+    {{ latest_sessionized_before(
+        'new_requests', 'earliest_new_at', 'visit_started_at', sessionized, inclusive=true
+    ) }}
 ),
 
 scope as (

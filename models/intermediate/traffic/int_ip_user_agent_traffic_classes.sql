@@ -1,9 +1,13 @@
+-- depends_on: {{ ref('int_traffic_suspect_indicators') }}
 {#
     The traffic class of every request, by its IP and user agent: a request from a
     non-human IP has the IP's class; else a bot's user agent makes it declared_bot, a
-    missing one (in a file that carries the field) automated; else it is human. Incremental: a run writes only the pairs that are new or whose
-    class changed, with `classified_at` = the run's time, so the incremental sessions
-    know whose requests to re-sessionize (an IP's class can change as data arrives).
+    missing one (in a file that carries the field) automated; else it is human.
+    Incremental: a run classifies again the pairs of the IPs whose indicators it
+    recomputed (int_traffic_suspect_indicators, `indicated_at`) and writes only the
+    pairs that are new or whose class changed, with `classified_at` = the run's time,
+    so the incremental sessions know whose requests to re-sessionize (an IP's class
+    can change as data arrives).
 #}
 {{
     config(
@@ -19,6 +23,14 @@ with
 
 facts as (
     select * from {{ ref('int_requests_traffic_facts') }}
+    {% if is_incremental() %}
+    where {{ in_subquery(
+        'ip',
+        'select indicators.ip from ' ~ ref('int_traffic_suspect_indicators')
+        ~ " as indicators where indicators.grain = 'ip' and indicators.indicated_at > "
+        ~ incremental_watermark('classified_at'),
+    ) }}
+    {% endif %}
 ),
 
 suspects as (

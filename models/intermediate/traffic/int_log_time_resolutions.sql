@@ -4,19 +4,35 @@
     gap of a few seconds means nothing, and regularity is measured in whole minutes.
     A file carries the user-agent field when any of its lines has one (the bootcamp
     format and the common log format have none: a missing user agent is then no signal).
+    Incremental: a run measures again the files with lines loaded since its last run.
 #}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='source_file',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
 requests as (
     select * from {{ ref('int_requests_unioned') }}
+    {% if is_incremental() %}
+    where {{ in_subquery(
+        'source_file',
+        'select distinct source_file from ' ~ ref('int_requests_unioned')
+        ~ ' where loaded_at > ' ~ incremental_watermark('loaded_at'),
+    ) }}
+    {% endif %}
 ),
 
 steps as (
     select
         source_file,
         user_agent,
+        loaded_at,
         {{ dbt.date_trunc('minute', 'requested_at') }} as requested_minute,
         requested_at
         < lag(requested_at) over by_line as is_backward_step,
@@ -34,7 +50,8 @@ files as (
             as backward_steps_within_minute,
         sum(case when is_backward_step and not is_same_minute then 1 else 0 end)
             as backward_steps_across_minutes,
-        count(user_agent) as lines_with_user_agent
+        count(user_agent) as lines_with_user_agent,
+        max(loaded_at) as loaded_at
     from steps
     group by source_file
 ),
@@ -52,7 +69,8 @@ final as (
                 then 'minute'
             else 'second'
         end as time_resolution,
-        lines_with_user_agent > 0 as has_user_agent_field
+        lines_with_user_agent > 0 as has_user_agent_field,
+        loaded_at
     from files
 )
 

@@ -4,8 +4,19 @@
     asset, robots.txt, an exploit probe (var `exploit_probe_pattern`), a request line
     that is not HTTP (TLS bytes, garbage: web logs only), an error, a declared bot's
     user agent, or a missing user agent in a file that carries the field.
+    Incremental: a run writes the requests of the files measured in this run
+    (int_log_time_resolutions: files with new lines) and of the user agents classified
+    since its last run; `facts_at` tells the traffic models after it which rows changed.
 #}
-{{ config(materialized='table', indexes=[{'columns': ['ip']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='request_id',
+        on_schema_change='fail',
+        indexes=[{'columns': ['ip']}, {'columns': ['facts_at']}],
+    )
+}}
 
 {% set off_start = var('off_hours_start') %}
 {% set off_end = var('off_hours_end') %}
@@ -70,13 +81,25 @@ facts as (
         end as is_non_http,
         case
             when requests.user_agent is null and files.has_user_agent_field then 1 else 0
-        end as is_missing_user_agent
+        end as is_missing_user_agent,
+        requests.loaded_at
     from requests
     inner join files
         on requests.source_file = files.source_file
     left join user_agents
         on coalesce(requests.user_agent, '') = user_agents.user_agent
-    where requests.ip is not null
+    where
+        requests.ip is not null
+        {% if is_incremental() %}
+        and (
+            files.loaded_at > {{ incremental_watermark('loaded_at') }}
+            or coalesce(requests.user_agent, '') in (
+                select reclassified.user_agent
+                from {{ ref('int_user_agents_classified') }} as reclassified
+                where reclassified.classified_at > {{ incremental_watermark('facts_at') }}
+            )
+        )
+        {% endif %}
 ),
 
 final as (
@@ -88,7 +111,8 @@ final as (
                 {{ off_hours_operator }} facts.local_hour < {{ off_end }}
                 then 1
             else 0
-        end as is_off_hours
+        end as is_off_hours,
+        {{ dbt.current_timestamp() }} as facts_at
     from facts
 )
 

@@ -2,13 +2,46 @@
     Indicators: every measure the traffic rules read, one row per suspect (an IP, or an
     IP + user agent): totals, peaks per minute (int_traffic_suspect_minutes) and per
     day (int_traffic_suspect_days), regularity (int_traffic_suspect_intervals), shares.
+    Incremental: a run recomputes the suspects of the IPs with new or changed requests,
+    and every suspect when the number of lesson paths of a log kind changed (the
+    coverage shares divide by it); `indicated_at` tells the traffic classes which
+    suspects a run recomputed.
 #}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['grain', 'suspect_key'],
+        on_schema_change='fail',
+    )
+}}
+
+{#- The curriculum: every distinct page path of every request, per log kind. #}
+{% set lesson_paths_sql %}
+    select
+        log_kind,
+        count(distinct path) as lesson_paths
+    from {{ ref('int_requests_traffic_facts') }}
+    where is_page = 1
+    group by log_kind
+{% endset %}
+
+{%- set batch = traffic_facts_batch(['ip']) %}
+{%- if is_incremental() and execute %}
+{%- set changed = run_query(
+    'select count(*) from (' ~ lesson_paths_sql ~ ') as current_paths full outer join '
+    ~ '(select distinct log_kind, lesson_paths from ' ~ this ~ ') as previous_paths '
+    ~ 'on current_paths.log_kind = previous_paths.log_kind '
+    ~ 'where current_paths.lesson_paths is distinct from previous_paths.lesson_paths'
+).columns[0].values()[0] %}
+{%- if changed > 0 %}{% set batch = 'true' %}{% endif %}
+{%- endif %}
 
 with
 
 suspect_requests as (
     select * from {{ ref('int_traffic_suspect_requests') }}
+    where {{ batch }}
 ),
 
 minutes as (
@@ -23,21 +56,8 @@ intervals as (
     select * from {{ ref('int_traffic_suspect_intervals') }}
 ),
 
-{# The curriculum: every distinct page path, per log kind. #}
-lessons as (
-    select distinct
-        log_kind,
-        path
-    from suspect_requests
-    where grain = 'ip' and is_page = 1
-),
-
 lesson_paths as (
-    select
-        log_kind,
-        count(*) as lesson_paths
-    from lessons
-    group by log_kind
+    {{ lesson_paths_sql }}
 ),
 
 totals as (
@@ -66,30 +86,36 @@ totals as (
         sum(is_probe) as probe_requests,
         sum(is_non_http) as non_http_requests,
         sum(is_missing_user_agent) as missing_user_agent_requests,
-        max(time_resolution) as time_resolution
+        max(time_resolution) as time_resolution,
+        max(facts_at) as facts_at
     from suspect_requests
     group by grain, suspect_key
 ),
 
+{# The minutes and days of the suspects recomputed (all of them on a full build). #}
 peaks as (
     select
-        grain,
-        suspect_key,
-        max(requests) as peak_requests_per_minute,
-        max(pages) as peak_pages_per_minute
+        minutes.grain,
+        minutes.suspect_key,
+        max(minutes.requests) as peak_requests_per_minute,
+        max(minutes.pages) as peak_pages_per_minute
     from minutes
-    group by grain, suspect_key
+    inner join totals
+        on minutes.grain = totals.grain and minutes.suspect_key = totals.suspect_key
+    group by minutes.grain, minutes.suspect_key
 ),
 
 daily_peaks as (
     select
-        grain,
-        suspect_key,
-        count(distinct local_date) as active_days,
-        max(day_paths) as peak_daily_paths,
-        max(day_pages) as peak_daily_lessons
+        days.grain,
+        days.suspect_key,
+        count(distinct days.local_date) as active_days,
+        max(days.day_paths) as peak_daily_paths,
+        max(days.day_pages) as peak_daily_lessons
     from days
-    group by grain, suspect_key
+    inner join totals
+        on days.grain = totals.grain and days.suspect_key = totals.suspect_key
+    group by days.grain, days.suspect_key
 ),
 
 final as (
@@ -136,7 +162,10 @@ final as (
                 intervals.intervals >= {{ var('traffic_min_intervals') }}
                 and intervals.mean_gap_seconds > 0
                 then intervals.stddev_gap_seconds / intervals.mean_gap_seconds
-        end as interval_cv
+        end as interval_cv,
+        lesson_paths.lesson_paths,
+        totals.facts_at,
+        {{ dbt.current_timestamp() }} as indicated_at
     {# Coverage of the suspect's log kind (the first by name if it is in both logs). #}
     from totals
     inner join peaks

@@ -256,7 +256,8 @@ final as (
         classified.is_bot,
         classified.bot_source,
         classified.first_loaded_at,
-        rules_checksum.rules_checksum
+        rules_checksum.rules_checksum,
+        {{ dbt.current_timestamp() }} as classified_at
     from classified
     cross join rules_checksum
 )
