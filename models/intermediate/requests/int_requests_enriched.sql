@@ -21,32 +21,38 @@
     )
 }}
 
+{#- The batch of an incremental run: new requests, and those whose enrichment changed. #}
+{%- set batch = 'true' %}
+{%- if is_incremental() %}
+{%- set enriched_until = incremental_watermark('enriched_at') %}
+{%- set batch %}
+        unioned.loaded_at > {{ incremental_watermark('loaded_at') }}
+        or (unioned.ip, coalesce(unioned.user_agent, '')) in (
+            select
+                traffic_classes.ip,
+                traffic_classes.user_agent
+            from {{ ref('int_ip_user_agent_traffic_classes') }} as traffic_classes
+            where traffic_classes.classified_at > {{ enriched_until }}
+        )
+        or coalesce(unioned.user_agent, '') in (
+            select user_agents.user_agent
+            from {{ ref('int_user_agents_classified') }} as user_agents
+            where user_agents.classified_at > {{ enriched_until }}
+        )
+        or unioned.cohort_id in (
+            select cohorts.cohort_id
+            from {{ ref('stg_curriculum__cohorts') }} as cohorts
+            where cohorts.loaded_at > {{ enriched_until }}
+        )
+{%- endset %}
+{%- endif %}
+
 with
 
 requests as (
-    select * from {{ ref('int_requests_unioned') }}
-    {% if is_incremental() %}
-    {% set enriched_until = incremental_watermark('enriched_at') %}
-    where
-        loaded_at > {{ incremental_watermark('loaded_at') }}
-        or (ip, coalesce(user_agent, '')) in (
-            select
-                ip,
-                user_agent
-            from {{ ref('int_ip_user_agent_traffic_classes') }}
-            where classified_at > {{ enriched_until }}
-        )
-        or coalesce(user_agent, '') in (
-            select user_agent
-            from {{ ref('int_user_agents_classified') }}
-            where classified_at > {{ enriched_until }}
-        )
-        or cohort_id in (
-            select cohort_id
-            from {{ ref('stg_curriculum__cohorts') }}
-            where loaded_at > {{ enriched_until }}
-        )
-    {% endif %}
+    select unioned.*
+    from {{ ref('int_requests_unioned') }} as unioned
+    where {{ batch }}
 ),
 
 cohorts as (

@@ -31,11 +31,24 @@
     'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
 ) if is_incremental() else 'true' %}
 
+{# The columns the readers of the sessions use, no more: every request is a row here. #}
+{% set request_columns = [
+    'log_kind', 'user_id', 'ip', 'block_16', 'block_24', 'user_agent', 'os_class',
+    'device_class', 'is_bot', 'traffic_class', 'is_in_sessions', 'path', 'module',
+    'lesson', 'is_asset', 'is_lesson_view', 'requested_local_time', 'loaded_at',
+] %}
+
 with
 
+{# Only the columns the sessions carry: narrow rows through the one sort and its windows. #}
 requests as (
     select
-        enriched.*,
+        enriched.request_id,
+        enriched.user_key,
+        enriched.requested_at,
+        {%- for column in request_columns if column != 'is_in_sessions' %}
+        enriched.{{ column }},
+        {%- endfor %}
         {{ 'true' if var('include_automated_traffic') else "enriched.traffic_class = 'human'" }}
             as is_in_sessions
     from {{ ref('int_requests_enriched') }} as enriched
@@ -158,13 +171,6 @@ sessions as (
         rows between unbounded preceding and current row
     )
 ),
-
-{% set request_columns = [
-    'log_kind', 'user_id', 'cohort_id', 'program_id', 'is_staff', 'ip', 'block_16',
-    'block_24', 'user_agent', 'os_class', 'browser_family', 'device_class', 'is_bot',
-    'traffic_class', 'is_in_sessions', 'path', 'module', 'lesson', 'is_asset',
-    'is_lesson_view', 'requested_local_time', 'loaded_at',
-] %}
 
 {# Requests left out of the sessions keep their row, without a session. #}
 sessionized as (

@@ -18,6 +18,22 @@
     )
 }}
 
+{#- The batch of an incremental run: the requests of files with new lines, and of user
+    agents classified again. #}
+{%- set batch = 'true' %}
+{%- if is_incremental() %}
+{%- set batch %}
+        (
+            files.loaded_at > {{ incremental_watermark('loaded_at') }}
+            or coalesce(requests.user_agent, '') in (
+                select reclassified.user_agent
+                from {{ ref('int_user_agents_classified') }} as reclassified
+                where reclassified.classified_at > {{ incremental_watermark('facts_at') }}
+            )
+        )
+{%- endset %}
+{%- endif %}
+
 {% set off_start = var('off_hours_start') %}
 {% set off_end = var('off_hours_end') %}
 {# Off-hours wrap past midnight when they start later than they end (e.g. 22 to 6). #}
@@ -88,18 +104,7 @@ facts as (
         on requests.source_file = files.source_file
     left join user_agents
         on coalesce(requests.user_agent, '') = user_agents.user_agent
-    where
-        requests.ip is not null
-        {% if is_incremental() %}
-        and (
-            files.loaded_at > {{ incremental_watermark('loaded_at') }}
-            or coalesce(requests.user_agent, '') in (
-                select reclassified.user_agent
-                from {{ ref('int_user_agents_classified') }} as reclassified
-                where reclassified.classified_at > {{ incremental_watermark('facts_at') }}
-            )
-        )
-        {% endif %}
+    where requests.ip is not null and {{ batch }}
 ),
 
 final as (
