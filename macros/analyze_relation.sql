@@ -4,6 +4,10 @@
     would assume a tiny table: at 10M requests the planner expected 7,700 rows where
     5.65M came, and sorted 589 MB on disk instead of hashing in memory. A post-hook of
     every model (dbt_project.yml); views and ephemeral models have nothing to analyze.
+    An incremental model is analyzed only when it has no statistics yet (a first build
+    or a full refresh) or has grown by more than a tenth since them: analyzing a large
+    table after a small incremental batch cost more than the batch (4 s of a 5 s model
+    at 200,000 requests), and its plans do not change.
 #}
 {% macro analyze_relation(relation) -%}
     {{ return(adapter.dispatch('analyze_relation', 'access_analytics')(relation)) }}
@@ -13,7 +17,22 @@
 {%- endmacro %}
 
 {% macro postgres__analyze_relation(relation) -%}
-    {%- if config.get('materialized') in ('table', 'incremental') -%}
+    {%- if config.get('materialized') == 'table' -%}
         analyze {{ relation }}
+    {%- elif config.get('materialized') == 'incremental' -%}
+        do $$
+        begin
+            if (
+                select
+                    stats.reltuples < 0
+                    or pg_relation_size(stats.oid)
+                    > 1.1 * stats.relpages * current_setting('block_size')::bigint
+                from pg_class as stats
+                where stats.oid = '{{ relation }}'::regclass
+            ) then
+                execute 'analyze {{ relation }}';
+            end if;
+        end
+        $$
     {%- endif -%}
 {%- endmacro %}
