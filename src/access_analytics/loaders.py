@@ -21,9 +21,12 @@ of the request formats takes a fast path when it has the usual shape: every fiel
 is one the full path's own parsers accept (each distinct text checked once per load),
 short enough never to be cut, with nothing COPY must escape; its row is then written
 from the line's own texts. Any other line takes the full path, field by field, so both
-give the same rows (tests/harness/test_loader_fast_path.py). Rows go to ``COPY`` as
-text in large batches; PostgreSQL converts the types. Into an empty raw table (a new
-warehouse) the load is a bulk load: keys dropped and rebuilt once, no WAL.
+give the same rows (tests/harness/test_loader_fast_path.py). A csv export with the
+documented header takes a bulk path before that: the lines of a block checked at once
+(one RE2 expression, pyarrow) and sent as the CSV they are. Rows go to ``COPY`` (text;
+CSV for the csv format) in large batches; PostgreSQL converts the types. Into an empty
+raw table (a new warehouse) the load is a bulk load: keys dropped and rebuilt once, no
+WAL, the file's id and name column defaults instead of text on every row.
 ``python -m access_analytics.bench.loader_speed`` compares the loader with a plain
 ``COPY`` of the same columns.
 
