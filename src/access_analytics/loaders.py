@@ -21,9 +21,12 @@ of the request formats takes a fast path when it has the usual shape: every fiel
 is one the full path's own parsers accept (each distinct text checked once per load),
 short enough never to be cut, with nothing COPY must escape; its row is then written
 from the line's own texts. Any other line takes the full path, field by field, so both
-give the same rows (tests/harness/test_loader_fast_path.py). Rows go to ``COPY`` as
-text in large batches; PostgreSQL converts the types. Into an empty raw table (a new
-warehouse) the load is a bulk load: keys dropped and rebuilt once, no WAL.
+give the same rows (tests/harness/test_loader_fast_path.py). A csv export with the
+documented header takes a bulk path before that: the lines of a block checked at once
+(one RE2 expression, pyarrow) and sent as the CSV they are. Rows go to ``COPY`` (text;
+CSV for the csv format) in large batches; PostgreSQL converts the types. Into an empty
+raw table (a new warehouse) the load is a bulk load: keys dropped and rebuilt once, no
+WAL, the file's id and name column defaults instead of text on every row.
 ``python -m access_analytics.bench.loader_speed`` compares the loader with a plain
 ``COPY`` of the same columns.
 
@@ -43,6 +46,7 @@ import csv
 import functools
 import gzip
 import hashlib
+import importlib
 import io
 import ipaddress
 import operator
@@ -54,7 +58,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import psycopg
 from psycopg import sql
@@ -236,6 +240,8 @@ class _Format:
     # Reads the file's lines from the cursor into the sink; yields after each stretch
     # of lines (the caller flushes the sink's rows and checks progress).
     parse: Callable[[_RunCursor, _Sink], Iterator[None]]
+    # Rows go to COPY as CSV (the csv format: its lines are CSV already), else as text.
+    copy_csv: bool = False
 
 
 # --------------------------------------------------------------------------------------
@@ -281,6 +287,15 @@ def _copy_text(value: Any) -> str:
             return value.translate(_COPY_ESCAPES)
         return value
     return str(value)  # int, date, datetime (ISO 8601, with its UTC offset)
+
+
+def _copy_csv(value: Any) -> str:
+    """One value in COPY's CSV format: NULL unquoted and empty, every text quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return str(value)
 
 
 def _valid_date(day: date, text: str) -> date:
@@ -375,6 +390,23 @@ class _Fields:
 
 
 _T = TypeVar("_T")
+
+
+class _Digest(Protocol):
+    def hexdigest(self) -> str: ...
+
+
+def _md5_function() -> Callable[[bytes], _Digest]:
+    """CPython's own MD5: for texts as short as log lines a third faster than OpenSSL's
+    through hashlib (the same digests)."""
+    try:
+        md5 = importlib.import_module("_md5").md5
+    except ImportError:  # a Python built without it
+        return functools.partial(hashlib.md5, usedforsecurity=False)
+    return cast(Callable[[bytes], _Digest], md5)
+
+
+_md5 = _md5_function()
 
 
 @functools.cache
@@ -478,39 +510,64 @@ class _LineKeys:
     def __init__(self, file_format: str, source_label: str) -> None:
         self._prefix = f"{file_format}\x00{source_label}\x00".encode()
         self._first = self._prefix + b"1\x00"
+        # Fingerprints of the lines seen: of their keys as first occurrences.
         self._seen: set[int] = set()
         self._repeats: dict[int, int] = {}
 
     def key(self, text: str) -> str:
-        fingerprint = hash(text)
-        if fingerprint in self._seen:
-            occurrence = self._repeats.get(fingerprint, 1) + 1
-            self._repeats[fingerprint] = occurrence
-            data = self._prefix + f"{occurrence}\x00{text}".encode("utf-8", "surrogatepass")
-        else:
+        data = text.encode("utf-8", "surrogatepass")
+        first = _md5(self._first + data).hexdigest()
+        fingerprint = hash(first)
+        if fingerprint not in self._seen:
             self._seen.add(fingerprint)
-            data = self._first + text.encode("utf-8", "surrogatepass")
-        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+            return first
+        occurrence = self._repeats.get(fingerprint, 1) + 1
+        self._repeats[fingerprint] = occurrence
+        return _md5(self._prefix + f"{occurrence}\x00".encode() + data).hexdigest()
+
+    def keys(self, raws: list[bytes]) -> list[str]:
+        """The keys of consecutive lines (their UTF-8 bytes), as ``key`` gives them one
+        by one; at once when none of them was seen before (the usual case)."""
+        first = self._first
+        keys = [_md5(first + raw).hexdigest() for raw in raws]
+        fingerprints = list(map(hash, keys))
+        seen = self._seen
+        if len(set(fingerprints)) == len(fingerprints) and seen.isdisjoint(fingerprints):
+            seen.update(fingerprints)
+            return keys
+        return [self.key(raw.decode()) for raw in raws]
 
 
 class _Sink:
-    """The parsed lines of one file: rows as lines of COPY text (``prefix``, line number,
-    line key, the format's columns) waiting to be sent, and rejected lines (line number,
-    raw text, reason)."""
+    """The parsed lines of one file: rows as lines of COPY text or CSV (``prefix``, line
+    number, line key, the format's columns) waiting to be sent, and rejected lines (line
+    number, raw text, reason)."""
 
-    def __init__(self, keys: _LineKeys, prefix: str) -> None:
+    def __init__(self, keys: _LineKeys, prefix: str, *, csv: bool = False) -> None:
+        self.keys = keys
         self.key = keys.key
         self.prefix = prefix
+        self.csv = csv
+        self._separator, self._value = ("," if csv else "\t"), (_copy_csv if csv else _copy_text)
         self.rows: list[str] = []
+        # Rows waiting beyond one per item of ``rows`` (the bulk path adds many at once).
+        self.more_rows = 0
         self.rejects: list[tuple[int, str, str]] = []
         self.continuation_lines = 0
+
+    def waiting(self) -> int:
+        """The number of rows waiting to be sent."""
+        return len(self.rows) + self.more_rows
 
     def row(self, number: int, text: str, values: Iterable[Any]) -> None:
         """A row through the full path: its values formatted for COPY."""
         if "\n" in text:
             self.continuation_lines += text.count("\n")
         self.rows.append(
-            "\t".join((f"{self.prefix}{number}", self.key(text), *map(_copy_text, values))) + "\n"
+            self._separator.join(
+                (f"{self.prefix}{number}", self.key(text), *map(self._value, values))
+            )
+            + "\n"
         )
 
     def reject(self, number: int, text: str, reason: Rejected | str) -> None:
@@ -519,15 +576,17 @@ class _Sink:
         self.rejects.append((number, text, str(reason)))
 
     def first_row(self) -> int | None:
-        """The line number of the first waiting row."""
+        """The lowest line number of the waiting rows."""
         if not self.rows:
             return None
-        return int(self.rows[0][len(self.prefix) :].split("\t", 1)[0])
+        skip = len(self.prefix)
+        return min(int(row[skip:].split(self._separator, 1)[0]) for row in self.rows)
 
     def take_rows(self) -> str:
         """The waiting rows as one COPY text."""
         text = "".join(self.rows)
         self.rows.clear()
+        self.more_rows = 0
         return text
 
 
@@ -593,7 +652,7 @@ def _parse_bootcamp(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
         known.ips,
     )
     rows, key, prefix, short_path = sink.rows, sink.key, sink.prefix, _SHORT_PATH
-    for start, lines, clean in cursor.runs():
+    for start, lines, clean, _ in cursor.runs():
         for number, line in enumerate(lines, start):
             parts = line.split(" ")
             if len(parts) == 6 and (clean or not _needs_escape(line)):
@@ -805,6 +864,156 @@ def _csv_row(
     sink.row(number, text, row)
 
 
+# The bulk path of the csv format: the lines of a run checked at once by one regular
+# expression (pyarrow's RE2) and their dates by the full path's parser (each distinct
+# date once); the rows are the lines' own CSV, which COPY reads as it reads a plain
+# export. It takes exports whose header is the documented one.
+_BULK_HEADERS = {
+    ("date", "time", "path", "user_id", "cohort_id", "ip"): False,
+    ("date", "time", "path", "user_id", "cohort_id", "ip", "user_agent"): True,
+}
+# Runs with fewer lines left than this go line by line (the set-up costs more).
+BULK_MIN_LINES = 64
+# Printable ASCII but for space, comma, quote and backslash: the characters of a field
+# the bulk path takes as it is (CSV needs no quoting, str.strip() changes nothing).
+_PLAIN = r"\x21\x23-\x2b\x2d-\x5b\x5d-\x7e"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+
+
+def _bulk_pattern(has_agent: bool) -> str:
+    """A line the bulk path takes: a date (checked apart), a valid time, a path of plain
+    characters, whole numbers, an IPv4 address in canonical form and a user agent
+    (quoted, or plain), with nothing the full path would change. (Their lengths are
+    bounded by the line's: BULK_LINE_CHARS.)"""
+    pattern = (
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2},(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+        f",[{_PLAIN}]*,[0-9]{{1,18}},[0-9]{{0,18}},"
+        rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
+    )
+    if has_agent:
+        quoted = f"[{_PLAIN}](?:[ ,{_PLAIN}]*[{_PLAIN}])?"
+        plain = f"[{_PLAIN}](?:[ {_PLAIN}]*[{_PLAIN}])?"
+        pattern += f',(?:"{quoted}"|(?:{plain})?)'
+    return pattern + "\n$"
+
+
+# The shortest line of the pattern but for its path and user agent is 33 characters (a
+# newline included): a line of at most this many has both short enough for the fast
+# path (counted repetitions in the pattern would make it twice as slow).
+BULK_LINE_CHARS = min(_SHORT_PATH, _SHORT_AGENT) + 33
+
+
+class _CsvBulk:
+    """The bulk path of a csv export (see above); every line it does not take goes the
+    line-by-line way, so both give the same rows (tests/harness/test_loader_fast_path.py)."""
+
+    def __init__(self, has_agent: bool, known: _Known) -> None:
+        self._pattern = _bulk_pattern(has_agent)
+        self._known = known
+        # The columns the line does not have: user_agent, truncated_fields (NULL).
+        self._suffix = ",\n" if has_agent else ",,\n"
+
+    @classmethod
+    def of(cls, names: list[str], known: _Known) -> _CsvBulk | None:
+        has_agent = _BULK_HEADERS.get(tuple(names))
+        return None if has_agent is None else cls(has_agent, known)
+
+    def _taken(self, block: bytes) -> Any:
+        """Per line of the block: True when the bulk path takes it (a numpy array)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        data = block + b"\n"
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
+        offsets = np.zeros(len(ends) + 1, np.int64)
+        offsets[1:] = ends + 1
+        lines = pa.LargeStringArray.from_buffers(
+            len(ends), pa.py_buffer(offsets), pa.py_buffer(data)
+        )
+        short = pa.array(np.diff(offsets) <= BULK_LINE_CHARS)
+        matched = pc.and_(pc.match_substring_regex(lines, self._pattern), short)
+        days = pc.utf8_slice_codeunits(lines, 0, 10)
+        known = self._known
+        distinct = pc.unique(days).to_pylist()
+        valid = [day for day in distinct if known.days.get(day) or known.day(day)]
+        good_day = pc.is_in(days, value_set=pa.array(valid, pa.large_string()))
+        return pc.and_(matched, good_day).to_numpy(zero_copy_only=False)
+
+    def take(self, cursor: _RunCursor, at: _CsvColumns, fields: _Fields, sink: _Sink) -> None:
+        """Read the rest of the cursor's run (and, when a CSV record that starts in it
+        goes on, lines of the next runs)."""
+        import numpy as np
+
+        run, begin = cursor.run, cursor.at
+        assert run.block is not None
+        block = run.block.split(b"\n", begin)[-1] if begin else run.block
+        raws, lines, first = block.split(b"\n"), run.lines[begin:], run.start + begin
+        taken = self._taken(block)
+        misses = np.flatnonzero(~taken).tolist()
+        position, miss = 0, 0
+        while position < len(lines):
+            # The lines up to the next one that is not a one-line CSV record: those the
+            # bulk path takes at once, the others one by one.
+            stop, records = len(lines), []
+            while miss < len(misses):
+                index = misses[miss]
+                if index >= position:
+                    line = lines[index]
+                    # As line by line: a line COPY text would escape goes to the csv module.
+                    plain = run.clean or not _needs_escape(line)
+                    record = _one_line_record(line) if plain else None
+                    if record is None:
+                        stop = index
+                        break
+                    records.append((index, record))
+                miss += 1
+            self._rows(sink, first, raws, lines, taken, position, stop)
+            for index, record in records:
+                _csv_row(first + index, lines[index], record, at, fields, sink)
+            if stop == len(lines):
+                break
+            # The csv module reads the record that starts there (perhaps several lines).
+            cursor.at = begin + stop
+            for number, text, parsed in _CsvRecords(cursor, until_in_step=True):
+                _csv_row(number, text, parsed, at, fields, sink)
+            if cursor.run is not run:
+                return
+            position = cursor.at - begin
+        cursor.at = len(run.lines)
+
+    def _rows(
+        self,
+        sink: _Sink,
+        first: int,
+        raws: list[bytes],
+        lines: list[str],
+        taken: Any,
+        position: int,
+        stop: int,
+    ) -> None:
+        """The rows of the lines the bulk path takes between position and stop: line
+        number, key, the line with "date,time" as "date time" (the raw table's
+        requested_at), the columns it lacks (NULL)."""
+        import numpy as np
+
+        chosen = np.flatnonzero(taken[position:stop]) + position
+        if len(chosen) == stop - position:
+            raws, lines = raws[position:stop], lines[position:stop]
+            numbers: Iterable[int] = range(first + position, first + stop)
+        else:
+            picks = chosen.tolist()
+            raws, lines = [raws[index] for index in picks], [lines[index] for index in picks]
+            numbers = [first + index for index in picks]
+        prefix, suffix = sink.prefix, self._suffix
+        sink.rows.extend(
+            [
+                f"{prefix}{number},{key},{line[:10]} {line[11:]}{suffix}"
+                for number, key, line in zip(numbers, sink.keys.keys(raws), lines, strict=True)
+            ]
+        )
+
+
 def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     names = _csv_header(
         iter(_CsvRecords(cursor, until_in_step=True)), _CSV_REQUIRED, "CSV (user_agent optional)"
@@ -812,6 +1021,7 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     if names is None:
         return
     at, fields, known = _CsvColumns.of(names), _Fields(), _Known()
+    bulk = _CsvBulk.of(names, known)
     days, clocks, users, cohorts, ips = (
         known.days,
         known.clocks,
@@ -833,7 +1043,11 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
         at.agent if at.agent is not None else at.path,
     )
     while cursor.advance():
-        start, lines, clean = cursor.run
+        start, lines, clean, block = cursor.run
+        if bulk is not None and block is not None and len(lines) - cursor.at >= BULK_MIN_LINES:
+            bulk.take(cursor, at, fields, sink)
+            yield
+            continue
         for index in range(cursor.at, len(lines)):
             line = lines[index]
             record = _one_line_record(line) if clean or not _needs_escape(line) else None
@@ -855,10 +1069,11 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
                     and (cohort_id := cohorts.get(cohort) or known.cohort(cohort))
                     and (address := ips.get(ip) or known.ip(ip))
                 ):
+                    # CSV: NULL is empty and unquoted; the user agent may hold commas.
                     rows.append(
-                        f"{prefix}{start + index}\t{key(line)}\t{day} {clock}"
-                        f"\t{path or NULL}\t{user_id}\t{cohort_id}\t{address}"
-                        f"\t{agent or NULL}\t{NULL}\n"
+                        f"{prefix}{start + index},{key(line)},{day} {clock},{path}"
+                        f",{user_id},{'' if cohort_id == NULL else cohort_id},{address}"
+                        f",{_copy_csv(agent or None)},\n"
                     )
                     continue
             _csv_row(start + index, line, record, at, fields, sink)
@@ -1196,7 +1411,7 @@ def _combined_fast(match: re.Match[str], known: _Known) -> str | None:
 def _parse_combined(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     fields, known = _Fields(), _Known()
     rows, key, prefix, match_line = sink.rows, sink.key, sink.prefix, _COMBINED_RE.fullmatch
-    for start, lines, clean in cursor.runs():
+    for start, lines, clean, _ in cursor.runs():
         for number, line in enumerate(lines, start):
             match = match_line(line) if clean or not _needs_escape(line) else None
             columns = _combined_fast(match, known) if match else None
@@ -1218,7 +1433,7 @@ _REQUEST_COLUMNS = (
 )
 FORMATS: dict[str, _Format] = {
     "bootcamp": _Format("curriculum_requests", _REQUEST_COLUMNS, 0, _parse_bootcamp),
-    "csv": _Format("curriculum_requests", _REQUEST_COLUMNS, 1, _parse_csv),
+    "csv": _Format("curriculum_requests", _REQUEST_COLUMNS, 1, _parse_csv, copy_csv=True),
     "cohorts": _Format("cohorts", _COHORT_COLUMNS, 1, _parse_cohorts),
     "combined": _Format(
         "web_requests",
@@ -1279,12 +1494,15 @@ def content_sha256(path: Path) -> str:
 
 
 class _Run(NamedTuple):
-    """Consecutive lines of a file: the number of the first, their texts, and whether
-    none holds a backslash, tab or carriage return (COPY text needs no escaping)."""
+    """Consecutive lines of a file: the number of the first, their texts, whether none
+    holds a backslash, tab or carriage return (COPY text needs no escaping), and, for a
+    run read whole, its bytes (the lines joined by newlines; a line's carriage returns
+    at its end are cut from its text only)."""
 
     start: int
     lines: list[str]
     clean: bool
+    block: bytes | None = None
 
 
 class _LineReader:
@@ -1340,8 +1558,8 @@ class _LineReader:
         ):
             return None
         if b"\r" in block:
-            return _Run(number, [line.rstrip("\r") for line in lines], False)
-        return _Run(number, lines, b"\\" not in block and b"\t" not in block)
+            return _Run(number, [line.rstrip("\r") for line in lines], False, block)
+        return _Run(number, lines, b"\\" not in block and b"\t" not in block, block)
 
     def _decode_each(self, first: int, raws: list[bytes]) -> Iterator[_Run]:
         """Line by line, for a block with a line that is overlong, not UTF-8 or holds a
@@ -1526,6 +1744,8 @@ class _Target:
     rejects: sql.Composable
     prefix_columns: tuple[str, ...] = ()
     prefix: tuple[Any, ...] = ()
+    # The rows table fills file_id and source_file itself (column defaults of this load).
+    by_default: bool = False
 
     @property
     def direct(self) -> bool:
@@ -1551,9 +1771,13 @@ def _temporary_target(conn: psycopg.Connection, spec: _Format) -> _Target:
     return _Target(sql.Identifier("aa_incoming"), sql.Identifier("aa_incoming_rejects"))
 
 
-def _copy_sql(relation: sql.Composable, columns: Iterable[str]) -> sql.Composed:
-    return sql.SQL("copy {} ({}) from stdin").format(
-        relation, sql.SQL(", ").join(map(sql.Identifier, columns))
+def _copy_sql(
+    relation: sql.Composable, columns: Iterable[str], *, csv: bool = False
+) -> sql.Composed:
+    return sql.SQL("copy {} ({}) from stdin{}").format(
+        relation,
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(" with (format csv)" if csv else ""),
     )
 
 
@@ -1591,22 +1815,27 @@ def _stage(conn: psycopg.Connection, file: _FileToLoad, target: _Target, watch: 
     line key."""
     spec = FORMATS[file.file_format]
     keys = _LineKeys(file.file_format, file.source_label)
-    sink = _Sink(keys, "".join(_copy_text(value) + "\t" for value in target.prefix[:2]))
+    prefix_columns = () if target.by_default else target.prefix_columns[:2]
+    prefix = target.prefix[: len(prefix_columns)]
+    if spec.copy_csv:
+        sink = _Sink(keys, "".join(_copy_csv(value) + "," for value in prefix), csv=True)
+    else:
+        sink = _Sink(keys, "".join(_copy_text(value) + "\t" for value in prefix))
     staged = _Staged()
-    columns = (*target.prefix_columns[:2], "line_number", "line_key", *spec.columns)
+    columns = (*prefix_columns, "line_number", "line_key", *spec.columns)
     with (
         _open_binary(file.path) as handle,
         conn.cursor() as cursor,
-        cursor.copy(_copy_sql(target.rows, columns)) as copy,
+        cursor.copy(_copy_sql(target.rows, columns, csv=spec.copy_csv)) as copy,
     ):
         reader = _LineReader(handle)
         lines = _RunCursor(reader.runs())
         for _ in spec.parse(lines, sink):
             watch.check(lines.next_number - 1, sink)
-            if len(sink.rows) >= COPY_ROWS:
-                staged.rows += len(sink.rows)
+            if sink.waiting() >= COPY_ROWS:
+                staged.rows += sink.waiting()
                 copy.write(sink.take_rows())
-        staged.rows += len(sink.rows)
+        staged.rows += sink.waiting()
         copy.write(sink.take_rows())
         staged.lines_read = reader.lines_read
     rejects = sorted(sink.rejects + reader.bad)
@@ -1767,14 +1996,28 @@ def _write_first_of_source(conn: psycopg.Connection, file: _FileToLoad, watch: _
     lines go straight into the raw tables."""
     spec = FORMATS[file.file_format]
     file_id = _new_version(conn, file, 1)
+    keys = _set_aside_keys(conn, spec.table)
     target = _Target(
         sql.Identifier(RAW_SCHEMA, spec.table),
         sql.Identifier(RAW_SCHEMA, "rejected_lines"),
         ("file_id", "source_file", "file_format"),
         (file_id, file.source_file, file.file_format),
+        # Emptied in this transaction (no reader sees it before the commit): the file's
+        # id and name as column defaults, not a text on every row.
+        by_default=bool(keys),
     )
-    keys = _set_aside_keys(conn, spec.table)
+    defaults = sql.SQL("alter table {} alter column file_id {}, alter column source_file {}")
+    if target.by_default:
+        conn.execute(
+            defaults.format(
+                target.rows,
+                sql.SQL("set default {}").format(sql.Literal(file_id)),
+                sql.SQL("set default {}").format(sql.Literal(file.source_file)),
+            )
+        )
     staged = _stage(conn, file, target, watch)
+    if target.by_default:
+        conn.execute(defaults.format(target.rows, sql.SQL("drop default"), sql.SQL("drop default")))
     for name, definition in keys:
         conn.execute(
             sql.SQL("alter table {} add constraint {} {}").format(

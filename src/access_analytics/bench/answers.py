@@ -31,6 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from psycopg import sql
+
+from access_analytics import names as project_names
+from access_analytics import warehouse
 
 ANSWERS: dict[str, tuple[str, ...]] = {
     "sessions": ("user_key", "sessions"),
@@ -195,22 +199,30 @@ def total_sessions(out_dir: Path) -> int:
 # --------------------------------------------------------------------------------------
 # The project's answers, read from its warehouse.
 
-PROJECT_QUERIES = {
-    "sessions": "select user_key, count(*) from marts.fct_sessions group by user_key",
-    "rankings": (
-        "select cohort_id, path, requests, rank_in_cohort from marts.cohort_lesson_rankings"
-    ),
-    "hourly": (
-        "select block, activity_date, activity_hour, unique_users"
-        " from intermediate.int_ip_block_hourly where block_level = '/16'"
-    ),
-    "weekdays": (
-        "select block, active_days, sunday_users_avg, monday_users_avg, tuesday_users_avg,"
-        " wednesday_users_avg, thursday_users_avg, friday_users_avg, saturday_users_avg,"
-        " weekday_users_avg, weekend_users_avg, daily_users_avg, weekday_high_ind,"
-        " weekend_high_ind from intermediate.int_ip_block_weekdays where block_level = '/16'"
-    ),
-}
+
+def project_queries(names: project_names.Names) -> dict[str, sql.Composed]:
+    """The queries of the answers, on the schemas ``names`` gives (dbt vars)."""
+    hourly = names.relation(project_names.INTERMEDIATE, "int_ip_block_hourly")
+    weekdays = names.relation(project_names.INTERMEDIATE, "int_ip_block_weekdays")
+    return {
+        "sessions": sql.SQL("select user_key, count(*) from {} group by user_key").format(
+            names.mart("fct_sessions")
+        ),
+        "rankings": sql.SQL("select cohort_id, path, requests, rank_in_cohort from {}").format(
+            names.mart("cohort_lesson_rankings")
+        ),
+        "hourly": sql.SQL(
+            "select block, activity_date, activity_hour, unique_users"
+            " from {} where block_level = '/16'"
+        ).format(hourly),
+        "weekdays": sql.SQL(
+            "select block, active_days, sunday_users_avg, monday_users_avg, tuesday_users_avg,"
+            " wednesday_users_avg, thursday_users_avg, friday_users_avg, saturday_users_avg,"
+            " weekday_users_avg, weekend_users_avg, daily_users_avg, weekday_high_ind,"
+            " weekend_high_ind from {} where block_level = '/16'"
+        ).format(weekdays),
+    }
+
 
 # The dbt selection that builds these answers (with their tests). The two load views
 # are there because the row reconciliation test on the requests also reads them (two
@@ -228,8 +240,11 @@ PROJECT_SELECTION = (
 PROJECT_VARS = ("--vars", "{include_automated_traffic: true}")
 
 
-def project_answers(conn: Any, out_dir: Path) -> None:
-    """Read the project's answers from its warehouse (a psycopg connection)."""
+def project_answers(conn: Any, out_dir: Path, names: project_names.Names | None = None) -> None:
+    """Read the project's answers from its warehouse (a psycopg connection); the schemas
+    are those of the project's dbt vars unless ``names`` is given."""
+    if names is None:
+        names = project_names.for_project(warehouse.find_project_dir())
     write_answers(
         out_dir,
         {
@@ -237,6 +252,6 @@ def project_answers(conn: Any, out_dir: Path) -> None:
                 tuple(value.isoformat() if hasattr(value, "isoformat") else value for value in row)
                 for row in conn.execute(query)
             )
-            for name, query in PROJECT_QUERIES.items()
+            for name, query in project_queries(names).items()
         },
     )

@@ -26,6 +26,7 @@ from typing import Any
 from psycopg import sql
 
 from access_analytics import benchmarks, loaders, warehouse
+from access_analytics import names as project_names
 from access_analytics.bench import answers
 
 IMPLEMENTATIONS = ("project", "pandas", "duckdb")
@@ -71,7 +72,9 @@ def run_project(demo_dir: Path, out_dir: Path, database: str) -> dict[str, Any]:
         settings, target, ["build", "--select", *answers.PROJECT_SELECTION, *answers.PROJECT_VARS]
     )
     with warehouse.connect(settings) as conn:
-        answers.project_answers(conn, out_dir)
+        answers.project_answers(
+            conn, out_dir, project_names.for_project(warehouse.find_project_dir())
+        )
     return {
         "load_seconds": load_seconds,
         "loader_lines_per_second": results[1].lines_read / results[1].seconds,
@@ -271,7 +274,7 @@ LAG_FLOORS = {
         select request_id, user_key, requested_at,
             lag(requested_at) over (partition by user_key order by requested_at, request_id)
                 as previous_requested_at
-        from intermediate.int_requests_unioned
+        from {requests}
     """,
     "lag + running sum": """
         create table {scratch}.floor as
@@ -279,7 +282,7 @@ LAG_FLOORS = {
             select request_id, user_key, requested_at,
                 requested_at - lag(requested_at) over by_user > interval '{gap} seconds'
                     as is_start
-            from intermediate.int_requests_unioned
+            from {requests}
             window by_user as (partition by user_key order by requested_at, request_id)
         )
         select request_id, user_key, requested_at,
@@ -295,6 +298,8 @@ LAG_FLOORS = {
 def lag_floors(settings: warehouse.Settings, gap_seconds: int) -> dict[str, float]:
     """Seconds of a bare ``lag`` and of a plain lag + running-sum sessionization over
     the stored request rows, each written to a table like a model."""
+    names = project_names.for_project(warehouse.find_project_dir())
+    requests = names.relation(project_names.INTERMEDIATE, "int_requests_unioned")
     seconds = {}
     with warehouse.connect(settings, autocommit=True) as conn:
         scratch = sql.Identifier(SCRATCH_SCHEMA)
@@ -303,7 +308,9 @@ def lag_floors(settings: warehouse.Settings, gap_seconds: int) -> dict[str, floa
             conn.execute(sql.SQL("create schema {}").format(scratch))
             started = time.perf_counter()
             conn.execute(
-                sql.SQL(query.format(scratch="{scratch}", gap=gap_seconds)).format(scratch=scratch)
+                sql.SQL(
+                    query.format(scratch="{scratch}", requests="{requests}", gap=gap_seconds)
+                ).format(scratch=scratch, requests=requests)
             )
             seconds[name] = time.perf_counter() - started
         conn.execute(sql.SQL("drop schema if exists {} cascade").format(scratch))
