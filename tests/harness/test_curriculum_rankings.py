@@ -1,4 +1,4 @@
-"""The curriculum marts of questions 1, 2 and 7 on the default 1,000,000-request demo.
+"""The curriculum marts of questions 1, 2 and 7 on the demo warehouse (conftest.py).
 
 The demo generator plants one cohort that reads one lesson far more than the other
 cohorts of its program (`overused_lesson`), and a decoy cohort that is more active

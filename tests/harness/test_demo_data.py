@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from access_analytics import demo_data
+from access_analytics import demo_data, names
 from access_analytics.demo_data import DemoFiles
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -34,6 +34,9 @@ ASSET_SUFFIXES = (".png", ".jpg", ".gif", ".json", ".ico")
 DATE, TIME, PATH, USER, COHORT, IP, AGENT = range(7)
 # Planted non-human traffic that is no scraper (issue 11), by ground-truth key.
 NON_HUMAN_KINDS = ("browser_crawlers", "exploit_scanners", "uptime_monitors")
+# The uptime monitors at 200,000 events, by user agent: days polled, polls, seconds apart
+# (every 5 and 30 minutes at a million events: 2,880 and 1,344 polls).
+MONITORS = {"Mozilla/5.0+(http://www.uptimerobot.com/)": (10, 576, 1500), "": (28, 269, 8993)}
 
 
 class Cohort(NamedTuple):
@@ -626,14 +629,89 @@ def test_network_switches_are_one_switch_or_two_device_classes(demo: Demo) -> No
 
 
 def test_heavy_usage_days_are_at_least_eight_times_the_median_day(demo: Demo) -> None:
+    """And each stands out under the project's daily anomaly rule (its dbt vars): a full
+    baseline of days before it, and a robust score above the threshold."""
     by_user = demo.by_user()
     for item in demo.truth["heavy_usage_days"]:
-        rows = by_user[str(item["user_id"])]
-        per_day = Counter(row[DATE] for row in rows)
-        cohort = demo.cohorts[int(rows[0][COHORT])]
+        cohort = demo.cohorts[int(by_user[str(item["user_id"])][0][COHORT])]
+        assert cohort.start <= item["date"] <= cohort.end
+    assert_heavy_days_stand_out(demo.truth, by_user)
+
+
+def test_the_generator_plants_heavy_days_for_the_projects_anomaly_rule() -> None:
+    project_vars = names.project_vars(PROJECT_DIR)
+    assert {name: project_vars[name] for name in demo_data.ANOMALY_RULE} == demo_data.ANOMALY_RULE
+
+
+def assert_heavy_days_stand_out(truth: dict[str, Any], by_user: dict[str, list[list[str]]]) -> None:
+    rule = names.project_vars(PROJECT_DIR)
+    for item in truth["heavy_usage_days"]:
+        per_day = Counter(row[DATE] for row in by_user[str(item["user_id"])])
         assert per_day[item["date"]] == item["requests"]
         assert item["requests"] >= 8 * statistics.median(per_day.values())
-        assert cohort.start <= item["date"] <= cohort.end
+        window = [
+            per_day[shift(item["date"], -back)]
+            for back in range(1, rule["anomaly_window_days"] + 1)
+            if shift(item["date"], -back) >= min(per_day)
+        ]
+        assert len(window) >= rule["anomaly_min_history_days"], item
+        median = statistics.median(window)
+        mad = statistics.median(abs(count - median) for count in window)
+        scale = max(1.4826 * mad, rule["anomaly_min_scale"])
+        assert (item["requests"] - median) / scale > rule["anomaly_score_threshold"], item
+
+
+def assert_monitors_poll_their_days(
+    truth: dict[str, Any],
+    by_ip: dict[str, list[list[str]]],
+    expected: dict[str, tuple[int, int, int]],
+) -> None:
+    """Each monitor polls its one path every ``interval`` seconds (give or take two),
+    around the clock, ``polls`` times over ``days`` days (``expected`` by user agent)."""
+    for monitor in truth["uptime_monitors"]:
+        rows = by_ip[monitor["ip"]]
+        assert {row[PATH] for row in rows} == {monitor["path"]}
+        stamps = [datetime.fromisoformat(f"{row[DATE]} {row[TIME]}") for row in rows]
+        gaps = {
+            (b - a).total_seconds() - monitor["interval_seconds"]
+            for a, b in itertools.pairwise(stamps)
+        }
+        assert gaps <= {-2, -1, 0, 1, 2}, gaps
+        days, polls, interval = expected[monitor["user_agent"]]
+        assert (len(rows), monitor["interval_seconds"]) == (polls, interval)
+        assert timedelta(days=days - 1) < stamps[-1] - stamps[0] < timedelta(days=days)
+        assert {stamp.hour for stamp in stamps} == set(range(24))
+    assert {m["user_agent"] for m in truth["uptime_monitors"]} == set(expected)
+
+
+def test_the_default_demo_plants_what_the_rules_need(demo: Demo, tmp_path: Path) -> None:
+    """`make build`'s demo (1,000,000 requests, seed 42; the tests' demo warehouse has
+    200,000) plants the same findings: as many of each kind, heavy-usage days that
+    stand out under the anomaly rule, monitors polling every 5 and 30 minutes for 10 and
+    28 days."""
+    files = demo_data.generate(tmp_path, events=1_000_000, seed=42)
+    truth = json.loads(files.ground_truth_path.read_text(encoding="utf-8"))
+    heavy = {str(item["user_id"]) for item in truth["heavy_usage_days"]}
+    monitors = {item["ip"] for item in truth["uptime_monitors"]}
+    by_user: dict[str, list[list[str]]] = defaultdict(list)
+    by_ip: dict[str, list[list[str]]] = defaultdict(list)
+    for row in read_rows(files.requests_path):
+        if row[USER] in heavy:
+            by_user[row[USER]].append(row)
+        if row[IP] in monitors:
+            by_ip[row[IP]].append(row)
+    assert_heavy_days_stand_out(truth, by_user)
+    assert_monitors_poll_their_days(
+        truth,
+        by_ip,
+        {"Mozilla/5.0+(http://www.uptimerobot.com/)": (10, 2880, 300), "": (28, 1344, 1800)},
+    )
+    assert counts(truth) == counts(demo.truth)
+
+
+def counts(truth: dict[str, Any]) -> dict[str, int]:
+    """How many items of each planted kind."""
+    return {key: len(value) for key, value in truth.items() if isinstance(value, list)}
 
 
 def test_traffic_shares_look_like_the_real_log(demo: Demo) -> None:
@@ -685,8 +763,9 @@ def test_crawlers_scanners_and_monitors_behave_like_their_kind(demo: Demo) -> No
     """The browser-user-agent crawler reads robots.txt first on every visit, then only
     pages (no image), seconds apart; the scanners ask for the home page and exploit
     paths that no one else asks for; a monitor polls one path at a fixed interval, give
-    or take two seconds, around the clock (for weeks in a million-event log: a
-    200,000-event log has a fifth of their volume)."""
+    or take two seconds, around the clock, for the same days at every size (a
+    200,000-event log has a fifth of a million-event log's polls, five times further
+    apart)."""
     by_ip: dict[str, list[list[str]]] = defaultdict(list)
     for row in demo.rows:
         by_ip[row[IP]].append(row)
@@ -730,21 +809,7 @@ def test_crawlers_scanners_and_monitors_behave_like_their_kind(demo: Demo) -> No
         assert sum(path in probes for path in paths) >= 6
     assert not any(row[PATH] in probes for row in demo.rows if row[IP] not in scanner_ips)
 
-    for monitor in truth["uptime_monitors"]:
-        rows = by_ip[monitor["ip"]]
-        assert {row[PATH] for row in rows} == {monitor["path"]}
-        stamps = [datetime.fromisoformat(f"{row[DATE]} {row[TIME]}") for row in rows]
-        gaps = {
-            (b - a).total_seconds() - monitor["interval_seconds"]
-            for a, b in itertools.pairwise(stamps)
-        }
-        assert gaps <= {-2, -1, 0, 1, 2}, gaps
-        assert len(rows) == round(0.2 * {300: 2880, 1800: 1344}[monitor["interval_seconds"]])
-        assert {stamp.hour for stamp in stamps} == set(range(24))
-    assert {m["user_agent"] for m in truth["uptime_monitors"]} == {
-        "Mozilla/5.0+(http://www.uptimerobot.com/)",
-        "",
-    }
+    assert_monitors_poll_their_days(truth, by_ip, MONITORS)
 
 
 def test_ip_blocks_behave_like_their_kind(demo: Demo) -> None:

@@ -44,6 +44,7 @@ from access_analytics.demo_data.cohorts import (
     _synthetic_cohorts,
 )
 from access_analytics.demo_data.model import (
+    ANOMALY_RULE,
     CHUNK_ROWS,
     COHORT_COLUMNS,
     DS_TO_WEB_CUTOFF,
@@ -66,6 +67,7 @@ from access_analytics.demo_data.world import _build_world
 from access_analytics.demo_data.write import _write_requests
 
 __all__ = [
+    "ANOMALY_RULE",
     "CELLULAR_BLOCKS",
     "CHUNK_ROWS",
     "COHORT_COLUMNS",

@@ -32,6 +32,15 @@ GUARANTEE_EVENTS = 100_000
 # From this size on, user counts and planted volumes are at full scale.
 FULL_SCALE_EVENTS = 200_000
 CHUNK_ROWS = 1_000_000
+# The daily anomaly rule's defaults (dbt vars anomaly_window_days,
+# anomaly_min_history_days, anomaly_min_scale, anomaly_score_threshold; a test checks
+# that they agree): a planted heavy-usage day must stand out under them at every size.
+ANOMALY_RULE = {
+    "anomaly_window_days": 7,
+    "anomaly_min_history_days": 7,
+    "anomaly_min_scale": 12,
+    "anomaly_score_threshold": 9,
+}
 
 _N_DAYS = (LOG_END - LOG_START).days + 1
 _DAY_SECONDS = 86_400

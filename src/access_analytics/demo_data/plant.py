@@ -19,6 +19,7 @@ from access_analytics.demo_data.model import (
     _N_DAYS,
     _STUDENT,
     _TEST,
+    ANOMALY_RULE,
     DS_TO_WEB_CUTOFF,
     LOG_START,
     WEB_TO_DS_CUTOFF,
@@ -34,6 +35,7 @@ from access_analytics.demo_data.world import (
     _add_users,
     _campus_ip,
     _home_ip,
+    _in_log,
     _pick_days,
 )
 
@@ -333,14 +335,19 @@ def _plant_front_end(world: _World, rng: np.random.Generator) -> _Sessions:
     )
 
 
+_HEAVY_DAYS = 2  # binge days per heavy user
+
+
 def _plant_heavy(
     world: _World,
     rows: _Rows,
-    days_by_user: dict[int, list[int]],
+    heavy: Sequence[int],
     events: int,
     rng: np.random.Generator,
-) -> tuple[_Sessions, list[tuple[int, int, int]]]:
-    """Binge days: about 12 times the student's median active-day volume.
+) -> tuple[_Sessions, list[tuple[int, int, int]], dict[int, list[int]]]:
+    """Binge days: about 12 times the student's median active-day volume, and well above
+    what the daily anomaly rule needs to flag them (``ANOMALY_RULE``) against the week
+    before; each replaces that day's ordinary traffic (the days are returned per user).
 
     Very small files cannot afford that; there the days are capped at 1.5 % of the
     file each (the ground truth states the actual counts).
@@ -348,16 +355,19 @@ def _plant_heavy(
     cap = max(10, int(0.015 * events))
     user_parts, day_parts, sec_parts, size_parts = [], [], [], []
     truth = []
-    for u, days in days_by_user.items():
-        mine = rows.ts[rows.user == u] // _DAY_SECONDS
-        volumes = np.bincount(mine, minlength=_N_DAYS)
+    days_by_user: dict[int, list[int]] = {}
+    for u in heavy:
+        volumes = np.bincount(rows.ts[rows.user == u] // _DAY_SECONDS, minlength=_N_DAYS)
+        days = _heavy_days(world, u, volumes, rng)
+        days_by_user[u] = days
+        volumes[days] = 0
         active = volumes[volumes > 0].astype(np.float64)
-        big = np.inf
-        median = float(np.median(np.concatenate([active, [big] * len(days)])))
+        # The median active day, the binge days counted as (very) big ones.
+        median = float(np.median(np.concatenate([active, [np.inf] * len(days)])))
         if not np.isfinite(median):
             median = float(active.max()) if len(active) else 1.0
-        total = min(cap, max(30, math.ceil(12 * median)))
         for binge in days:
+            total = max(30, math.ceil(12 * median), math.ceil(1.25 * _anomaly_bar(volumes, binge)))
             count = min(cap, total + int(rng.integers(0, max(2, total // 10))))
             n_sessions = max(1, math.ceil(count / 25))
             sizes = (
@@ -377,7 +387,40 @@ def _plant_heavy(
     sessions.size = np.concatenate(size_parts).astype(np.int64)
     sessions.gap = np.full(len(user), 20.0)
     sessions.clamp = True
-    return sessions, truth
+    return sessions, truth, days_by_user
+
+
+def _heavy_days(world: _World, u: int, volumes: np.ndarray, rng: np.random.Generator) -> list[int]:
+    """Weekdays in session with a full baseline before them: at least
+    anomaly_min_history_days after the student's first request, and more than a window
+    after each other (each is compared with ordinary days only)."""
+    window = ANOMALY_RULE["anomaly_window_days"]
+    s, e = _in_log(world, u)
+    first = int(np.flatnonzero(volumes)[0]) if volumes.any() else s
+    options = np.arange(max(s, first + ANOMALY_RULE["anomaly_min_history_days"]), e + 1)
+    options = options[world.weekday[options] < 5]
+    chosen: list[int] = []
+    for day in rng.permutation(options):
+        if all(abs(int(day) - other) > window for other in chosen):
+            chosen.append(int(day))
+        if len(chosen) == _HEAVY_DAYS:
+            break
+    if len(chosen) < _HEAVY_DAYS:
+        raise ValueError("the cohort table has too few students in the log to plant findings")
+    return sorted(chosen)
+
+
+def _anomaly_bar(volumes: np.ndarray, day: int) -> float:
+    """The requests above which the anomaly rule flags ``day``: the median of the window
+    before it (days before the first request left out) plus the threshold times the
+    robust scale (1.4826 MAD, floored)."""
+    first = int(np.flatnonzero(volumes)[0])
+    start = max(first, day - ANOMALY_RULE["anomaly_window_days"])
+    baseline = volumes[start:day].astype(np.float64)
+    median = float(np.median(baseline))
+    mad = float(np.median(np.abs(baseline - median)))
+    scale = max(1.4826 * mad, ANOMALY_RULE["anomaly_min_scale"])
+    return median + ANOMALY_RULE["anomaly_score_threshold"] * scale
 
 
 def _heavy_truth(

@@ -65,13 +65,13 @@ EXPLOIT_PATHS = (
     "admin.php", "shell.php", "solr/admin/info/system", "console/login/LoginForm.jsp",
 )
 # fmt: on
-# Uptime monitors: (block, user agent, the one path polled, seconds between polls, polls
-# in a million-event log): UptimeRobot's free plan every 5 minutes for ten days, and a
-# health check of the hosting company's own that sends no user agent, every 30 minutes
-# for four weeks.
+# Uptime monitors: (block, user agent, the one path polled, days polled, seconds between
+# polls in a million-event log): UptimeRobot's free plan every 5 minutes for ten days,
+# and a health check of the hosting company's own that sends no user agent, every 30
+# minutes for four weeks. A smaller log has fewer polls over the same days.
 _MONITORS = (
-    ("216.144", "Mozilla/5.0+(http://www.uptimerobot.com/)", "/", 300, 2880),
-    ("64.62", "", "toc", 1800, 1344),
+    ("216.144", "Mozilla/5.0+(http://www.uptimerobot.com/)", "/", 10, 300),
+    ("64.62", "", "toc", 28, 1800),
 )
 
 
@@ -311,13 +311,14 @@ def _plant_uptime_monitors(
     world: _World, volume: float, rng: np.random.Generator
 ) -> list[tuple[_Rows, dict[str, object]]]:
     """Uptime monitors: one URL at a fixed interval (give or take a second or two of
-    scheduling), around the clock, for weeks in a full-size log (fewer polls in a
-    smaller one, at least an hour's)."""
+    scheduling), around the clock, for days or weeks: the same days at every size (the
+    span is what makes a monitor), with fewer polls, further apart, in a smaller log (at
+    least 12)."""
     out = []
-    for block, text, path, interval, full in _MONITORS:
-        polls = max(12, round(full * volume))
-        span_days = polls * interval // _DAY_SECONDS + 2
-        first = int(rng.integers(0, _N_DAYS - span_days))
+    for block, text, path, days, full_interval in _MONITORS:
+        polls = max(12, round(days * _DAY_SECONDS / full_interval * volume))
+        interval = days * _DAY_SECONDS // polls
+        first = int(rng.integers(0, _N_DAYS - days - 2))
         u = _bot_account(world, first, rng)
         ip = world.ips.new(block, rng)
         agent = _bot_agent(world, text)

@@ -41,7 +41,7 @@ from access_analytics.demo_data.plant import (
 )
 from access_analytics.demo_data.plant_bots import _plant_non_human, _plant_scrapers
 from access_analytics.demo_data.sessions import _any_module, _expand
-from access_analytics.demo_data.traffic import _fit_to_size, _regular_rows
+from access_analytics.demo_data.traffic import _drop_blocked, _fit_to_size, _regular_rows
 from access_analytics.demo_data.truth import _ground_truth, _PlantedTruth
 from access_analytics.demo_data.world import _phase, _pick_days, _role_candidates, _user_ids
 
@@ -54,7 +54,7 @@ def _simulate(
     users = world.users
     heavy, scraper_students, rest = _planted_roles(world, rng_plant)
     sharing = rest[:4]
-    sharing_days, heavy_days, blocked = _blocked_days(world, sharing, heavy, rng_plant)
+    sharing_days = _sharing_days(world, sharing, rng_plant)
 
     # --- planted rows that do not depend on the regular traffic ---
     tests, test_truth = _plant_test_accounts(world, rng_plant)
@@ -66,9 +66,12 @@ def _simulate(
     sharing_sessions, sharing_truth = _plant_sharing(world, sharing_days, rng_plant)
     front_end = _plant_front_end(world, rng_plant)
     fixed = [tests, sharing_sessions, front_end]
-    reg = _regular_rows(world, events, fixed, explicit, blocked, rng_sess)
+    reg = _regular_rows(world, events, fixed, explicit, sharing_days, rng_sess)
 
-    heavy_sessions, heavy_truth = _plant_heavy(world, reg, heavy_days, events, rng_heavy)
+    # Binge days are picked once the students' ordinary days are known (they need a
+    # baseline before them) and take the place of those days' ordinary traffic.
+    heavy_sessions, heavy_truth, heavy_days = _plant_heavy(world, reg, heavy, events, rng_heavy)
+    reg = _drop_blocked(reg, heavy_days)
     fixed.append(heavy_sessions)
     two_place_rows, two_place_truth, switch_rows, switch_truth = _plant_concurrent_use(
         world, [u for u in rest[4:] if u not in heavy], streams[7]
@@ -132,13 +135,12 @@ def _planted_roles(
     return heavy, scraper_students, rest
 
 
-def _blocked_days(
-    world: _World, sharing: list[int], heavy: list[int], rng_plant: np.random.Generator
-) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[int]]]:
-    """The days of shared logins and of binges, and both per user: days that planted
-    traffic owns, kept free of regular traffic."""
-    blocked: dict[int, list[int]] = {}
-    sharing_days = {
+def _sharing_days(
+    world: _World, sharing: list[int], rng_plant: np.random.Generator
+) -> dict[int, list[int]]:
+    """The days of shared logins, per user: days that planted traffic owns, kept free of
+    regular traffic."""
+    return {
         u: _pick_days(
             world,
             u,
@@ -148,11 +150,6 @@ def _blocked_days(
         )
         for u in sharing
     }
-    heavy_days = {u: _pick_days(world, u, 2, rng_plant, weekdays=True) for u in heavy}
-    for table in (sharing_days, heavy_days):
-        for u, days in table.items():
-            blocked.setdefault(u, []).extend(days)
-    return sharing_days, heavy_days, blocked
 
 
 def _wander(
