@@ -134,8 +134,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With workers, the shared warehouses' group first (and --no-loadscope-reorder): the
-    other worker meanwhile runs the other files one by one, the longest first."""
-    if config.getoption("dist", default="no") == "loadgroup":
+    other worker meanwhile runs the other files one by one, the longest first. (The
+    workers collect; pytest-xdist gives them `dist` "no" and `loadgroup` True.)"""
+    if getattr(config.option, "loadgroup", False):
         items.sort(key=lambda item: _order(item.nodeid))
 
 
