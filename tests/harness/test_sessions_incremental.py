@@ -21,7 +21,7 @@ import pytest
 from access_analytics import demo_data, warehouse
 from conftest import DB_PREFIX, run_cli
 
-EVENTS = 20_000
+EVENTS = 40_000
 LATE_SHARE = 0.02  # of each of the first three batches, delivered one or two batches late
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
