@@ -54,7 +54,7 @@ import re
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -1014,6 +1014,19 @@ class _CsvBulk:
         )
 
 
+def _csv_picker(at: _CsvColumns) -> Callable[[Sequence[str]], tuple[str, ...]]:
+    """The request's fields of a record, in one call (no user_agent column: the path, unused)."""
+    return operator.itemgetter(
+        at.day,
+        at.clock,
+        at.path,
+        at.user,
+        at.cohort,
+        at.ip,
+        at.agent if at.agent is not None else at.path,
+    )
+
+
 def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     names = _csv_header(
         iter(_CsvRecords(cursor, until_in_step=True)), _CSV_REQUIRED, "CSV (user_agent optional)"
@@ -1031,17 +1044,7 @@ def _parse_csv(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     )
     rows, key, prefix, width = sink.rows, sink.key, sink.prefix, at.width
     short_path, short_agent = _SHORT_PATH, _SHORT_AGENT
-    # The request's fields of a record, in one call (no user_agent column: "").
-    has_agent = at.agent is not None
-    pick = operator.itemgetter(
-        at.day,
-        at.clock,
-        at.path,
-        at.user,
-        at.cohort,
-        at.ip,
-        at.agent if at.agent is not None else at.path,
-    )
+    has_agent, pick = at.agent is not None, _csv_picker(at)
     while cursor.advance():
         start, lines, clean, block = cursor.run
         if bulk is not None and block is not None and len(lines) - cursor.at >= BULK_MIN_LINES:
