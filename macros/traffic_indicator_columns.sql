@@ -1,6 +1,7 @@
 {#
     The indicator columns of int_traffic_suspects_classified (aliased `suspects`) as the
-    security marts show them: counts as they are, shares and ratios rounded to 4 places.
+    security marts show them: counts as they are, shares and ratios rounded to 4 places
+    (numeric(12, 4) on every engine: Spark's round keeps the precision of its input).
 #}
 {% macro traffic_indicator_columns() -%}
     suspects.requests,
@@ -17,7 +18,8 @@
         'curriculum_coverage', 'peak_daily_coverage', 'error_ratio', 'off_hours_share',
         'bot_user_agent_share',
     ] %}
-    round(cast(suspects.{{ share }} as {{ dbt.type_numeric() }}), 4) as {{ share }},
+    cast(round(cast(suspects.{{ share }} as {{ dbt.type_numeric() }}), 4) as numeric(12, 4))
+        as {{ share }},
     {%- endfor %}
     suspects.distinct_users,
     suspects.distinct_user_agents,
@@ -29,5 +31,6 @@
     suspects.missing_user_agent_requests,
     suspects.time_resolution,
     suspects.intervals,
-    round(cast(suspects.interval_cv as {{ dbt.type_numeric() }}), 4) as interval_cv
+    cast(round(cast(suspects.interval_cv as {{ dbt.type_numeric() }}), 4) as numeric(12, 4))
+        as interval_cv
 {%- endmacro %}

@@ -49,10 +49,11 @@ ranked as (
         sum(requests) over by_cohort as cohort_requests,
         {# Ties in requests are broken by path, so each cohort has exactly one lesson
            per rank and at most `lesson_top_n` top lessons. #}
-        row_number() over (
+        {#- bigint on every engine (Spark's row_number is an int). -#}
+        cast(row_number() over (
             partition by program_id, cohort_id
             order by requests desc, path asc
-        ) as rank_in_cohort
+        ) as {{ dbt.type_bigint() }}) as rank_in_cohort
     from lesson_counts
     window by_cohort as (partition by program_id, cohort_id)
 ),

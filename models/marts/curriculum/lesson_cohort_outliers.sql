@@ -106,7 +106,7 @@ peer_shares_sorted as (
         peer_share,
         count(*) over (partition by program_id, path, cohort_id) as peer_cohorts,
         {# Summed in the order of the shares: the same float result whatever the plan. #}
-        stddev_samp(peer_share) over (
+        {{ stddev_sample('peer_share') }} over (
             partition by program_id, path, cohort_id
             order by peer_share
             rows between unbounded preceding and unbounded following
@@ -279,7 +279,10 @@ final as (
             when not is_compared
                 then {{ dbt.concat([
                     "'the log covers '",
-                    dbt.cast('round(cast(100 * log_coverage as numeric), 0)', dbt.type_string()),
+                    dbt.cast(
+                        'round(' ~ dbt.cast('100 * log_coverage', dbt.type_numeric()) ~ ', 0)',
+                        dbt.type_string(),
+                    ),
                     "'% of its session ('",
                     'log_coverage_kind',
                     "')'",

@@ -56,9 +56,10 @@ topics as (
 ranked as (
     select
         topics.*,
-        rank() over (
+        {#- bigint on every engine (Spark's rank is an int). -#}
+        cast(rank() over (
             partition by program_id order by requests desc
-        ) as rank_in_program
+        ) as {{ dbt.type_bigint() }}) as rank_in_program
     from topics
 )
 
