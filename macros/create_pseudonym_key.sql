@@ -53,3 +53,9 @@
     ) as random_key
     on conflict (is_current) do nothing
 {% endmacro %}
+
+{#- Spark: no pseudonymised layer (create_pseudonymised_views makes none); readers are
+    given access to the marts through the catalog's own permissions. -#}
+{% macro spark__create_pseudonym_key() %}
+    select 1 as pseudonymised_layer_not_built
+{% endmacro %}

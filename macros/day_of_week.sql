@@ -6,3 +6,8 @@
 {% macro default__day_of_week(expression) -%}
     cast(extract(isodow from {{ expression }}) as integer)
 {%- endmacro %}
+
+{#- Spark's weekday() is 0 = Monday; dayofweek() would be 1 = Sunday. -#}
+{% macro spark__day_of_week(expression) -%}
+    (weekday({{ expression }}) + 1)
+{%- endmacro %}

@@ -9,3 +9,11 @@
 {% macro default__extract_part(part, expression) -%}
     extract({{ part }} from {{ expression }})
 {%- endmacro %}
+
+{% macro spark__extract_part(part, expression) -%}
+    {%- if part == 'isodow' -%}
+        {{ day_of_week(expression) }}
+    {%- else -%}
+        extract({{ part }} from {{ expression }})
+    {%- endif -%}
+{%- endmacro %}

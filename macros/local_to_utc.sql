@@ -9,3 +9,8 @@
 {% macro default__local_to_utc(expression, tz) -%}
     ({{ expression }} at time zone '{{ tz }}')
 {%- endmacro %}
+
+{#- Spark timestamps are instants shown in the session time zone, which must be UTC. -#}
+{% macro spark__local_to_utc(expression, tz) -%}
+    to_utc_timestamp({{ expression }}, {{ sql_literal(tz) }})
+{%- endmacro %}

@@ -10,15 +10,7 @@
 {%- endmacro %}
 
 {% macro default__percent_decode(expression) -%}
-    {#- Printable ASCII, then the well-formed multi-byte UTF-8 sequences, in hex. -#}
-    {%- set utf8 = "(?:[2-6][0-9A-F]|7[0-9A-E]"
-        ~ "|(?:C[2-9A-F]|D[0-9A-F])[89AB][0-9A-F]"
-        ~ "|E0[AB][0-9A-F][89AB][0-9A-F]"
-        ~ "|(?:E[1-9A-CEF])(?:[89AB][0-9A-F]){2}"
-        ~ "|ED[89][0-9A-F][89AB][0-9A-F]"
-        ~ "|F0[9AB][0-9A-F](?:[89AB][0-9A-F]){2}"
-        ~ "|F[1-3](?:[89AB][0-9A-F]){3}"
-        ~ "|F48[0-9A-F](?:[89AB][0-9A-F]){2})" -%}
+    {%- set utf8 = utf8_hex_pattern() -%}
     {%- set decoded = namespace(sql=expression) -%}
     {%- for pass in range(var('percent_decode_max_passes')) -%}
         {%- set decoded.sql -%}
@@ -52,4 +44,28 @@
     {%- endfor -%}
     {#- Almost no path holds a `%`: those skip the subqueries altogether. -#}
     case when strpos({{ expression }}, '%') = 0 then {{ expression }} else {{ decoded.sql }} end
+{%- endmacro %}
+
+{#-
+    Spark: the same tokens, decoded with higher-order functions (no lateral unnest).
+    Each pass reads the previous one once, so the SQL grows linearly with the passes.
+-#}
+{% macro spark__percent_decode(expression) -%}
+    {%- set utf8 = utf8_hex_pattern() -%}
+    {%- set decoded = namespace(sql=expression) -%}
+    {%- for pass in range(var('percent_decode_max_passes')) -%}
+        {%- set decoded.sql -%}
+        array_join(transform(
+            regexp_extract_all({{ decoded.sql }}, '((?:%[0-9A-Fa-f]{2})+|%|[^%]+)', 1),
+            token_{{ pass }} -> case
+                when
+                    upper(replace(token_{{ pass }}, '%', '')) rlike '^{{ utf8 }}+$'
+                    and startswith(token_{{ pass }}, '%')
+                    then decode(unhex(replace(token_{{ pass }}, '%', '')), 'UTF-8')
+                else token_{{ pass }}
+            end
+        ), '')
+        {%- endset -%}
+    {%- endfor -%}
+    case when instr({{ expression }}, '%') = 0 then {{ expression }} else {{ decoded.sql }} end
 {%- endmacro %}

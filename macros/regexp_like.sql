@@ -6,3 +6,7 @@
 {% macro default__regexp_like(expression, pattern) -%}
     ({{ expression }} ~ {{ pattern }})
 {%- endmacro %}
+
+{% macro spark__regexp_like(expression, pattern) -%}
+    ({{ expression }} rlike {{ respell_literal(pattern) }})
+{%- endmacro %}

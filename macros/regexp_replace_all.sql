@@ -6,3 +6,8 @@
 {% macro default__regexp_replace_all(expression, pattern, replacement) -%}
     regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g')
 {%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match (it reads a 'g' as a position). -#}
+{% macro spark__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ respell_literal(pattern) }}, {{ respell_literal(replacement) }})
+{%- endmacro %}

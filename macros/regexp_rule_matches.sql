@@ -42,3 +42,27 @@
         offset 0
     ) as matched
 {%- endmacro %}
+
+{#- Spark: one join; the prefilter guards the regex inside the case. -#}
+{% macro spark__regexp_rule_matches(rules, subjects, subject_column, subject_lower_column) -%}
+    select
+        rules.rule_key,
+        subjects.{{ subject_column }}
+    from {{ rules }} as rules
+    inner join {{ subjects }} as subjects
+        on
+            case
+                when
+                    coalesce(rules.required_text, '') = ''
+                    or instr(
+                        case
+                            when rules.is_case_insensitive
+                                then subjects.{{ subject_lower_column }}
+                            else subjects.{{ subject_column }}
+                        end,
+                        rules.required_text
+                    ) > 0
+                    then subjects.{{ subject_column }} rlike rules.pattern
+                else false
+            end
+{%- endmacro %}

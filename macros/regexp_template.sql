@@ -20,3 +20,22 @@
         from (select regexp_match({{ expression }}, {{ pattern }}) as groups) as captures
     )
 {%- endmacro %}
+
+{#-
+    regexp_extract fails on a group the pattern does not have: a group is extracted only
+    when the template names it. An unmatched group or pattern gives '', as coalesce does
+    in the default.
+-#}
+{% macro spark__regexp_template(expression, pattern, template) -%}
+    nullif(trim(
+        {%- for group in range(9, 0, -1) %}replace({% endfor -%}
+        {{ template }}
+        {%- for group in range(1, 10) -%}
+            , '${{ group }}', case
+                when instr({{ template }}, '${{ group }}') > 0
+                    then coalesce(regexp_extract({{ expression }}, {{ pattern }}, {{ group }}), '')
+                else ''
+            end)
+        {%- endfor -%}
+    ), '')
+{%- endmacro %}

@@ -1,6 +1,6 @@
-{# A list of strings as comma-separated SQL literals, for `x in (...)`. #}
+{# A list of strings as comma-separated SQL literals of the engine (sql_literal), for `x in (...)`. #}
 {% macro string_list(values) -%}
     {%- for value in values -%}
-        '{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}
+        {{ sql_literal(value) }}{{ ", " if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}

@@ -6,3 +6,7 @@
 {% macro default__utc_to_local_date(expression, tz) -%}
     cast(({{ expression }} at time zone '{{ tz }}') as date)
 {%- endmacro %}
+
+{% macro spark__utc_to_local_date(expression, tz) -%}
+    to_date(from_utc_timestamp({{ expression }}, {{ sql_literal(tz) }}))
+{%- endmacro %}

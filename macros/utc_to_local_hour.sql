@@ -6,3 +6,7 @@
 {% macro default__utc_to_local_hour(expression, tz) -%}
     cast(extract(hour from ({{ expression }} at time zone '{{ tz }}')) as integer)
 {%- endmacro %}
+
+{% macro spark__utc_to_local_hour(expression, tz) -%}
+    hour(from_utc_timestamp({{ expression }}, {{ sql_literal(tz) }}))
+{%- endmacro %}

@@ -9,3 +9,8 @@
 {% macro default__utc_to_local_timestamp(expression, tz) -%}
     ({{ expression }} at time zone '{{ tz }}')
 {%- endmacro %}
+
+{#- The wall-clock time as a Spark timestamp read in the session time zone (UTC). -#}
+{% macro spark__utc_to_local_timestamp(expression, tz) -%}
+    from_utc_timestamp({{ expression }}, {{ sql_literal(tz) }})
+{%- endmacro %}

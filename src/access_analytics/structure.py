@@ -20,6 +20,12 @@ checks the project's own conventions (see ``docs/style.md``):
    other marts or seeds, never a ``stg_`` model (the concept is defined once in between).
 7. Every exposure that names its code (``meta.code``: files relative to the project)
    lists in ``depends_on`` every model that its code names.
+8. Portable SQL: a model's code (``raw_code``) has no PostgreSQL-only construct (the
+   ``::`` cast, ``||``, the ``~`` regex operators, ``at time zone``, PostgreSQL's regex
+   and epoch functions, ``inet``, PostgreSQL type names in casts, a backslash in a string
+   literal, ...); engine-specific SQL lives in ``adapter.dispatch`` macros (``macros/``)
+   or dbt's cross-database macros. The SQL outside Jinja tags is read, and the string
+   literals inside them (the SQL that macros are given); comments are not.
 
 Usage, after ``dbt parse`` (no database connection needed)::
 
@@ -58,6 +64,48 @@ PREFIX_FOLDERS: tuple[tuple[str, str], ...] = (
 )
 STAGING_FOLDER = "models/staging/"
 MARTS_FOLDER = "models/marts/"
+
+# Rule 8: PostgreSQL-only SQL, as (pattern, what it is, what to use instead). The patterns
+# run on a model's SQL with comments removed and string literals emptied (`'...'` -> `''`).
+_PG_ONLY: tuple[tuple[str, str, str], ...] = (
+    (r"::", "the :: cast", "cast(x as type), with dbt.type_*() for the type"),
+    (r"\|\|", "|| concatenation", "dbt.concat([...])"),
+    (r"!?~\*?", "a ~ regex operator", "the regexp_like / regexp_like_ci macros"),
+    (r"\bi?like\s+any\b|\bilike\b|\bsimilar\s+to\b", "ilike / similar to / like any",
+     "lower(x) like ..., or the regexp_like macros"),
+    (r"\bat\s+time\s+zone\b", "at time zone",
+     "utc_to_local_timestamp / utc_to_local_date / utc_to_local_hour / local_to_utc"),
+    (r"\bregexp_(?:replace|match|matches|split_to_\w+|substr|like|count|instr)\s*\(",
+     "a regular-expression function", "the regexp_* macros"),
+    (r"\bsubstring\s*\([^()]*\bfrom\b", "substring(x from ...)", "regexp_substr or dbt.split_part"),
+    (r"\b(?:extract|date_part)\s*\(\s*'?(?:epoch|isodow|dow|doy|isoyear|julian|timezone\w*)\b",
+     "a PostgreSQL extract field", "seconds_between / day_of_week / extract_part"),
+    (r"\bdate_part\s*\(", "date_part()", "extract_part"),
+    (r"\b(?:inet|cidr|macaddr)\b", "a network type", "the ipv4_* macros"),
+    (r"\b(?:string_agg|array_agg|array_to_string|string_to_array|unnest)\s*\(",
+     "a PostgreSQL array or list function", "dbt.listagg"),
+    (r"\b(?:percentile_cont|percentile_disc|mode)\s*\(|\bwithin\s+group\b",
+     "an ordered-set aggregate", "median"),
+    (r"\bstddev_samp\s*\(", "stddev_samp()", "stddev_sample"),
+    (r"\bgenerate_series\s*\(", "generate_series()", "dbt.generate_series"),
+    (r"\binterval\s*'", "an interval literal", "dbt.dateadd / dbt.datediff / seconds_between"),
+    (r"\bdistinct\s+on\b", "distinct on", "row_number() over (...) = 1"),
+    (r"\bto_char\s*\(", "to_char()", "a dispatched formatting macro"),
+    (r"->>|#>>?", "a JSON operator", "a dispatched macro"),
+    (r"\bas\s+(?:text|bytea|jsonb?|timestamptz|double\s+precision|float[48]?|real|int[248]|"
+     r"serial|timestamp\s+with(?:out)?\s+time\s+zone)\b",
+     "a PostgreSQL type name (float is 32-bit on Spark)",
+     "dbt.type_string() / dbt.type_float() / dbt.type_timestamp() / dbt.type_bigint()"),
+    (r"(?<![\w'])[eE]''", "an E'...' escape string", "a plain literal"),
+)
+_PG_ONLY_COMPILED = tuple(
+    (re.compile(pattern, re.IGNORECASE), what, instead) for pattern, what, instead in _PG_ONLY
+)
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+_JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+_JINJA_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'", re.DOTALL)
+_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -109,6 +157,7 @@ def check_manifest(
             if not placement:  # the lineage rules assume the model is in its place
                 violations += _check_not_a_dead_end(label, node, readers.get(unique_id, set()))
                 violations += _check_mart_reads_no_staging(label, node, models)
+            violations += _check_portable_sql(label, node)
 
     described_sources: dict[str, str] = {}
     for node in manifest.get("sources", {}).values():
@@ -313,6 +362,61 @@ def _check_exposure_lists_its_reads(
             for name in sorted(named - listed)
         ]
     return violations
+
+
+def _check_portable_sql(label: str, node: dict[str, Any]) -> list[str]:
+    violations: list[str] = []
+    for line_number, line, backslash in _model_sql_lines(str(node.get("raw_code") or "")):
+        if backslash:
+            violations.append(
+                f"{label}: line {line_number}: a backslash in a string literal (Spark reads "
+                "it as an escape): give patterns to the regexp_* macros, values to sql_literal"
+            )
+        for pattern, what, instead in _PG_ONLY_COMPILED:
+            found = pattern.search(line)
+            if found:
+                violations.append(
+                    f"{label}: line {line_number}: PostgreSQL-only SQL, {what} "
+                    f"({found.group(0).strip()!r}): use {instead}"
+                )
+    return violations
+
+
+def _model_sql_lines(raw_code: str) -> list[tuple[int, str, bool]]:
+    """The SQL of a model's code, line by line, as ``(line number, text, has backslash)``.
+
+    Jinja comments go; each Jinja tag becomes ``_`` on its line, followed by the string
+    literals it holds (SQL given to macros, e.g. ``dbt.concat(["'a'", 'b'])``), literal
+    by literal; SQL comments go and every SQL string literal is emptied, so that only
+    code is matched. ``has backslash``: a SQL string literal outside the tags holds a
+    backslash (Jinja's own strings are left to Jinja's escapes).
+    """
+    code = _JINJA_COMMENT.sub(lambda match: "\n" * match.group(0).count("\n"), raw_code)
+    lines: dict[int, list[str]] = {}
+    backslashes: set[int] = set()
+
+    def keep(line_number: int, sql: str, outside_tags: bool) -> None:
+        sql = _SQL_COMMENT.sub(" ", sql)
+        if outside_tags and any("\\" in literal for literal in _SQL_LITERAL.findall(sql)):
+            backslashes.add(line_number)
+        lines.setdefault(line_number, []).append(_SQL_LITERAL.sub("''", sql))
+
+    position = 0
+    outside: list[str] = []
+    for tag in _JINJA_TAG.finditer(code):
+        outside.append(code[position : tag.start()])
+        outside.append("_" + "\n" * tag.group(0).count("\n"))
+        line_number = code.count("\n", 0, tag.start()) + 1
+        for single, double in _JINJA_STRING.findall(tag.group(0)):
+            keep(line_number, single or double, outside_tags=False)
+        position = tag.end()
+    outside.append(code[position:])
+    for line_number, line in enumerate("".join(outside).split("\n"), start=1):
+        keep(line_number, line, outside_tags=True)
+    return [
+        (line_number, "  ".join(lines[line_number]), line_number in backslashes)
+        for line_number in sorted(lines)
+    ]
 
 
 # --------------------------------------------------------------------------------------

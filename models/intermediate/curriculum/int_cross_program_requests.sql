@@ -20,7 +20,7 @@ cross_requests as (
         requested_date,
         program_curriculum,
         content_curriculum,
-        program_curriculum || '_to_' || content_curriculum as direction,
+        {{ dbt.concat(['program_curriculum', "'_to_'", 'content_curriculum']) }} as direction,
         user_id
     from requests
     where

@@ -106,7 +106,7 @@ peer_shares_sorted as (
         peer_share,
         count(*) over (partition by program_id, path, cohort_id) as peer_cohorts,
         {# Summed in the order of the shares: the same float result whatever the plan. #}
-        stddev_samp(peer_share) over (
+        {{ stddev_sample('peer_share') }} over (
             partition by program_id, path, cohort_id
             order by peer_share
             rows between unbounded preceding and unbounded following
