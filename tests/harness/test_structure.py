@@ -518,6 +518,92 @@ def test_exposure_naming_a_missing_code_file_is_a_violation(tmp_path: Path) -> N
 
 
 # --------------------------------------------------------------------------------------
+# Rule 8: no PostgreSQL-only SQL in models
+
+CODE_MART = "models/marts/web/fct_requests.sql"
+
+
+def with_code(raw_code: str) -> dict[str, Any]:
+    """The conforming manifest with ``raw_code`` as the code of its fact model."""
+    result = conforming_manifest()
+    result["nodes"][f"model.{PROJECT}.fct_requests"]["raw_code"] = raw_code
+    return result
+
+
+def portability_violations(raw_code: str) -> list[str]:
+    prefix = f"model fct_requests ({CODE_MART}): "
+    return [
+        violation.removeprefix(prefix)
+        for violation in check_manifest(with_code(raw_code))
+        if violation.startswith(prefix)
+    ]
+
+
+# One PostgreSQL-only construct per line, each as the models of this project once wrote it.
+POSTGRES_ONLY_MODEL = """\
+select
+    'uap:' || cast(rule_id as text) as rule_key,
+    ip::inet as address,
+    path ~ '^a' as is_a,
+    (requested_at at time zone 'America/Chicago') as local_at,
+    regexp_replace(path, '/+', '/', 'g') as path,
+    substring(path from '[^/]+$') as lesson,
+    extract(epoch from finished_at - started_at) as seconds,
+    {{ dbt.concat(["'a'", "lower(ip) ~* 'b'"]) }} as in_a_macro_argument,
+    stddev_samp(seconds) as sd,
+    cast(share as float) as share,
+    'a\\.b' as pattern
+from requests
+"""
+
+
+def test_postgres_only_sql_in_a_model_is_a_violation_per_line() -> None:
+    assert portability_violations(POSTGRES_ONLY_MODEL) == [
+        "line 10: PostgreSQL-only SQL, stddev_samp() ('stddev_samp('): use stddev_sample",
+        "line 11: PostgreSQL-only SQL, a PostgreSQL type name (float is 32-bit on Spark) "
+        "('as float'): use dbt.type_string() / dbt.type_float() / dbt.type_timestamp() / "
+        "dbt.type_bigint()",
+        "line 12: a backslash in a string literal (Spark reads it as an escape): give "
+        "patterns to the regexp_* macros, values to sql_literal",
+        "line 2: PostgreSQL-only SQL, a PostgreSQL type name (float is 32-bit on Spark) "
+        "('as text'): use dbt.type_string() / dbt.type_float() / dbt.type_timestamp() / "
+        "dbt.type_bigint()",
+        "line 2: PostgreSQL-only SQL, || concatenation ('||'): use dbt.concat([...])",
+        "line 3: PostgreSQL-only SQL, a network type ('inet'): use the ipv4_* macros",
+        "line 3: PostgreSQL-only SQL, the :: cast ('::'): use cast(x as type), with "
+        "dbt.type_*() for the type",
+        "line 4: PostgreSQL-only SQL, a ~ regex operator ('~'): use the regexp_like / "
+        "regexp_like_ci macros",
+        "line 5: PostgreSQL-only SQL, at time zone ('at time zone'): use "
+        "utc_to_local_timestamp / utc_to_local_date / utc_to_local_hour / local_to_utc",
+        "line 6: PostgreSQL-only SQL, a regular-expression function ('regexp_replace('): "
+        "use the regexp_* macros",
+        "line 7: PostgreSQL-only SQL, substring(x from ...) ('substring(path from'): use "
+        "regexp_substr or dbt.split_part",
+        "line 8: PostgreSQL-only SQL, a PostgreSQL extract field ('extract(epoch'): use "
+        "seconds_between / day_of_week / extract_part",
+        "line 9: PostgreSQL-only SQL, a ~ regex operator ('~*'): use the regexp_like / "
+        "regexp_like_ci macros",
+    ]
+
+
+def test_portable_model_with_jinja_operators_literals_and_comments_passes() -> None:
+    """Jinja's ~, a ~ or || inside a string literal, and comments are not SQL."""
+    portable = """\
+{# a || b and x::text in a Jinja comment #}
+{% set pattern = "'" ~ var('exploit_probe_pattern') ~ "'" %}
+select
+    {{ dbt.concat(['user_key_a', "'~'", 'user_key_b']) }} as user_pair_id,  -- a || b
+    '||' as separator,
+    {{ regexp_like('path', "'\\\\.json$'") }} as is_json,
+    cast(share as {{ dbt.type_float() }}) as share,
+    extract(hour from requested_at) as hour_of_day
+from requests
+"""
+    assert portability_violations(portable) == []
+
+
+# --------------------------------------------------------------------------------------
 # Command line
 
 
@@ -611,10 +697,11 @@ def test_real_project_keeps_the_structure_rules(real_manifest: dict[str, Any]) -
 def test_real_project_broken_once_per_rule_fails_that_rule(
     real_manifest: dict[str, Any],
 ) -> None:
-    """Rules 5-7 on the real manifest, each broken by one edit a newcomer could make."""
+    """Rules 5-8 on the real manifest, each broken by one edit a newcomer could make."""
     broken = copy.deepcopy(real_manifest)
     nodes = broken["nodes"]
     model_id = f"model.{PROJECT}."
+    dim_programs_lines = nodes[model_id + "dim_programs"]["raw_code"].count("\n") + 1
     # 5: the mart stops reading the intermediate model (reads the sessions instead).
     nodes[model_id + "fct_lesson_views"]["depends_on"]["nodes"] = [
         model_id + "int_requests_sessionized"
@@ -623,6 +710,8 @@ def test_real_project_broken_once_per_rule_fails_that_rule(
     nodes[model_id + "dim_cohorts"]["depends_on"]["nodes"].append(
         model_id + "stg_curriculum__cohorts"
     )
+    # 8: a PostgreSQL cast slips into a mart.
+    nodes[model_id + "dim_programs"]["raw_code"] += "\n-- trailing\nselect 1::bigint"
     # 7: the report's exposure forgets the lesson views that dwell.py reads.
     report = next(
         exposure for exposure in broken["exposures"].values() if exposure["name"] == "html_report"
@@ -634,6 +723,8 @@ def test_real_project_broken_once_per_rule_fails_that_rule(
         "src/access_analytics/dwell.py reads fct_lesson_views, which depends_on does not list",
         "a mart reads staging (stg_curriculum__cohorts); read the intermediate model that "
         "defines the concept",
+        f"line {dim_programs_lines + 2}: PostgreSQL-only SQL, the :: cast ('::'): use "
+        "cast(x as type), with dbt.type_*() for the type",
         "no model reads it (a dead end): remove it, or make it a mart under models/marts/ "
         "if people or tools read it",
     ]
