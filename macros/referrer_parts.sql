@@ -7,13 +7,15 @@
     `referrer_redirect_params`, percent-decoded as often as it was encoded; the
     innermost when redirects are nested). Null when the referrer is not a URL.
 #}
+{#- trim(trailing ... from ...), not rtrim(x, '.'): Spark's two-argument rtrim takes the
+    characters first, and would trim the host from '.'. -#}
 {% macro referrer_parts(referrer) -%}
     {%- set url = "'^[A-Za-z][A-Za-z0-9+.-]*://'" -%}
     {%- set host -%}
         nullif(
-            rtrim(lower({{ percent_decode(regexp_substr(
+            trim(trailing '.' from lower({{ percent_decode(regexp_substr(
                 referrer, "'^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)'"
-            )) }}), '.'),
+            )) }})),
             ''
         )
     {%- endset -%}
@@ -39,8 +41,8 @@
     {%- else %}
     case when {{ host }} is not null then false end as referrer_is_internal,
     {%- endif %}
-    nullif(rtrim(lower({{ regexp_substr(
+    nullif(trim(trailing '.' from lower({{ regexp_substr(
         percent_decode(referrer),
         "'(?i)^.*[?&](?:" ~ params ~ ")=(?:[a-z][a-z0-9+.-]*://)?(?:[^/?#@&]*@)?([^/?#&:=]+)'"
-    ) }}), '.'), '') as referrer_target_host
+    ) }})), '') as referrer_target_host
 {%- endmacro %}

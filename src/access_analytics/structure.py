@@ -24,8 +24,10 @@ checks the project's own conventions (see ``docs/style.md``):
    ``::`` cast, ``||``, the ``~`` regex operators, ``at time zone``, PostgreSQL's regex
    and epoch functions, ``inet``, PostgreSQL type names in casts, a backslash in a string
    literal, ...); engine-specific SQL lives in ``adapter.dispatch`` macros (``macros/``)
-   or dbt's cross-database macros. The SQL outside Jinja tags is read, and the string
-   literals inside them (the SQL that macros are given); comments are not.
+   or dbt's cross-database macros. The same holds for the project's shared macros (not
+   an ``<adapter>__`` implementation, not a dispatcher). The SQL outside Jinja tags is
+   read, and the string literals inside them (the SQL that macros are given); comments
+   are not.
 
 Usage, after ``dbt parse`` (no database connection needed)::
 
@@ -105,6 +107,11 @@ _PG_ONLY: tuple[tuple[str, str, str], ...] = (
         "median",
     ),
     (r"\bstddev_samp\s*\(", "stddev_samp()", "stddev_sample"),
+    (
+        r"\b[lrb]trim\s*\(",
+        "ltrim/rtrim/btrim (Spark's two-argument form takes the characters first)",
+        "trim(leading|trailing|both ... from ...)",
+    ),
     (r"\bgenerate_series\s*\(", "generate_series()", "dbt.generate_series"),
     (r"\binterval\s*'", "an interval literal", "dbt.dateadd / dbt.datediff / seconds_between"),
     (r"\bdistinct\s+on\b", "distinct on", "row_number() over (...) = 1"),
@@ -188,6 +195,10 @@ def check_manifest(
         described_sources.setdefault(source_label, node.get("source_description") or "")
     for source_label, description in described_sources.items():
         violations += _check_description(source_label, description)
+    for macro in manifest.get("macros", {}).values():
+        if macro.get("package_name") == project_name and _is_shared_macro(macro):
+            label = f"macro {macro.get('name')} ({_path(macro)})"
+            violations += _check_portable_sql(label, {"raw_code": macro.get("macro_sql")})
     if project_dir is not None:
         for exposure in manifest.get("exposures", {}).values():
             if exposure.get("package_name") == project_name:
@@ -400,6 +411,14 @@ def _check_portable_sql(label: str, node: dict[str, Any]) -> list[str]:
                     f"({found.group(0).strip()!r}): use {instead}"
                 )
     return violations
+
+
+def _is_shared_macro(macro: dict[str, Any]) -> bool:
+    """A macro every engine runs as written: not an ``<adapter>__`` implementation and
+    not a dispatcher (``adapter.dispatch``)."""
+    return "__" not in str(macro.get("name")) and "adapter.dispatch" not in str(
+        macro.get("macro_sql") or ""
+    )
 
 
 def _model_sql_lines(raw_code: str) -> list[tuple[int, str, bool]]:

@@ -603,6 +603,40 @@ from requests
     assert portability_violations(portable) == []
 
 
+def macro_node(name: str, macro_sql: str) -> dict[str, Any]:
+    return {
+        "unique_id": f"macro.{PROJECT}.{name}",
+        "package_name": PROJECT,
+        "name": name,
+        "original_file_path": f"macros/{name}.sql",
+        "macro_sql": macro_sql,
+    }
+
+
+def test_shared_macros_are_held_to_the_rule_and_engine_implementations_are_not() -> None:
+    """A macro every engine runs must be portable; a dispatcher's implementations not."""
+    result = conforming_manifest()
+    host = "{% macro host(url) %}\n    rtrim(lower(url), '.')\n{% endmacro %}"
+    dispatcher = (
+        "{% macro regexp_like(x, p) %}{{ return(adapter.dispatch('regexp_like', "
+        "'access_analytics')(x, p)) }}{% endmacro %}"
+    )
+    postgres = "{% macro default__regexp_like(x, p) %}({{ x }} ~ {{ p }}){% endmacro %}"
+    result["macros"] = {
+        node["unique_id"]: node
+        for node in (
+            macro_node("host", host),
+            macro_node("regexp_like", dispatcher),
+            macro_node("default__regexp_like", postgres),
+        )
+    }
+    assert check_manifest(result) == [
+        "macro host (macros/host.sql): line 2: PostgreSQL-only SQL, ltrim/rtrim/btrim "
+        "(Spark's two-argument form takes the characters first) ('rtrim('): use "
+        "trim(leading|trailing|both ... from ...)"
+    ]
+
+
 # --------------------------------------------------------------------------------------
 # Command line
 
