@@ -40,7 +40,9 @@ user_agent_overrides as (
 
 rules as (
     select
-        {{ dbt.concat(["'uap:'", "cast(rule_id as " ~ dbt.type_string() ~ ")"]) }} as rule_key,
+        {{ dbt.concat([
+            "'uap:'", "cast(rule_id as " ~ dbt.type_string() ~ ")",
+        ]) }} as rule_key,
         category,
         rule_id as rule_order,
         pattern,
@@ -51,7 +53,9 @@ rules as (
     from user_agent_rules
     union all
     select
-        {{ dbt.concat(["'crawler:'", "cast(crawler_id as " ~ dbt.type_string() ~ ")"]) }} as rule_key,
+        {{ dbt.concat([
+            "'crawler:'", "cast(crawler_id as " ~ dbt.type_string() ~ ")",
+        ]) }} as rule_key,
         'crawler' as category,
         crawler_id as rule_order,
         pattern,
@@ -62,7 +66,9 @@ rules as (
     from crawler_user_agents
     union all
     select
-        {{ dbt.concat(["'override:'", "cast(override_id as " ~ dbt.type_string() ~ ")"]) }} as rule_key,
+        {{ dbt.concat([
+            "'override:'", "cast(override_id as " ~ dbt.type_string() ~ ")",
+        ]) }} as rule_key,
         {{ dbt.concat(["'override:'", 'attribute']) }} as category,
         override_id as rule_order,
         pattern,
