@@ -24,21 +24,7 @@
     cross join lateral (
         select subjects.{{ subject_column }}
         from {{ subjects }} as subjects
-        where
-            case
-                when
-                    coalesce(rules.required_text, '') = ''
-                    or strpos(
-                        case
-                            when rules.is_case_insensitive
-                                then subjects.{{ subject_lower_column }}
-                            else subjects.{{ subject_column }}
-                        end,
-                        rules.required_text
-                    ) > 0
-                    then subjects.{{ subject_column }} ~ rules.pattern
-                else false
-            end
+        where {{ regexp_rule_condition(subject_column, subject_lower_column) }}
         offset 0
     ) as matched
 {%- endmacro %}
@@ -50,19 +36,5 @@
         subjects.{{ subject_column }}
     from {{ rules }} as rules
     inner join {{ subjects }} as subjects
-        on
-            case
-                when
-                    coalesce(rules.required_text, '') = ''
-                    or instr(
-                        case
-                            when rules.is_case_insensitive
-                                then subjects.{{ subject_lower_column }}
-                            else subjects.{{ subject_column }}
-                        end,
-                        rules.required_text
-                    ) > 0
-                    then subjects.{{ subject_column }} rlike rules.pattern
-                else false
-            end
+        on {{ regexp_rule_condition(subject_column, subject_lower_column) }}
 {%- endmacro %}
