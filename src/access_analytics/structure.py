@@ -123,6 +123,11 @@ _PG_ONLY: tuple[tuple[str, str, str], ...] = (
         "a PostgreSQL type name (float is 32-bit on Spark)",
         "dbt.type_string() / dbt.type_float() / dbt.type_timestamp() / dbt.type_bigint()",
     ),
+    (
+        r"\bas\s+(?:numeric|decimal)\b(?!\s*\()",
+        "numeric without precision (decimal(10, 0) on Spark: the fraction is lost)",
+        "dbt.type_numeric(), or numeric(p, s)",
+    ),
     (r"(?<![\w'])[eE]''", "an E'...' escape string", "a plain literal"),
 )
 _PG_ONLY_COMPILED = tuple(

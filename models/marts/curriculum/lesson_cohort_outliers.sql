@@ -279,7 +279,10 @@ final as (
             when not is_compared
                 then {{ dbt.concat([
                     "'the log covers '",
-                    dbt.cast('round(cast(100 * log_coverage as numeric), 0)', dbt.type_string()),
+                    dbt.cast(
+                        'round(' ~ dbt.cast('100 * log_coverage', dbt.type_numeric()) ~ ', 0)',
+                        dbt.type_string(),
+                    ),
                     "'% of its session ('",
                     'log_coverage_kind',
                     "')'",
