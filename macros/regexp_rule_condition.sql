@@ -13,7 +13,7 @@
                 'case when rules.is_case_insensitive then subjects.' ~ subject_lower_column
                 ~ ' else subjects.' ~ subject_column ~ ' end'
             ) }} > 0
-            then {{ regexp_like('subjects.' ~ subject_column, 'rules.pattern') }}
+            then {{ regexp_like('subjects.' ~ subject_column, rule_pattern('rules.pattern')) }}
         else false
     end
 {%- endmacro %}

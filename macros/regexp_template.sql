@@ -24,9 +24,10 @@
 {#-
     regexp_extract fails on a group the pattern does not have: a group is extracted only
     when the template names it. An unmatched group or pattern gives '', as coalesce does
-    in the default.
+    in the default. The pattern is a rule's (rule_pattern translates it).
 -#}
 {% macro spark__regexp_template(expression, pattern, template) -%}
+    {%- set pattern = rule_pattern(pattern) -%}
     nullif(trim(
         {%- for group in range(9, 0, -1) %}replace({% endfor -%}
         {{ template }}
