@@ -80,9 +80,9 @@ final as (
         case when covered_days > 0 then covered_from_date end as covered_from_date,
         case when covered_days > 0 then covered_to_date end as covered_to_date,
         cast(covered_days as bigint) as covered_days,
-        cast(
-            1.0 * covered_days / nullif(session_days, 0) as {{ dbt.type_float() }}
-        ) as log_coverage,
+        {#- A float division: Spark divides decimals to 12 places only (0.322580645161). -#}
+        cast(covered_days as {{ dbt.type_float() }})
+        / nullif(session_days, 0) as log_coverage,
         case
             when first_log_date is null then null
             when covered_days = 0 then 'outside_log'
