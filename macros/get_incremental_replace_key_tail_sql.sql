@@ -47,3 +47,33 @@
     select {{ columns }}
     from {{ batch }}
 {%- endmacro %}
+
+{#-
+    Spark (parquet, no Delta): the same replacement by rewriting the affected part of
+    the table (macro spark_overwrite_incremental; with config partition_by, e.g. a
+    user bucket, only the buckets of the batch's keys).
+#}
+{% macro spark__replace_key_tail_sql(arg_dict) -%}
+    {%- set key = config.require('tail_key') -%}
+    {%- set tail = config.require('tail_column') -%}
+    {%- set batch_keys -%}
+        {%- if config.get('tail_scope') == 'sessionized_batch' %}
+        select
+            user_key as {{ key }},
+            recompute_from as replace_from
+        from ({{ sessionized_batch_scope() }}) as scope
+        {%- else %}
+        select
+            {{ key }},
+            min({{ tail }}) as replace_from
+        from {{ arg_dict['temp_relation'] }}
+        group by {{ key }}
+        {%- endif %}
+    {%- endset -%}
+    {{ spark_overwrite_incremental(
+        arg_dict,
+        batch_keys,
+        'existing.' ~ key ~ ' = batch_keys.' ~ key
+        ~ ' and existing.' ~ tail ~ ' >= batch_keys.replace_from',
+    ) }}
+{%- endmacro %}
