@@ -77,12 +77,24 @@ def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 class Builds:
     """Both engines' builds of the same files, and the marts to compare."""
 
-    def __init__(self, postgres: warehouse.Settings, spark_dir: Path, marts: dict[str, list[str]]):
+    def __init__(
+        self,
+        files: demo_data.DemoFiles,
+        postgres: warehouse.Settings,
+        spark_dir: Path,
+        marts: dict[str, list[str]],
+    ) -> None:
+        self.files = files
         self.postgres = postgres
         self.spark_dir = spark_dir
         self.marts = marts  # relation name (schema.table) -> columns
         self.seconds: dict[str, float] = {}
         self.summary = ""
+
+
+def _load_command(file_format: str, path: Path) -> list[str]:
+    cli = [sys.executable, "-m", "access_analytics.cli"]
+    return [*cli, "load", "--target=spark", file_format, str(path)]
 
 
 def _marts(manifest: Path) -> dict[str, list[str]]:
@@ -148,7 +160,9 @@ def builds(
         900,
     )
     seconds["spark dbt build (seeds, models)"] = time.perf_counter() - started
-    found = Builds(postgres, folder / "spark", _marts(folder / "spark_target" / "manifest.json"))
+    found = Builds(
+        files, postgres, folder / "spark", _marts(folder / "spark_target" / "manifest.json")
+    )
     found.seconds = seconds
     found.summary = next(
         (line for line in built.stdout.splitlines() if "PASS=" in line), built.stdout[-3000:]
@@ -160,9 +174,9 @@ def builds(
     _drop(settings, postgres)
 
 
-def _spark_rows(spark_dir: Path, relations: list[str]) -> dict[str, list[tuple[Any, ...]] | str]:
-    """Every row of each relation from Spark (one session; the dbt runs have ended, so
-    the metastore is free), or the error that reading it gave."""
+def _spark_rows(spark_dir: Path, queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]] | str]:
+    """The rows of each query (name -> SQL) on Spark (one session; the dbt runs have
+    ended, so the metastore is free), or the error that running it gave."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master("local[2]").enableHiveSupport()
@@ -178,11 +192,11 @@ def _spark_rows(spark_dir: Path, relations: list[str]) -> dict[str, list[tuple[A
     session = builder.getOrCreate()
     found: dict[str, list[tuple[Any, ...]] | str] = {}
     try:
-        for relation in relations:
+        for name, query in queries.items():
             try:
-                found[relation] = [tuple(row) for row in session.table(relation).collect()]
+                found[name] = [tuple(row) for row in session.sql(query).collect()]
             except Exception as error:  # a mart that Spark did not build
-                found[relation] = str(error).splitlines()[0]
+                found[name] = str(error).splitlines()[0]
     finally:
         session.stop()
     return found
@@ -190,12 +204,15 @@ def _spark_rows(spark_dir: Path, relations: list[str]) -> dict[str, list[tuple[A
 
 def test_every_mart_is_equal_on_postgres_and_spark(builds: Builds) -> None:
     """Row counts and every row (numbers to DIGITS significant digits) of every mart."""
-    spark = _spark_rows(builds.spark_dir, sorted(builds.marts))
+    queries = {
+        relation: f"select {', '.join(columns) or '*'} from {relation}"
+        for relation, columns in sorted(builds.marts.items())
+    }
+    spark = _spark_rows(builds.spark_dir, queries)
     report: dict[str, str] = {}
     with warehouse.connect(builds.postgres) as conn:
-        for relation, columns in sorted(builds.marts.items()):
-            select = ", ".join(f'"{column}"' for column in columns) or "*"
-            expected = _rows(conn.execute(f"select {select} from {relation}").fetchall())  # type: ignore[arg-type]
+        for relation, query in queries.items():
+            expected = _rows(conn.execute(query).fetchall())  # type: ignore[call-overload]
             got = spark[relation]
             if isinstance(got, str):
                 report[relation] = f"not built on Spark ({got[:120]})"
@@ -227,3 +244,49 @@ def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
     assert by_format["csv"]["rows_loaded"] == requests
     assert by_format["csv"]["lines_read"] == EVENTS + 1  # the header
     assert requests + rejected == EVENTS
+
+
+def test_four_incremental_batches_on_spark_equal_a_full_refresh(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """The sessions models on Spark, run incrementally after each of four batches (late
+    requests included: test_sessions_incremental.write_batches), equal the full build
+    of the same files (on PostgreSQL: the marts test shows the engines agree)."""
+    from test_sessions_incremental import COMPARED, write_batches
+
+    spark_dir = tmp_path / "spark"
+    env = {**spark_target.dbt_env(PROJECT_DIR), "AA_SPARK_DIR": str(spark_dir)}
+    demo = builds.files
+    batches = write_batches(demo.requests_path, tmp_path)
+    started = time.perf_counter()
+    for number, (path, file_format) in enumerate(
+        [(demo.cohorts_path, "cohorts"), *((batch, "csv") for batch in batches)]
+    ):
+        loaded = _run(_load_command(file_format, path), env, 300)
+        assert loaded.returncode == 0, loaded.stderr
+        if number == 0:
+            continue
+        built = _run(
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "run",
+                *("--select", "+fct_sessions", "+fct_activities"),
+                *("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")),
+            ],
+            env,
+            900,
+        )
+        assert built.returncode == 0, built.stdout[-4000:]
+    print(f"\nspark: four incremental runs in {time.perf_counter() - started:.0f} s")
+    queries = {
+        relation: f"select {columns} from {relation}" for relation, columns in COMPARED.items()
+    }
+    spark = _spark_rows(spark_dir, queries)
+    with warehouse.connect(builds.postgres) as conn:
+        for relation, query in queries.items():
+            expected = _rows(conn.execute(query).fetchall())  # type: ignore[call-overload]
+            got = spark[relation]
+            assert not isinstance(got, str), got
+            actual = _rows(got)
+            assert len(actual) == len(expected), relation
+            assert actual == expected, relation
