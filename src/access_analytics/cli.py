@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -106,25 +106,46 @@ def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     paths = [Path(name) for name in args.files]
     if args.target == spark_target.TARGET:
-        return _load_parquet(settings.project_dir, paths, args)
+        _spark_ready()
+        from access_analytics import parquet_raw
+
+        raw_dir = spark_target.raw_dir(settings.project_dir)
+        return _load_each(
+            paths,
+            args.format,
+            lambda path: parquet_raw.load_file(
+                raw_dir, path, args.format, source=args.source, progress=_say
+            ),
+        )
     warehouse.start(settings, _say)
-    results: list[loaders.LoadResult] = []
-    refused: list[str] = []
     with warehouse.connect(settings) as conn:
         loaders.ensure_raw_schema(conn)
-        for path in paths:
-            _say(f"loading {path} as {args.format} ...")
-            try:
-                result = loaders.load_file(
-                    conn, path, args.format, source=args.source, progress=_say
-                )
-            except loaders.LoadError as error:
-                refused.append(str(path))
-                _say(f"{path.name}: refused: {error}")
-                continue
-            results.append(result)
-            _say(result.summary())
-    _say_load_totals(args.format, len(paths), results, refused)
+        return _load_each(
+            paths,
+            args.format,
+            lambda path: loaders.load_file(
+                conn, path, args.format, source=args.source, progress=_say
+            ),
+        )
+
+
+def _load_each(
+    paths: list[Path], file_format: str, load: Callable[[Path], loaders.LoadResult]
+) -> int:
+    """Load each file with `load` (into PostgreSQL or Parquet) and say the totals."""
+    results: list[loaders.LoadResult] = []
+    refused: list[str] = []
+    for path in paths:
+        _say(f"loading {path} as {file_format} ...")
+        try:
+            result = load(path)
+        except loaders.LoadError as error:
+            refused.append(str(path))
+            _say(f"{path.name}: refused: {error}")
+            continue
+        results.append(result)
+        _say(result.summary())
+    _say_load_totals(file_format, len(paths), results, refused)
     return 2 if refused else 0
 
 
@@ -132,33 +153,6 @@ def _spark_ready() -> None:
     reason = spark_target.missing()
     if reason:
         raise UserError(f"the Spark target cannot run here: {reason}")
-
-
-def _load_parquet(project_dir: Path, paths: list[Path], args: argparse.Namespace) -> int:
-    """`load --target spark`: the same loads into the Parquet raw tables of Spark."""
-    _spark_ready()
-    from access_analytics import parquet_raw
-
-    results: list[loaders.LoadResult] = []
-    refused: list[str] = []
-    for path in paths:
-        _say(f"loading {path} as {args.format} into Parquet ...")
-        try:
-            result = parquet_raw.load_file(
-                spark_target.raw_dir(project_dir),
-                path,
-                args.format,
-                source=args.source,
-                progress=_say,
-            )
-        except loaders.LoadError as error:
-            refused.append(str(path))
-            _say(f"{path.name}: refused: {error}")
-            continue
-        results.append(result)
-        _say(result.summary())
-    _say_load_totals(args.format, len(paths), results, refused)
-    return 2 if refused else 0
 
 
 def _say_load_totals(
