@@ -30,9 +30,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from access_analytics import loaders
 
@@ -116,10 +117,36 @@ def _copy_values(text: str) -> Iterator[list[str | None]]:
         ]
 
 
-def _typed(columns: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
+def _copy_table(text: str, names: Sequence[str], csv: bool) -> pa.Table:
+    """Rows the loaders wrote for COPY (its text format, or CSV for a format whose rows
+    are CSV: NULL unquoted and empty, texts quoted) as a table of texts."""
+    if csv:
+        return pacsv.read_csv(
+            pa.py_buffer(text.encode()),
+            read_options=pacsv.ReadOptions(column_names=list(names)),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    columns: list[list[str | None]] = [[] for _ in names]
+    for values in _copy_values(text):
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return pa.table(dict(zip(names, columns, strict=True)), schema=_texts(names))
+
+
+def _texts(names: Sequence[str]) -> pa.Schema:
+    return pa.schema([(name, pa.string()) for name in names])
+
+
+def _typed(texts: pa.Table, schema: pa.Schema) -> pa.Table:
     arrays = []
     for field in schema:
-        values = pa.array(columns[field.name], pa.string())
+        values = texts[field.name]
         if field.metadata == {b"postgres_type": b"timestamp"}:
             values = pc.cast(values, pa.timestamp("us"))
         arrays.append(pc.cast(values, field.type))
@@ -127,42 +154,48 @@ def _typed(columns: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
 
 
 class _Parsed:
-    """One file parsed: its rows as columns of text, its rejected lines, and counts."""
+    """One file parsed: its rows as a table of texts, its rejected lines, and counts."""
 
-    def __init__(self, names: Sequence[str]) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+    def __init__(self, names: Sequence[str], csv: bool) -> None:
+        self.names = list(names)
+        self.csv = csv
+        self.chunks: list[pa.Table] = []
         self.rejects: list[tuple[int, str, str, str]] = []  # number, key, text, reason
         self.lines_read = 0
         self.continuation_lines = 0
 
     def add(self, text: str) -> None:
-        names = list(self.columns)
-        for values in _copy_values(text):
-            for name, value in zip(names, values, strict=True):
-                self.columns[name].append(value)
+        if text:
+            self.chunks.append(_copy_table(text, self.names, self.csv))
+
+    def texts(self) -> pa.Table:
+        if not self.chunks:
+            return _texts(self.names).empty_table()
+        return pa.concat_tables(self.chunks)
 
 
-def _parse(file: Any, watch: loaders._Watch) -> _Parsed:
-    """Parse the file with the loader of its format: the sink of loaders._stage, kept."""
+def _parse(file: Any, watch: loaders._Watch) -> tuple[_Parsed, pa.Table]:
+    """Parse the file with the loader of its format (the sink of loaders._stage, kept)."""
     spec = loaders.FORMATS[file.file_format]
     keys = loaders._LineKeys(file.file_format, file.source_label)
-    sink = loaders._Sink(keys, "")
-    parsed = _Parsed(("line_number", "line_key", *spec.columns))
+    sink = loaders._Sink(keys, "", csv=spec.copy_csv)
+    parsed = _Parsed(("line_number", "line_key", *spec.columns), spec.copy_csv)
     with loaders._open_binary(file.path) as handle:
         reader = loaders._LineReader(handle)
         lines = loaders._RunCursor(reader.runs())
         for _ in spec.parse(lines, sink):
             watch.check(lines.next_number - 1, sink)
-            if len(sink.rows) >= loaders.COPY_ROWS:
+            if sink.waiting() >= loaders.COPY_ROWS:
                 parsed.add(sink.take_rows())
         parsed.add(sink.take_rows())
         parsed.lines_read = reader.lines_read
+    texts = parsed.texts()
     rejects = sorted(sink.rejects + reader.bad)
-    if not parsed.columns["line_key"] and rejects and parsed.lines_read > spec.header_lines:
+    if texts.num_rows == 0 and rejects and parsed.lines_read > spec.header_lines:
         loaders._raise_wrong_format(file.path.name, file.file_format, rejects)
     parsed.rejects = [(number, keys.key(text), text, reason) for number, text, reason in rejects]
     parsed.continuation_lines = sink.continuation_lines
-    return parsed
+    return parsed, texts
 
 
 def load_file(
@@ -195,7 +228,7 @@ def load_file(
                 else Path(row["source_file"]).name,
             )
     watch = loaders._Watch(path.name, file_format, progress, progress_every, started)
-    parsed = _parse(file, watch)
+    parsed, texts = _parse(file, watch)
     spec = loaders.FORMATS[file_format]
     loaded_keys = set(_read(raw_dir, spec.table, ("line_key",))["line_key"].to_pylist())
     loaded_keys.update(_read(raw_dir, "rejected_lines", ("line_key",))["line_key"].to_pylist())
@@ -204,19 +237,16 @@ def load_file(
     loaded_at = datetime.now(timezone.utc).isoformat(sep=" ")
     name = f"file-{file_id:010d}.parquet"
 
-    keep = [key not in loaded_keys for key in parsed.columns["line_key"]]
-    rows = {
-        column: [value for value, new in zip(values, keep, strict=True) if new]
-        for column, values in parsed.columns.items()
-    }
-    count = len(rows["line_key"])
-    rows.update(
-        file_id=[str(file_id)] * count,
-        source_file=[file.source_file] * count,
-        loaded_at=[loaded_at] * count,
+    new = pc.invert(pc.is_in(texts["line_key"], value_set=pa.array(list(loaded_keys), pa.string())))
+    texts = texts.filter(new)
+    count = texts.num_rows
+    texts = (
+        texts.append_column("file_id", pa.array([str(file_id)] * count, pa.string()))
+        .append_column("source_file", pa.array([file.source_file] * count, pa.string()))
+        .append_column("loaded_at", pa.array([loaded_at] * count, pa.string()))
     )
     rejects = [reject for reject in parsed.rejects if reject[1] not in loaded_keys]
-    rejected = {
+    rejected_texts = {
         "file_id": [str(file_id)] * len(rejects),
         "source_file": [file.source_file] * len(rejects),
         "line_number": [str(reject[0]) for reject in rejects],
@@ -226,7 +256,8 @@ def load_file(
         "reason": [reject[3] for reject in rejects],
         "loaded_at": [loaded_at] * len(rejects),
     }
-    duplicates = len(keep) + len(parsed.rejects) - count - len(rejects)
+    rejected = pa.table(rejected_texts, schema=_texts(list(rejected_texts)))
+    duplicates = len(new) + len(parsed.rejects) - count - len(rejects)
     tables = schemas()
     record = {
         "file_id": file_id,
@@ -245,13 +276,13 @@ def load_file(
         "loaded_at": loaded_at,
     }
     written = [
-        _write(raw_dir / spec.table, name, _typed(rows, tables[spec.table])),
+        _write(raw_dir / spec.table, name, _typed(texts, tables[spec.table])),
         _write(raw_dir / "rejected_lines", name, _typed(rejected, tables["rejected_lines"])),
     ]
     for hidden in written:
         _publish(hidden)
     record_table = _typed(
-        {key: [None if value is None else str(value)] for key, value in record.items()},
+        pa.table({key: [str(value)] for key, value in record.items()}, schema=_texts(list(record))),
         tables["loaded_files"],
     )
     _publish(_write(raw_dir / "loaded_files", name, record_table))

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from access_analytics import loaders
+from access_analytics import demo_data, loaders
 
 pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow (the bench or spark extra) is missing")
 parquet_raw = pytest.importorskip("access_analytics.parquet_raw")
@@ -76,6 +76,27 @@ def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
     ] == expected_rejects
     assert [row["line_number"] for row in rejects] == [3, 4, 8]
     assert {row["source_file"] for row in rejects} == {in_parquet.source_file}
+
+
+def test_parquet_sink_of_a_demo_export_equals_the_postgres_sink(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """A generated export: most lines take the loaders' bulk path (rows as COPY CSV)."""
+    files = demo_data.generate(tmp_path / "demo", events=3_000, seed=7)
+    loaders.load_file(conn, files.requests_path, "csv")
+    loaded = parquet_raw.load_file(tmp_path / "raw", files.requests_path, "csv")
+    columns = (*COLUMNS, "user_agent", "truncated_fields")
+    expected = [
+        tuple(map(_utc, row))
+        for row in conn.execute(
+            f"select {', '.join(columns)} from raw.curriculum_requests order by line_number"
+        ).fetchall()
+    ]
+    table = pq.read_table(tmp_path / "raw" / "curriculum_requests").sort_by("line_number")
+    assert loaded.rows_loaded == len(expected) == 3_000
+    assert [tuple(_utc(row[column]) for column in columns) for row in table.to_pylist()] == (
+        expected
+    )
 
 
 def test_parquet_reload_changes_nothing_and_overlap_loads_new_lines_once(tmp_path: Path) -> None:
