@@ -4,7 +4,7 @@
     macro wins over the adapter's) sends the project's strategies, `delete+insert` and
     `replace_key_tail`, to their dispatched macros, whose spark__ versions rewrite the
     affected part of the table through insert overwrite (spark_overwrite_incremental):
-    parquet tables, no Delta. Every other strategy goes to dbt-spark as before.
+    parquet tables, no Delta. dbt-spark's own strategies render as in its dispatcher.
 #}
 {% macro dbt_spark_get_incremental_sql(
     strategy, source, target, existing, unique_key, incremental_predicates
@@ -22,9 +22,18 @@
         {%- else -%}
             {{ get_incremental_replace_key_tail_sql(arg_dict) }}
         {%- endif -%}
-    {%- else -%}
-        {{ dbt_spark.dbt_spark_get_incremental_sql(
-            strategy, source, target, existing, unique_key, incremental_predicates
+    {#- dbt-spark's own strategies, as its dispatcher does (its macro cannot be called
+        by name once overridden: internal packages have no namespace in the context). -#}
+    {%- elif strategy == 'append' -%}
+        {{ get_insert_into_sql(source, target) }}
+    {%- elif strategy in ['insert_overwrite', 'microbatch'] -%}
+        {{ get_insert_overwrite_sql(source, target, existing) }}
+    {%- elif strategy == 'merge' -%}
+        {{ get_merge_sql(
+            target, source, unique_key, dest_columns=none,
+            incremental_predicates=incremental_predicates
         ) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('No known SQL for the incremental strategy ' ~ strategy) }}
     {%- endif -%}
 {% endmacro %}
