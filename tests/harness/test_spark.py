@@ -99,8 +99,11 @@ def _load_command(file_format: str, path: Path) -> list[str]:
 
 def _marts(manifest: Path) -> dict[str, list[str]]:
     nodes = json.loads(manifest.read_text())["nodes"].values()
+    # `loaded_at` says when each engine's loader ran: it cannot agree.
     return {
-        f"{node['schema']}.{node['alias']}": list(node["columns"])
+        f"{node['schema']}.{node['alias']}": [
+            column for column in node["columns"] if column != "loaded_at"
+        ]
         for node in nodes
         if node["resource_type"] == "model" and node["fqn"][1] == "marts"
     }
