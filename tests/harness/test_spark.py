@@ -272,8 +272,9 @@ def test_four_incremental_batches_on_spark_equal_a_full_refresh(
         built = _run(
             [
                 str(Path(sys.executable).parent / "dbt"),
-                "run",
+                "build",
                 *("--select", "+fct_sessions", "+fct_activities"),
+                *("--resource-type", "seed", "--resource-type", "model"),
                 *("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")),
             ],
             env,
