@@ -10,11 +10,15 @@ SEED ?= 42
 DOCS_PORT ?= 8080
 ROUNDS ?= 2
 TEST_WORKERS ?= 2
+# The engine of `make build`: postgres (the embedded PostgreSQL) or spark (a local Spark
+# session, the optional spark extra; docs/spark.md).
+TARGET ?= postgres
+SPARK_STAMP := $(VENV)/.installed-spark
 # apt-get needs root: use sudo when not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser build test fuzz lint rules docs report warehouse stop demo bench visits clean distclean
+.PHONY: help venv spark-venv browser build test test-spark fuzz lint rules docs report warehouse stop demo bench visits clean distclean
 
 help: ## list the targets
 	@echo "access_analytics: make TARGET"
@@ -29,14 +33,21 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create the virtualenv with the pinned dependencies
 
+$(SPARK_STAMP): $(STAMP)
+	@echo "installing the spark extra (dbt-spark, pyspark: about 400 MB, first use only); Spark needs Java 17"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench,spark]'
+	@touch $(SPARK_STAMP)
+
+spark-venv: $(SPARK_STAMP) ## add the optional spark extra (dbt-spark, pyspark) to the virtualenv
+
 browser: ## install Debian's chromium (the docs test renders the docs site in it) when missing
 	@command -v chromium > /dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the headless docs test (first use only, about a minute)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    --no-install-recommends chromium > /dev/null && echo "chromium installed: $$(command -v chromium)"; }
 
-build: $(STAMP) ## start PostgreSQL, generate and load the demo data, dbt build
-	$(BIN)/access-analytics build --events $(EVENTS) --seed $(SEED)
+build: $(STAMP) $(if $(filter spark,$(TARGET)),$(SPARK_STAMP)) ## start PostgreSQL (TARGET=spark: a local Spark), generate and load the demo data, dbt build
+	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED)
 
 test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs in Chromium)
 	@# The virtualenv and Chromium install side by side (both wait on the network).
@@ -44,6 +55,9 @@ test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs
 	@# Two workers: one dbt build leaves a core idle much of the time. A file's tests, and
 	@# all the tests of the demo warehouse, stay on one worker (tests/harness/conftest.py).
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
+test-spark: $(SPARK_STAMP) ## the cross-engine test: one small data set built on PostgreSQL and on Spark, every mart compared
+	$(BIN)/pytest -m spark tests/harness/test_spark.py
 
 FUZZ_LINES ?= 200000
 FUZZ_SEED ?= 1

@@ -25,20 +25,7 @@
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
 
     delete from {{ target }} as existing
-    using (
-        {%- if config.get('tail_scope') == 'sessionized_batch' %}
-        select
-            user_key as {{ key }},
-            recompute_from as replace_from
-        from ({{ sessionized_batch_scope() }}) as scope
-        {%- else %}
-        select
-            {{ key }},
-            min({{ tail }}) as replace_from
-        from {{ batch }}
-        group by {{ key }}
-        {%- endif %}
-    ) as batch_keys
+    using ({{ replace_key_tail_batch_keys(batch) }}) as batch_keys
     where
         existing.{{ key }} = batch_keys.{{ key }}
         and existing.{{ tail }} >= batch_keys.replace_from;
@@ -46,4 +33,20 @@
     insert into {{ target }} ({{ columns }})
     select {{ columns }}
     from {{ batch }}
+{%- endmacro %}
+
+{#-
+    Spark (parquet, no Delta): the same replacement by rewriting the affected part of
+    the table (macro spark_overwrite_incremental; with config partition_by, e.g. a
+    user bucket, only the buckets of the batch's keys).
+#}
+{% macro spark__replace_key_tail_sql(arg_dict) -%}
+    {%- set key = config.require('tail_key') -%}
+    {%- set tail = config.require('tail_column') -%}
+    {{ spark_overwrite_incremental(
+        arg_dict,
+        replace_key_tail_batch_keys(arg_dict['temp_relation']),
+        'existing.' ~ key ~ ' = batch_keys.' ~ key
+        ~ ' and existing.' ~ tail ~ ' >= batch_keys.replace_from',
+    ) }}
 {%- endmacro %}

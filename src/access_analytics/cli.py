@@ -13,14 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
-from access_analytics import credentials, loaders, rules, warehouse
+from access_analytics import credentials, loaders, rules, spark_target, warehouse
 from access_analytics import names as project_names
 
 DEFAULT_EVENTS = 1_000_000
@@ -105,25 +105,54 @@ def cmd_load(args: argparse.Namespace) -> int:
     file was refused."""
     settings = _settings(args)
     paths = [Path(name) for name in args.files]
+    if args.target == spark_target.TARGET:
+        _spark_ready()
+        from access_analytics import parquet_raw
+
+        raw_dir = spark_target.raw_dir(settings.project_dir)
+        return _load_each(
+            paths,
+            args.format,
+            lambda path: parquet_raw.load_file(
+                raw_dir, path, args.format, source=args.source, progress=_say
+            ),
+        )
     warehouse.start(settings, _say)
-    results: list[loaders.LoadResult] = []
-    refused: list[str] = []
     with warehouse.connect(settings) as conn:
         loaders.ensure_raw_schema(conn)
-        for path in paths:
-            _say(f"loading {path} as {args.format} ...")
-            try:
-                result = loaders.load_file(
-                    conn, path, args.format, source=args.source, progress=_say
-                )
-            except loaders.LoadError as error:
-                refused.append(str(path))
-                _say(f"{path.name}: refused: {error}")
-                continue
-            results.append(result)
-            _say(result.summary())
-    _say_load_totals(args.format, len(paths), results, refused)
+        return _load_each(
+            paths,
+            args.format,
+            lambda path: loaders.load_file(
+                conn, path, args.format, source=args.source, progress=_say
+            ),
+        )
+
+
+def _load_each(
+    paths: list[Path], file_format: str, load: Callable[[Path], loaders.LoadResult]
+) -> int:
+    """Load each file with `load` (into PostgreSQL or Parquet) and say the totals."""
+    results: list[loaders.LoadResult] = []
+    refused: list[str] = []
+    for path in paths:
+        _say(f"loading {path} as {file_format} ...")
+        try:
+            result = load(path)
+        except loaders.LoadError as error:
+            refused.append(str(path))
+            _say(f"{path.name}: refused: {error}")
+            continue
+        results.append(result)
+        _say(result.summary())
+    _say_load_totals(file_format, len(paths), results, refused)
     return 2 if refused else 0
+
+
+def _spark_ready() -> None:
+    reason = spark_target.missing()
+    if reason:
+        raise UserError(f"the Spark target cannot run here: {reason}")
 
 
 def _say_load_totals(
@@ -243,14 +272,19 @@ def _dbt_executable() -> str:
     return found
 
 
-def run_dbt(settings: warehouse.Settings, dbt_args: Sequence[str]) -> int:
+def run_dbt(
+    settings: warehouse.Settings, dbt_args: Sequence[str], env: dict[str, str] | None = None
+) -> int:
     """Run dbt against the warehouse and return its exit code.
 
     SIGTERM and SIGHUP sent to this process are passed on to dbt, which stops cleanly;
     this process waits for it, so no dbt is left running without its parent. Ctrl-C
-    reaches dbt from the terminal itself (same process group): here it is ignored."""
+    reaches dbt from the terminal itself (same process group): here it is ignored.
+    ``env`` replaces the PostgreSQL environment (the Spark target's)."""
     command = [_dbt_executable(), *dbt_args]
-    child = subprocess.Popen(command, cwd=settings.project_dir, env=warehouse.dbt_env(settings))
+    child = subprocess.Popen(
+        command, cwd=settings.project_dir, env=env or warehouse.dbt_env(settings)
+    )
 
     def forward(number: int, _frame: object) -> None:
         child.send_signal(number)
@@ -297,13 +331,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_dbt(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    _prepare(settings)
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    if args.target == spark_target.TARGET:
+        _spark_ready()
+        return run_dbt(settings, dbt_args, spark_target.dbt_env(settings.project_dir))
+    _prepare(settings)
     return run_dbt(settings, dbt_args)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.target == spark_target.TARGET:
+        return _build_spark(settings, args)
     started = time.perf_counter()
     _say("[1/4] warehouse")
     uri = _prepare(settings)
@@ -325,6 +364,36 @@ def cmd_build(args: argparse.Namespace) -> int:
         _say(line)
     _say(f"built in {seconds:.0f} s. Connect with: psql {uri}")
     _say(_where_passwords_are(settings))
+    return 0
+
+
+def _build_spark(settings: warehouse.Settings, args: argparse.Namespace) -> int:
+    """`build --target spark`: the demo data loaded as Parquet, dbt build on a local
+    Spark session; each step timed."""
+    _spark_ready()
+    from access_analytics import parquet_raw
+
+    started = time.perf_counter()
+    home = spark_target.spark_dir(settings.project_dir)
+    _say(f"[1/4] Spark warehouse in {home} (metastore, tables, raw Parquet)")
+    _say("[2/4] demo data")
+    out_dir = _ensure_demo(settings, args.events, args.seed)
+    _say("[3/4] load into Parquet")
+    step = time.perf_counter()
+    for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv")):
+        result = parquet_raw.load_file(
+            spark_target.raw_dir(settings.project_dir), out_dir / name, file_format, progress=_say
+        )
+        _say("  " + result.summary())
+    _say(f"  loaded in {time.perf_counter() - step:.0f} s")
+    _say("[4/4] dbt build on Spark")
+    step = time.perf_counter()
+    code = run_dbt(settings, ["build", *args.dbt_args], spark_target.dbt_env(settings.project_dir))
+    seconds = time.perf_counter() - started
+    if code != 0:
+        _say(f"dbt build on Spark failed (exit {code}) after {seconds:.0f} s; see the output above")
+        return code
+    _say(f"dbt build on Spark: {time.perf_counter() - step:.0f} s; in all {seconds:.0f} s")
     return 0
 
 
@@ -403,6 +472,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _target_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--target",
+        choices=["postgres", spark_target.TARGET],
+        default="postgres",
+        help="the engine: the embedded PostgreSQL (default) or a local Spark session"
+        " (the spark extra and Java 17; raw tables as Parquet)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
@@ -438,6 +517,7 @@ def _add_warehouse_commands(
     sub = commands.add_parser("load", help="load log or cohort files into the raw schema")
     sub.add_argument("format", choices=sorted(loaders.FORMATS), help="file format")
     sub.add_argument("files", nargs="+", metavar="FILE", help="files to load (.gz is fine)")
+    _target_argument(sub)
     sub.add_argument(
         "--source",
         metavar="NAME",
@@ -465,6 +545,7 @@ def _add_build_commands(
     )
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    _target_argument(sub)
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build")
     sub.set_defaults(func=cmd_build)
 
@@ -524,6 +605,7 @@ def _add_answer_commands(
     sub.set_defaults(func=cmd_rules)
 
     sub = commands.add_parser("dbt", help="run dbt against the warehouse: dbt -- ARGS")
+    _target_argument(sub)
     sub.add_argument("dbt_args", nargs=argparse.REMAINDER)
     sub.set_defaults(func=cmd_dbt)
 

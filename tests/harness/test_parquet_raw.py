@@ -1,0 +1,124 @@
+"""The Parquet sink of the loaders (the raw tables of the Spark target) keeps the
+loaders' rules: the same rows and the same rejected lines (file, line number, reason) as
+the PostgreSQL sink, every line accounted for, a reload changes nothing, an overlapping
+file loads only its new lines. No Spark needed: the files are read back with pyarrow."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from access_analytics import demo_data, loaders
+
+pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow (the bench or spark extra) is missing")
+parquet_raw = pytest.importorskip("access_analytics.parquet_raw")
+
+LINES = [
+    "date,time,path,user_id,cohort_id,ip,user_agent",
+    "2018-01-26,09:55:03,/,1,8,97.105.19.61,Mozilla/5.0",
+    "2018-13-26,09:55:03,/,1,8,97.105.19.61,",  # invalid date
+    "broken",  # too few fields
+    '2018-01-26,09:56:03,"back\\slash\ttab",2,,97.105.19.61,',
+    "2018-01-26,09:57:03,javascript-i/functions,3,NaN,10.0.0.1,curl/7.1",
+    "2018-01-26,09:57:03,javascript-i/functions,3,NaN,10.0.0.1,curl/7.1",  # repeated line
+    "2018-01-26,25:00:00,/,1,8,97.105.19.61,",  # invalid time
+]
+COLUMNS = ("line_number", "line_key", "requested_at", "path", "user_id", "cohort_id", "ip")
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "requests.csv", LINES)
+    raw = tmp_path / "raw"
+    in_postgres = loaders.load_file(conn, path, "csv")
+    in_parquet = parquet_raw.load_file(raw, path, "csv")
+
+    assert (in_parquet.rows_loaded, in_parquet.lines_rejected) == (4, 3)
+    assert (in_parquet.rows_loaded, in_parquet.lines_rejected, in_parquet.lines_read) == (
+        in_postgres.rows_loaded,
+        in_postgres.lines_rejected,
+        in_postgres.lines_read,
+    )
+    expected = [
+        tuple(map(_utc, row))
+        for row in conn.execute(
+            f"select {', '.join(COLUMNS)} from raw.curriculum_requests order by line_number"
+        ).fetchall()
+    ]
+    table = pq.read_table(raw / "curriculum_requests").sort_by("line_number")
+    actual = [tuple(_utc(row[column]) for column in COLUMNS) for row in table.to_pylist()]
+    assert actual == expected
+    assert actual[1][3] == "back\\slash\ttab"  # COPY's escapes undone
+
+    expected_rejects = conn.execute(
+        "select line_number, line_key, raw_line, reason from raw.rejected_lines"
+        " order by line_number"
+    ).fetchall()
+    rejects = pq.read_table(raw / "rejected_lines").sort_by("line_number").to_pylist()
+    assert [
+        (row["line_number"], row["line_key"], row["raw_line"], row["reason"]) for row in rejects
+    ] == expected_rejects
+    assert [row["line_number"] for row in rejects] == [3, 4, 8]
+    assert {row["source_file"] for row in rejects} == {in_parquet.source_file}
+
+
+def test_parquet_sink_of_a_demo_export_equals_the_postgres_sink(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """A generated export: most lines take the loaders' bulk path (rows as COPY CSV)."""
+    files = demo_data.generate(tmp_path / "demo", events=3_000, seed=7)
+    loaders.load_file(conn, files.requests_path, "csv")
+    loaded = parquet_raw.load_file(tmp_path / "raw", files.requests_path, "csv")
+    columns = (*COLUMNS, "user_agent", "truncated_fields")
+    expected = [
+        tuple(map(_utc, row))
+        for row in conn.execute(
+            f"select {', '.join(columns)} from raw.curriculum_requests order by line_number"
+        ).fetchall()
+    ]
+    table = pq.read_table(tmp_path / "raw" / "curriculum_requests").sort_by("line_number")
+    assert loaded.rows_loaded == len(expected) == 3_000
+    assert [tuple(_utc(row[column]) for column in columns) for row in table.to_pylist()] == (
+        expected
+    )
+
+
+def test_parquet_reload_changes_nothing_and_overlap_loads_new_lines_once(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    first = parquet_raw.load_file(raw, _write(tmp_path / "a.csv", LINES[:3]), "csv", source="s")
+    again = parquet_raw.load_file(raw, tmp_path / "a.csv", "csv", source="s")
+    overlap = parquet_raw.load_file(
+        raw, _write(tmp_path / "b.csv", [LINES[0], *LINES[1:6]]), "csv", source="s"
+    )
+    assert (first.status, first.rows_loaded, first.lines_rejected) == ("loaded", 1, 1)
+    assert (again.status, again.rows_loaded) == ("unchanged", 0)
+    # b.csv repeats a.csv's two lines (duplicates) and adds three: 2 rows, 1 reject.
+    assert (overlap.rows_loaded, overlap.lines_rejected, overlap.lines_duplicate) == (2, 1, 2)
+    loaded = pq.read_table(raw / "loaded_files").to_pylist()
+    assert sorted(row["file_id"] for row in loaded) == [1, 2]
+    requests = pq.read_table(raw / "curriculum_requests").num_rows
+    rejected = pq.read_table(raw / "rejected_lines").num_rows
+    assert (requests, rejected) == (3, 2)
+
+
+def test_a_file_of_another_format_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    path = _write(tmp_path / "cohorts.csv", ["id,name", *(f"{n},x" for n in range(1200))])
+    with pytest.raises(loaders.LoadError, match="does not look like"):
+        parquet_raw.load_file(tmp_path / "raw", path, "combined")
+    assert not any((tmp_path / "raw").rglob("file-*.parquet"))

@@ -1,0 +1,296 @@
+"""The same DAG on Spark: one small generated data set built on PostgreSQL and on a local
+Spark session (dbt-spark's session method, raw tables as Parquet), every mart compared.
+
+Opt-in (`make test-spark`, or `pytest -m spark`): the Spark build takes minutes and
+needs the optional spark extra (dbt-spark, pyspark) and Java 17; without them, or without
+the opt-in, the tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from access_analytics import demo_data, spark_target, warehouse
+from conftest import PROJECT_DIR, _built_warehouse, _drop
+
+pytestmark = pytest.mark.spark
+
+# Small enough for a few minutes of Spark, large enough that every mart has rows.
+EVENTS = 20_000
+SEED = 42
+# Numbers agree when equal to this many significant digits (a sum of floats depends on
+# the order of addition, which differs between the engines).
+DIGITS = 9
+
+
+@pytest.fixture(scope="module")
+def spark_ready(request: pytest.FixtureRequest) -> None:
+    """Skip unless the Spark tests were asked for and can run here."""
+    opted_in = "spark" in (request.config.getoption("markexpr") or "") or os.environ.get(
+        "AA_TEST_SPARK"
+    )
+    if not opted_in:
+        pytest.skip("the Spark tests are opt-in: `make test-spark` (or pytest -m spark)")
+    reason = spark_target.missing()
+    if reason:
+        pytest.skip(f"the spark extra cannot run here: {reason}")
+
+
+def _run(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _normalised(value: Any) -> Any:
+    """One value as both engines should give it: numbers to DIGITS significant digits,
+    timestamps in UTC without zone, everything else as it is."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | decimal.Decimal):
+        number = float(value)
+        return 0.0 if number == 0 else float(f"{number:.{DIGITS}g}")
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted((tuple(map(_normalised, row)) for row in rows), key=repr)
+
+
+class Builds:
+    """Both engines' builds of the same files, and the marts to compare."""
+
+    def __init__(
+        self,
+        files: demo_data.DemoFiles,
+        postgres: warehouse.Settings,
+        spark_dir: Path,
+        marts: dict[str, list[str]],
+    ) -> None:
+        self.files = files
+        self.postgres = postgres
+        self.spark_dir = spark_dir
+        self.marts = marts  # relation name (schema.table) -> columns
+        self.seconds: dict[str, float] = {}
+        self.summary = ""
+
+
+def _load_command(file_format: str, path: Path) -> list[str]:
+    cli = [sys.executable, "-m", "access_analytics.cli"]
+    return [*cli, "load", "--target=spark", file_format, str(path)]
+
+
+def _marts(manifest: Path) -> dict[str, list[str]]:
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    # `loaded_at` says when each engine's loader ran: it cannot agree.
+    return {
+        f"{node['schema']}.{node['alias']}": [
+            column for column in node["columns"] if column != "loaded_at"
+        ]
+        for node in nodes
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+
+
+@pytest.fixture(scope="module")
+def builds(
+    spark_ready: None,
+    settings: warehouse.Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Builds]:
+    folder = tmp_path_factory.mktemp("spark")
+    files = demo_data.generate(folder / "demo", events=EVENTS, seed=SEED)
+    seconds: dict[str, float] = {}
+
+    started = time.perf_counter()
+    postgres = _built_warehouse(
+        settings,
+        "spark_compare",
+        folder / "postgres",
+        files,
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+    )
+    seconds["postgres load + build"] = time.perf_counter() - started
+
+    env = {**spark_target.dbt_env(PROJECT_DIR), "AA_SPARK_DIR": str(folder / "spark")}
+    started = time.perf_counter()
+    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
+        loaded = _run(
+            [
+                sys.executable,
+                "-m",
+                "access_analytics.cli",
+                "load",
+                "--target=spark",
+                file_format,
+                str(path),
+            ],
+            env,
+            300,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+    seconds["spark load (Parquet)"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    built = _run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            *("--resource-type", "seed", "--resource-type", "model"),
+            *("--target-path", str(folder / "spark_target"), "--log-path", str(folder / "logs")),
+        ],
+        env,
+        900,
+    )
+    seconds["spark dbt build (seeds, models)"] = time.perf_counter() - started
+    found = Builds(
+        files, postgres, folder / "spark", _marts(folder / "spark_target" / "manifest.json")
+    )
+    found.seconds = seconds
+    found.summary = next(
+        (line for line in built.stdout.splitlines() if "PASS=" in line), built.stdout[-3000:]
+    )
+    print(f"\nspark: {found.summary}")
+    for step, taken in seconds.items():
+        print(f"  {step}: {taken:.0f} s")
+    yield found
+    _drop(settings, postgres)
+
+
+def _spark_rows(spark_dir: Path, queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]] | str]:
+    """The rows of each query (name -> SQL) on Spark (one session; the dbt runs have
+    ended, so the metastore is free), or the error that running it gave."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master("local[2]").enableHiveSupport()
+    for name, value in {
+        "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true"
+        ),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+    }.items():
+        builder = builder.config(name, value)
+    session = builder.getOrCreate()
+    found: dict[str, list[tuple[Any, ...]] | str] = {}
+    try:
+        for name, query in queries.items():
+            try:
+                found[name] = [tuple(row) for row in session.sql(query).collect()]
+            except Exception as error:  # a mart that Spark did not build
+                found[name] = str(error).splitlines()[0]
+    finally:
+        session.stop()
+    return found
+
+
+def test_every_mart_is_equal_on_postgres_and_spark(builds: Builds) -> None:
+    """Row counts and every row (numbers to DIGITS significant digits) of every mart."""
+    queries = {
+        relation: f"select {', '.join(columns) or '*'} from {relation}"
+        for relation, columns in sorted(builds.marts.items())
+    }
+    spark = _spark_rows(builds.spark_dir, queries)
+    report: dict[str, str] = {}
+    with warehouse.connect(builds.postgres) as conn:
+        for relation, query in queries.items():
+            expected = _rows(conn.execute(query).fetchall())  # type: ignore[call-overload]
+            got = spark[relation]
+            if isinstance(got, str):
+                report[relation] = f"not built on Spark ({got[:120]})"
+                continue
+            actual = _rows(got)
+            if actual != expected:
+                missing = [row for row in expected if row not in actual][:2]
+                extra = [row for row in actual if row not in expected][:2]
+                report[relation] = (
+                    f"{len(expected)} rows on PostgreSQL, {len(actual)} on Spark;"
+                    f" e.g. only on PostgreSQL {missing}, only on Spark {extra}"
+                )
+    equal = sorted(set(builds.marts) - set(report))
+    print(f"\n{len(equal)} of {len(builds.marts)} marts equal on both engines: {', '.join(equal)}")
+    for relation, difference in report.items():
+        print(f"  {relation}: {difference}")
+    assert not report, f"{len(report)} marts differ (see the output)"
+
+
+def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
+    """The Parquet raw tables hold every line of the files: loaded or rejected."""
+    import pyarrow.parquet as pq
+
+    raw = builds.spark_dir / "raw"
+    loaded = pq.read_table(raw / "loaded_files").to_pylist()
+    by_format = {row["file_format"]: row for row in loaded}
+    requests = pq.read_table(raw / "curriculum_requests").num_rows
+    rejected = pq.read_table(raw / "rejected_lines").num_rows
+    assert by_format["csv"]["rows_loaded"] == requests
+    assert by_format["csv"]["lines_read"] == EVENTS + 1  # the header
+    assert requests + rejected == EVENTS
+
+
+def test_four_incremental_batches_on_spark_equal_a_full_refresh(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """The sessions models on Spark, run incrementally after each of four batches (late
+    requests included: test_sessions_incremental.write_batches), equal the full build
+    of the same files (on PostgreSQL: the marts test shows the engines agree)."""
+    from test_sessions_incremental import COMPARED, write_batches
+
+    spark_dir = tmp_path / "spark"
+    env = {**spark_target.dbt_env(PROJECT_DIR), "AA_SPARK_DIR": str(spark_dir)}
+    demo = builds.files
+    batches = write_batches(demo.requests_path, tmp_path)
+    started = time.perf_counter()
+    for number, (path, file_format) in enumerate(
+        [(demo.cohorts_path, "cohorts"), *((batch, "csv") for batch in batches)]
+    ):
+        loaded = _run(_load_command(file_format, path), env, 300)
+        assert loaded.returncode == 0, loaded.stderr
+        if number == 0:
+            continue
+        built = _run(
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "build",
+                *("--select", "+fct_sessions", "+fct_activities"),
+                *("--resource-type", "seed", "--resource-type", "model"),
+                *("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")),
+            ],
+            env,
+            900,
+        )
+        assert built.returncode == 0, built.stdout[-4000:]
+    print(f"\nspark: four incremental runs in {time.perf_counter() - started:.0f} s")
+    queries = {
+        relation: f"select {columns} from {relation}" for relation, columns in COMPARED.items()
+    }
+    spark = _spark_rows(spark_dir, queries)
+    with warehouse.connect(builds.postgres) as conn:
+        for relation, query in queries.items():
+            expected = _rows(conn.execute(query).fetchall())  # type: ignore[call-overload]
+            got = spark[relation]
+            assert not isinstance(got, str), got
+            actual = _rows(got)
+            assert len(actual) == len(expected), relation
+            assert actual == expected, relation
