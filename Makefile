@@ -9,7 +9,7 @@ EVENTS ?= 1000000
 SEED ?= 42
 DOCS_PORT ?= 8080
 ROUNDS ?= 2
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 # The engine of `make build`: postgres (the embedded PostgreSQL) or spark (a local Spark
 # session, the optional spark extra; docs/spark.md).
 TARGET ?= postgres

@@ -198,20 +198,10 @@ def _parse(file: Any, watch: loaders._Watch) -> tuple[_Parsed, pa.Table]:
     return parsed, texts
 
 
-def load_file(
-    raw_dir: Path,
-    path: Path,
-    file_format: str,
-    *,
-    source: str | None = None,
-    progress: Callable[[str], None] | None = None,
-    progress_every: int = 1_000_000,
-) -> loaders.LoadResult:
-    """Load one file into the Parquet raw tables under ``raw_dir``; what
-    ``loaders.load_file`` does for PostgreSQL (one load at a time)."""
-    started = time.perf_counter()
-    file = loaders._file_to_load(path, file_format, source)
-    ensure_raw_folders(raw_dir)
+def _unchanged(
+    raw_dir: Path, file: Any, file_format: str, started: float
+) -> loaders.LoadResult | None:
+    """The result of a file whose content is loaded already (same label and sha256)."""
     known = _read(raw_dir, "loaded_files", ("source_file", "source_label", "sha256", "lines_read"))
     for row in known.to_pylist():
         if row["source_label"] == file.source_label and row["sha256"] == file.sha:
@@ -227,28 +217,20 @@ def load_file(
                 if row["source_file"] == file.source_file
                 else Path(row["source_file"]).name,
             )
-    watch = loaders._Watch(path.name, file_format, progress, progress_every, started)
-    parsed, texts = _parse(file, watch)
-    spec = loaders.FORMATS[file_format]
-    loaded_keys = set(_read(raw_dir, spec.table, ("line_key",))["line_key"].to_pylist())
-    loaded_keys.update(_read(raw_dir, "rejected_lines", ("line_key",))["line_key"].to_pylist())
-    file_ids = _read(raw_dir, "loaded_files", ("file_id",))["file_id"]
-    file_id = (pc.max(file_ids).as_py() or 0) + 1
-    loaded_at = datetime.now(timezone.utc).isoformat(sep=" ")
-    name = f"file-{file_id:010d}.parquet"
+    return None
 
-    new = pc.invert(pc.is_in(texts["line_key"], value_set=pa.array(list(loaded_keys), pa.string())))
-    texts = texts.filter(new)
-    count = texts.num_rows
-    texts = (
-        texts.append_column("file_id", pa.array([str(file_id)] * count, pa.string()))
-        .append_column("source_file", pa.array([file.source_file] * count, pa.string()))
-        .append_column("loaded_at", pa.array([loaded_at] * count, pa.string()))
-    )
-    rejects = [reject for reject in parsed.rejects if reject[1] not in loaded_keys]
+
+def _rejected_table(
+    rejects: list[tuple[int, str, str, str]],
+    file_id: int,
+    source_file: str,
+    file_format: str,
+    loaded_at: str,
+) -> pa.Table:
+    """The rejected lines of one load, as text columns (typed on writing)."""
     rejected_texts = {
         "file_id": [str(file_id)] * len(rejects),
-        "source_file": [file.source_file] * len(rejects),
+        "source_file": [source_file] * len(rejects),
         "line_number": [str(reject[0]) for reject in rejects],
         "line_key": [reject[1] for reject in rejects],
         "file_format": [file_format] * len(rejects),
@@ -256,9 +238,82 @@ def load_file(
         "reason": [reject[3] for reject in rejects],
         "loaded_at": [loaded_at] * len(rejects),
     }
-    rejected = pa.table(rejected_texts, schema=_texts(list(rejected_texts)))
-    duplicates = len(new) + len(parsed.rejects) - count - len(rejects)
+    return pa.table(rejected_texts, schema=_texts(list(rejected_texts)))
+
+
+def _loaded_keys_and_next_id(raw_dir: Path, table: str) -> tuple[set[str], int]:
+    """The line keys loaded or rejected so far, and the next load's file id."""
+    loaded_keys = set(_read(raw_dir, table, ("line_key",))["line_key"].to_pylist())
+    loaded_keys.update(_read(raw_dir, "rejected_lines", ("line_key",))["line_key"].to_pylist())
+    file_ids = _read(raw_dir, "loaded_files", ("file_id",))["file_id"]
+    return loaded_keys, (pc.max(file_ids).as_py() or 0) + 1
+
+
+def _with_load_columns(texts: pa.Table, file_id: int, source_file: str, loaded_at: str) -> pa.Table:
+    """The rows of one load with the load's columns (file id, source file, load time)."""
+    count = texts.num_rows
+    return (
+        texts.append_column("file_id", pa.array([str(file_id)] * count, pa.string()))
+        .append_column("source_file", pa.array([source_file] * count, pa.string()))
+        .append_column("loaded_at", pa.array([loaded_at] * count, pa.string()))
+    )
+
+
+def _publish_load(
+    raw_dir: Path,
+    name: str,
+    table: str,
+    texts: pa.Table,
+    rejected: pa.Table,
+    record: dict[str, Any],
+) -> None:
+    """Write one load's rows and rejected lines, then its `loaded_files` row last (a
+    load without that row is not yet published)."""
     tables = schemas()
+    written = [
+        _write(raw_dir / table, name, _typed(texts, tables[table])),
+        _write(raw_dir / "rejected_lines", name, _typed(rejected, tables["rejected_lines"])),
+    ]
+    for hidden in written:
+        _publish(hidden)
+    record_table = _typed(
+        pa.table({key: [str(value)] for key, value in record.items()}, schema=_texts(list(record))),
+        tables["loaded_files"],
+    )
+    _publish(_write(raw_dir / "loaded_files", name, record_table))
+
+
+def load_file(
+    raw_dir: Path,
+    path: Path,
+    file_format: str,
+    *,
+    source: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    progress_every: int = 1_000_000,
+) -> loaders.LoadResult:
+    """Load one file into the Parquet raw tables under ``raw_dir``; what
+    ``loaders.load_file`` does for PostgreSQL (one load at a time)."""
+    started = time.perf_counter()
+    file = loaders._file_to_load(path, file_format, source)
+    ensure_raw_folders(raw_dir)
+    unchanged = _unchanged(raw_dir, file, file_format, started)
+    if unchanged is not None:
+        return unchanged
+    watch = loaders._Watch(path.name, file_format, progress, progress_every, started)
+    parsed, texts = _parse(file, watch)
+    spec = loaders.FORMATS[file_format]
+    loaded_keys, file_id = _loaded_keys_and_next_id(raw_dir, spec.table)
+    loaded_at = datetime.now(timezone.utc).isoformat(sep=" ")
+    name = f"file-{file_id:010d}.parquet"
+
+    new = pc.invert(pc.is_in(texts["line_key"], value_set=pa.array(list(loaded_keys), pa.string())))
+    texts = texts.filter(new)
+    count = texts.num_rows
+    texts = _with_load_columns(texts, file_id, file.source_file, loaded_at)
+    rejects = [reject for reject in parsed.rejects if reject[1] not in loaded_keys]
+    rejected = _rejected_table(rejects, file_id, file.source_file, file_format, loaded_at)
+    duplicates = len(new) + len(parsed.rejects) - count - len(rejects)
     record = {
         "file_id": file_id,
         "source_file": file.source_file,
@@ -275,17 +330,7 @@ def load_file(
         "continuation_lines": parsed.continuation_lines,
         "loaded_at": loaded_at,
     }
-    written = [
-        _write(raw_dir / spec.table, name, _typed(texts, tables[spec.table])),
-        _write(raw_dir / "rejected_lines", name, _typed(rejected, tables["rejected_lines"])),
-    ]
-    for hidden in written:
-        _publish(hidden)
-    record_table = _typed(
-        pa.table({key: [str(value)] for key, value in record.items()}, schema=_texts(list(record))),
-        tables["loaded_files"],
-    )
-    _publish(_write(raw_dir / "loaded_files", name, record_table))
+    _publish_load(raw_dir, name, spec.table, texts, rejected, record)
     return loaders.LoadResult(
         file.source_file,
         file_format,
