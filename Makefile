@@ -52,7 +52,7 @@ build: $(STAMP) $(if $(filter spark,$(TARGET)),$(SPARK_STAMP)) ## start PostgreS
 test: ## run every test (pytest: loaders, generator, structure, dbt builds, docs in Chromium)
 	@# The virtualenv and Chromium install side by side (both wait on the network).
 	@$(MAKE) --no-print-directory -j2 venv browser
-	@# Two workers: one dbt build leaves a core idle much of the time. A file's tests, and
+	@# Three workers on two cores: a dbt build leaves a core idle much of the time. A file's tests, and
 	@# all the tests of the demo warehouse, stay on one worker (tests/harness/conftest.py).
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
