@@ -12,38 +12,29 @@ from conftest import PROJECT_DIR
 BIN = Path(sys.executable).parent
 
 
-def test_python_is_ruff_clean() -> None:
+def _assert_clean(*command: str) -> None:
+    """Run one of the virtualenv's tools in the project; its whole output on failure."""
     result = subprocess.run(
-        [str(BIN / "ruff"), "check", "src", "tests/harness"],
+        [str(BIN / command[0]), *command[1:]],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_is_ruff_clean() -> None:
+    _assert_clean("ruff", "check", "src", "tests/harness")
 
 
 def test_python_is_ruff_formatted() -> None:
-    result = subprocess.run(
-        [str(BIN / "ruff"), "format", "--check", "src", "tests/harness"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _assert_clean("ruff", "format", "--check", "src", "tests/harness")
 
 
 def test_python_type_checks() -> None:
     # The files and settings are [tool.mypy] in pyproject.toml, as for `make lint`.
-    result = subprocess.run(
-        [str(BIN / "mypy")],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _assert_clean("mypy")
 
 
 def test_sql_is_sqlfluff_clean(settings: warehouse.Settings) -> None:
