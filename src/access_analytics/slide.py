@@ -240,7 +240,7 @@ def question_2(reader: _Reader) -> Finding:
         "Cohort {top_cohort_name} read {top_path} {ratio}"
         "\u00d7 as much as "
         "its peers, relative to its own activity ({flagged} flagged pairs in all;"
-        " {left_out} cohorts the log sees only in part left out).",
+        " {left_out} cohorts left out: seen only in part, or with too few peers).",
         facts,
     )
 

@@ -19,19 +19,39 @@ ranked_cohorts as (
 
 {# A cohort whose session the log covers only in part is seen at its start or its end:
    its early (or late) lessons fill its traffic, and its shares say nothing about its
-   interest. It is compared only when the log covers at least `outlier_min_log_coverage`
+   interest. It is a peer only when the log covers at least `outlier_min_log_coverage`
    of its session; otherwise it is left out, as a subject and as a peer. #}
-cohorts as (
+covered_cohorts as (
     select
         ranked_cohorts.*,
         dim_cohorts.log_coverage,
         dim_cohorts.log_coverage_kind,
         coalesce(
             dim_cohorts.log_coverage >= {{ var('outlier_min_log_coverage') }}, false
-        ) as is_compared
+        ) as is_peer
     from ranked_cohorts
     left join dim_cohorts
         on ranked_cohorts.cohort_id = dim_cohorts.cohort_id
+),
+
+{# The peers of a cohort: the other covered cohorts of its program. With fewer than
+   `outlier_min_peer_cohorts` the median and MAD are no robust reference (of 2 peers
+   the median is their mean and one odd peer moves it anywhere), so the cohort is not
+   scored. #}
+cohorts as (
+    select
+        covered_cohorts.*,
+        sum(case when is_peer then 1 else 0 end) over (partition by program_id)
+        - case when is_peer then 1 else 0 end as program_peer_cohorts
+    from covered_cohorts
+),
+
+compared_cohorts as (
+    select
+        cohorts.*,
+        is_peer and program_peer_cohorts >= {{ var('outlier_min_peer_cohorts') }}
+            as is_compared
+    from cohorts
 ),
 
 {# Lessons of the program's own curriculum (and navigation). Reading the other
@@ -52,25 +72,28 @@ lessons as (
    that never opened a lesson has a share of 0 and still counts as a peer. #}
 cohort_lessons as (
     select
-        cohorts.program_id,
-        cohorts.cohort_id,
-        cohorts.cohort_name,
-        cohorts.cohort_requests,
-        cohorts.log_coverage,
-        cohorts.log_coverage_kind,
-        cohorts.is_compared,
+        compared_cohorts.program_id,
+        compared_cohorts.cohort_id,
+        compared_cohorts.cohort_name,
+        compared_cohorts.cohort_requests,
+        compared_cohorts.log_coverage,
+        compared_cohorts.log_coverage_kind,
+        compared_cohorts.is_peer,
+        compared_cohorts.program_peer_cohorts,
+        compared_cohorts.is_compared,
         lessons.path,
         lessons.module,
         lessons.lesson,
         coalesce(cohort_lesson_rankings.requests, 0) as requests,
+        coalesce(cohort_lesson_rankings.distinct_users, 0) as distinct_users,
         coalesce(cohort_lesson_rankings.share_of_cohort, 0) as share_of_cohort
-    from cohorts
+    from compared_cohorts
     inner join lessons
-        on cohorts.program_id = lessons.program_id
+        on compared_cohorts.program_id = lessons.program_id
     left join cohort_lesson_rankings
         on
-            cohorts.program_id = cohort_lesson_rankings.program_id
-            and cohorts.cohort_id = cohort_lesson_rankings.cohort_id
+            compared_cohorts.program_id = cohort_lesson_rankings.program_id
+            and compared_cohorts.cohort_id = cohort_lesson_rankings.cohort_id
             and lessons.path = cohort_lesson_rankings.path
 ),
 
@@ -81,14 +104,16 @@ peer_pairs as (
         subject.program_id,
         subject.path,
         subject.cohort_id,
-        peer.share_of_cohort as peer_share
+        peer.share_of_cohort as peer_share,
+        peer.requests as peer_requests,
+        peer.distinct_users as peer_users
     from cohort_lessons as subject
     inner join cohort_lessons as peer
         on
             subject.program_id = peer.program_id
             and subject.path = peer.path
             and subject.cohort_id != peer.cohort_id
-    where peer.is_compared
+    where peer.is_peer
 ),
 
 {# The peers' median, MAD and standard deviation per subject, from windows over the
@@ -105,6 +130,9 @@ peer_shares_sorted as (
         cohort_id,
         peer_share,
         count(*) over (partition by program_id, path, cohort_id) as peer_cohorts,
+        sum(peer_requests) over (partition by program_id, path, cohort_id)
+            as peer_lesson_requests,
+        sum(peer_users) over (partition by program_id, path, cohort_id) as peer_lesson_users,
         {# Summed in the order of the shares: the same float result whatever the plan. #}
         {{ stddev_sample('peer_share') }} over (
             partition by program_id, path, cohort_id
@@ -143,6 +171,8 @@ peer_share_medians as (
         path,
         cohort_id,
         peer_cohorts,
+        peer_lesson_requests,
+        peer_lesson_users,
         peer_stddev_share,
         lower_middle_share
         + (upper_middle_share - lower_middle_share) * cast(0.5 as {{ dbt.type_float() }})
@@ -157,6 +187,8 @@ peer_deviations_sorted as (
         path,
         cohort_id,
         peer_cohorts,
+        peer_lesson_requests,
+        peer_lesson_users,
         peer_stddev_share,
         peer_median_share,
         abs(peer_share - peer_median_share) as peer_deviation,
@@ -180,6 +212,17 @@ peer_medians as (
         path,
         cohort_id,
         max(peer_cohorts) as peer_cohorts,
+        {# Requests per student who requested the lesson, over the peers (at least 1). #}
+        cast(
+            coalesce(
+                greatest(
+                    cast(max(peer_lesson_requests) as {{ dbt.type_float() }})
+                    / nullif(max(peer_lesson_users), 0),
+                    1
+                ),
+                1
+            ) as {{ dbt.type_float() }}
+        ) as peer_requests_per_student,
         cast(max(peer_median_share) as {{ dbt.type_float() }}) as peer_median_share,
         cast(
             min(case when is_middle then peer_deviation end)
@@ -205,14 +248,21 @@ scaled as (
         peer_medians.peer_median_share,
         peer_medians.peer_mad_share,
         peer_medians.peer_stddev_share,
+        peer_medians.peer_requests_per_student,
         {# 1.4826 * MAD estimates the standard deviation of normal data. #}
         1.4826 * peer_medians.peer_mad_share as mad_scale,
-        {# Sampling error of a share of `peer_median_share` over the cohort's requests
-           (binomial): the noise expected even if the cohort behaved like its peers. #}
+        {# Sampling error of a share of `peer_median_share` over the cohort's requests:
+           the noise expected even if the cohort behaved like its peers. Binomial, widened
+           by the design effect of requests that come in students: a student who reads a
+           lesson reads it several times, so the independent draws are nearer the students
+           than the requests. The peers' requests per reading student is that effect
+           (at least; Var = mean * E[K^2] / E[K] >= mean * E[K] for K requests per
+           student). #}
         sqrt(
             peer_medians.peer_median_share
             * (1 - peer_medians.peer_median_share)
             / cohort_lessons.cohort_requests
+            * coalesce(peer_medians.peer_requests_per_student, 1)
         ) as sampling_error
     from cohort_lessons
     left join peer_medians
@@ -244,6 +294,13 @@ scored as (
         case
             when is_compared then (share_of_cohort - peer_median_share) / peer_scale
         end as robust_score,
+        case
+            when is_compared
+                then (
+                    share_of_cohort
+                    - {{ var('outlier_min_share_ratio') }} * peer_median_share
+                ) / peer_scale
+        end as min_ratio_score,
         share_of_cohort / nullif(peer_median_share, 0) as share_ratio
     from scaled_with_fallback
 ),
@@ -265,18 +322,20 @@ final as (
         cohort_requests,
         share_of_cohort,
         cast(coalesce(peer_cohorts, 0) as bigint) as peer_cohorts,
+        peer_requests_per_student,
         peer_median_share,
         peer_mad_share,
         peer_stddev_share,
         cast(peer_scale as {{ dbt.type_float() }}) as peer_scale,
         cast(robust_score as {{ dbt.type_float() }}) as robust_score,
+        cast(min_ratio_score as {{ dbt.type_float() }}) as min_ratio_score,
         cast(share_ratio as {{ dbt.type_float() }}) as share_ratio,
         log_coverage,
         log_coverage_kind,
         is_compared,
         case
             when log_coverage is null then 'not in the cohort table'
-            when not is_compared
+            when not is_peer
                 then {{ dbt.concat([
                     "'the log covers '",
                     dbt.cast(
@@ -287,14 +346,25 @@ final as (
                     'log_coverage_kind',
                     "')'",
                 ]) }}
+            when not is_compared
+                then {{ dbt.concat([
+                    "'only '",
+                    dbt.cast('program_peer_cohorts', dbt.type_string()),
+                    "' peer cohorts (fewer than '",
+                    "'" ~ var('outlier_min_peer_cohorts') ~ "'",
+                    "')'",
+                ]) }}
         end as left_out_reason,
         {# Significant is not enough: over a million requests a share 1.3 times the
-           peers' is far outside the sampling error, yet no news. The share must also be
-           `outlier_min_share_ratio` times the peers' median (any share when that is 0). #}
+           peers' is far outside the sampling error, yet no news. The share must be
+           significantly more than `outlier_min_share_ratio` times the peers' median:
+           min_ratio_score, the score against that bar, above the threshold too. A share
+           that is merely 2.1 times the median in its point estimate is, over thousands
+           of cells of a small log, often chance. #}
         coalesce(
             robust_score > {{ var('outlier_score_threshold') }}
-            and requests >= {{ var('outlier_min_requests') }}
-            and coalesce(share_ratio >= {{ var('outlier_min_share_ratio') }}, true),
+            and min_ratio_score > {{ var('outlier_score_threshold') }}
+            and requests >= {{ var('outlier_min_requests') }},
             false
         ) as is_outlier
     from scored
