@@ -530,6 +530,17 @@ def test_a_missing_or_doubled_doc_block_fails(project_copy: Path) -> None:
     )
 
 
+def test_a_doc_block_that_no_longer_defines_its_term_fails(project_copy: Path) -> None:
+    _edit(
+        project_copy / "models" / "docs" / "definitions.md",
+        "The dwell time of a lesson view is the number of seconds from it to the next page view",
+        "Dwell: see the sessions",
+    )
+    assert definition_problems(project_copy) == [
+        "doc block `dwell` does not match its defining sentence"
+    ]
+
+
 def test_internal_words_in_a_description_fail(project_copy: Path) -> None:
     _edit(
         project_copy / "models" / "marts" / "sessions" / "_sessions__models.yml",
