@@ -41,6 +41,20 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def _both_sinks(
+    conn: psycopg.Connection, raw: Path, columns: tuple[str, ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The curriculum requests as the PostgreSQL sink and the Parquet sink hold them."""
+    expected = [
+        tuple(map(_utc, row))
+        for row in conn.execute(
+            f"select {', '.join(columns)} from raw.curriculum_requests order by line_number"
+        ).fetchall()
+    ]
+    table = pq.read_table(raw / "curriculum_requests").sort_by("line_number")
+    return expected, [tuple(_utc(row[column]) for column in columns) for row in table.to_pylist()]
+
+
 def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
@@ -55,14 +69,7 @@ def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
         in_postgres.lines_rejected,
         in_postgres.lines_read,
     )
-    expected = [
-        tuple(map(_utc, row))
-        for row in conn.execute(
-            f"select {', '.join(COLUMNS)} from raw.curriculum_requests order by line_number"
-        ).fetchall()
-    ]
-    table = pq.read_table(raw / "curriculum_requests").sort_by("line_number")
-    actual = [tuple(_utc(row[column]) for column in COLUMNS) for row in table.to_pylist()]
+    expected, actual = _both_sinks(conn, raw, COLUMNS)
     assert actual == expected
     assert actual[1][3] == "back\\slash\ttab"  # the CSV row's quoting undone
 
@@ -76,20 +83,6 @@ def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
     ] == expected_rejects
     assert [row["line_number"] for row in rejects] == [3, 4, 8]
     assert {row["source_file"] for row in rejects} == {in_parquet.source_file}
-
-
-def _both_sinks(
-    conn: psycopg.Connection, raw: Path, columns: tuple[str, ...]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The curriculum requests as the PostgreSQL sink and the Parquet sink hold them."""
-    expected = [
-        tuple(map(_utc, row))
-        for row in conn.execute(
-            f"select {', '.join(columns)} from raw.curriculum_requests order by line_number"
-        ).fetchall()
-    ]
-    table = pq.read_table(raw / "curriculum_requests").sort_by("line_number")
-    return expected, [tuple(_utc(row[column]) for column in columns) for row in table.to_pylist()]
 
 
 def test_parquet_sink_of_a_demo_export_equals_the_postgres_sink(
