@@ -68,7 +68,7 @@ def make_report(
             f"{files.png.name}, {files.pdf.name}"
         )
         say("[2/3] HTML report: heat maps, dwell times, IP blocks, suspicious IPs")
-        sections = [section(conn, settings) for section in SECTIONS]
+        sections = [section.render(conn, settings) for section in SECTIONS]
         say("[3/3] writing")
         files.html.write_text(_page(slide, files, sections))
     say(
@@ -147,32 +147,51 @@ def _heatmap(
     axes.figure.colorbar(image, ax=axes, label=label)
 
 
-def _missing(settings: warehouse.Settings, title: str, table: str) -> str:
-    name = f"{settings.names.schema(project_names.MARTS)}.{table}"
-    return (
-        f"<section><h2>{html.escape(title)}</h2><p class=note>The mart "
-        f"<code>{html.escape(name)}</code> is not built: run <code>make build</code>.</p>"
-        "</section>"
-    )
-
-
 # --------------------------------------------------------------------------------------
 # Sections
 
 
-def weekly_heatmap(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
+@dataclass(frozen=True)
+class Section:
+    """One section of the report: its title, the mart it reads and the HTML below the
+    title (``body``, which reads the mart as ``{mart}`` in its queries)."""
+
+    title: str
+    mart: str
+    body: Callable[[psycopg.Connection[Any], warehouse.Settings, str], str]
+
+    def render(self, conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
+        """The section's HTML, or a note that its mart is not built."""
+        if _exists(conn, settings, self.mart):
+            inner = self.body(conn, settings, self.mart)
+        else:
+            name = f"{settings.names.schema(project_names.MARTS)}.{self.mart}"
+            inner = (
+                f"<p class=note>The mart <code>{html.escape(name)}</code> is not built: "
+                "run <code>make build</code>.</p>"
+            )
+        return f"<section><h2>{html.escape(self.title)}</h2>{inner}</section>"
+
+
+def _top_rows(query: str) -> Callable[[psycopg.Connection[Any], warehouse.Settings, str], str]:
+    """A section body that is one table: the rows of ``query``."""
+
+    def body(conn: psycopg.Connection[Any], settings: warehouse.Settings, mart: str) -> str:
+        return _table(*_query(conn, settings, query, mart=mart))
+
+    return body
+
+
+def _weekly_heatmap(conn: psycopg.Connection[Any], settings: warehouse.Settings, mart: str) -> str:
     """Analysis B: the mean share of a user's requests per 2-hour bin of the week."""
-    title = "B · When students use the curriculum (mean share per 2-hour bin of the week)"
-    if not _exists(conn, settings, "user_activity_heatmap"):
-        return _missing(settings, title, "user_activity_heatmap")
     _, rows = _query(
         conn,
         settings,
         (
-            "select day_of_week, bin_start_hour, avg(share) from {heatmap}"
+            "select day_of_week, bin_start_hour, avg(share) from {mart}"
             " where bin_kind = 'week_2h' group by 1, 2 order by 1, 2"
         ),
-        heatmap="user_activity_heatmap",
+        mart=mart,
     )
     grid = [[0.0] * 12 for _ in range(7)]
     for day, hour, share in rows:
@@ -187,37 +206,34 @@ def weekly_heatmap(conn: psycopg.Connection[Any], settings: warehouse.Settings) 
         )
     )
     return (
-        f"<section><h2>{html.escape(title)}</h2>{image}<p>Each cell is the average, "
-        "over users, of the share of the user's requests that fall in that 2-hour bin "
-        "(local hours of the var <code>curriculum_log_timezone</code>).</p></section>"
+        f"{image}<p>Each cell is the average, over users, of the share of the user's "
+        "requests that fall in that 2-hour bin (local hours of the var "
+        "<code>curriculum_log_timezone</code>).</p>"
     )
 
 
-def daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
+def _daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings, mart: str) -> str:
     """Analysis D: each flagged user's daily requests around their strongest anomaly."""
-    title = "D · Days that break a user's habits (sliding one-week baseline)"
-    if not _exists(conn, settings, "user_daily_anomalies"):
-        return _missing(settings, title, "user_daily_anomalies")
     columns, top = _query(
         conn,
         settings,
         (
             "select user_key, activity_date, requests, baseline_median, robust_score"
-            " from {anomalies} where is_anomaly"
+            " from {mart} where is_anomaly"
             " order by robust_score desc, user_key, activity_date limit 15"
         ),
-        anomalies="user_daily_anomalies",
+        mart=mart,
     )
-    parts = [f"<section><h2>{html.escape(title)}</h2>"]
+    parts = []
     users = list(dict.fromkeys(row[0] for row in top))[:12]
     if users:
         anchor = {row[0]: row[1] for row in reversed(top)}  # each user's strongest day
         _, days = _query(
             conn,
             settings,
-            ("select user_key, activity_date, requests from {anomalies} where user_key = any(%s)"),
+            "select user_key, activity_date, requests from {mart} where user_key = any(%s)",
             [users],
-            anomalies="user_daily_anomalies",
+            mart=mart,
         )
         window = range(-REPORT_DAYS, REPORT_DAYS + 1)
         grid = [[0.0] * len(window) for _ in users]
@@ -240,36 +256,25 @@ def daily_profile(conn: psycopg.Connection[Any], settings: warehouse.Settings) -
         )
     parts.append(
         "<h3>Strongest anomalies (requests far above the user's own baseline)"
-        f"</h3>{_table(columns, top)}</section>"
+        f"</h3>{_table(columns, top)}"
     )
     return "".join(parts)
 
 
-def dwell_times(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
+def _dwell_times(conn: psycopg.Connection[Any], settings: warehouse.Settings, mart: str) -> str:
     """Analysis C: lessons people leave at once, and a Welch's t-test of two modules."""
-    title = "C · Dwell times: lessons people leave at once"
-    if not _exists(conn, settings, "lesson_dwell_times"):
-        return _missing(settings, title, "lesson_dwell_times")
-    columns, rows = _query(
-        conn,
-        settings,
-        (
-            "select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
-            " immediate_exit_share from {dwell}"
-            " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"
-        ),
-        dwell="lesson_dwell_times",
+    flagged = _top_rows(
+        "select path, sessions, mean_dwell_seconds, median_dwell_seconds,"
+        " immediate_exit_share from {mart}"
+        " where is_likely_broken_or_skipped order by mean_dwell_seconds, path limit 15"
+    )(conn, settings, mart)
+    return (
+        "<h3>Flagged lessons (shortest mean dwell among lessons with enough sessions)</h3>"
+        f"{flagged}{_welch_section(conn, settings, mart)}"
     )
-    parts = [
-        f"<section><h2>{html.escape(title)}</h2><h3>Flagged lessons (shortest mean "
-        f"dwell among lessons with enough sessions)</h3>{_table(columns, rows)}"
-    ]
-    parts.append(_welch_section(conn, settings))
-    parts.append("</section>")
-    return "".join(parts)
 
 
-def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
+def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings, mart: str) -> str:
     """Welch's t-test: the module of the flagged lesson with the shortest mean dwell
     against the most-read module."""
     from access_analytics import dwell
@@ -278,16 +283,16 @@ def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings) 
         conn,
         settings,
         (
-            "select module from {dwell} where is_likely_broken_or_skipped"
+            "select module from {mart} where is_likely_broken_or_skipped"
             " order by mean_dwell_seconds, path limit 1"
         ),
-        dwell="lesson_dwell_times",
+        mart=mart,
     )
     _, most_read = _query(
         conn,
         settings,
-        ("select module from {dwell} group by module order by sum(sessions) desc, module limit 2"),
-        dwell="lesson_dwell_times",
+        "select module from {mart} group by module order by sum(sessions) desc, module limit 2",
+        mart=mart,
     )
     modules = [row[0] for row in flagged + most_read]
     modules = list(dict.fromkeys(modules))[:2]
@@ -313,50 +318,40 @@ def _welch_section(conn: psycopg.Connection[Any], settings: warehouse.Settings) 
     )
 
 
-def ip_blocks(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
-    """Analysis E: the IP blocks by kind, hotspots first."""
-    title = "E · IP blocks: hotspots, organisations, homes"
-    if not _exists(conn, settings, "ip_block_profiles"):
-        return _missing(settings, title, "ip_block_profiles")
-    columns, rows = _query(
-        conn,
-        settings,
-        (
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "B · When students use the curriculum (mean share per 2-hour bin of the week)",
+        "user_activity_heatmap",
+        _weekly_heatmap,
+    ),
+    Section(
+        "D · Days that break a user's habits (sliding one-week baseline)",
+        "user_daily_anomalies",
+        _daily_profile,
+    ),
+    Section("C · Dwell times: lessons people leave at once", "lesson_dwell_times", _dwell_times),
+    # Analysis E: the IP blocks by kind, hotspots first.
+    Section(
+        "E · IP blocks: hotspots, organisations, homes",
+        "ip_block_profiles",
+        _top_rows(
             "select block_level, block, block_kind, kind_reasons, daily_users_avg,"
             " windows_pct, mac_pct, mobile_pct, gini_os, workhour_pattern_ind,"
-            " weekday_high_ind, weekend_high_ind from {profiles}"
+            " weekday_high_ind, weekend_high_ind from {mart}"
             " where block_kind <> 'insufficient data'"
             " order by block_kind = 'hotspot' desc, daily_users_avg desc, block limit 30"
         ),
-        profiles="ip_block_profiles",
-    )
-    return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
-
-
-def suspicious(conn: psycopg.Connection[Any], settings: warehouse.Settings) -> str:
-    """Question 4: the IPs that look most like scrapers, with the rules that fired."""
-    title = "Question 4 · Top suspicious IPs"
-    if not _exists(conn, settings, "suspicious_ips"):
-        return _missing(settings, title, "suspicious_ips")
-    columns, rows = _query(
-        conn,
-        settings,
-        (
+    ),
+    # Question 4: the IPs that look most like scrapers, with the rules that fired.
+    Section(
+        "Question 4 · Top suspicious IPs",
+        "suspicious_ips",
+        _top_rows(
             "select ip, traffic_class, score, reasons, requests, peak_requests_per_minute,"
             " distinct_paths, curriculum_coverage, distinct_users, distinct_user_agents,"
-            " has_bot_user_agent from {ips} order by suspicion_rank limit 20"
+            " has_bot_user_agent from {mart} order by suspicion_rank limit 20"
         ),
-        ips="suspicious_ips",
-    )
-    return f"<section><h2>{html.escape(title)}</h2>{_table(columns, rows)}</section>"
-
-
-SECTIONS: tuple[Callable[[psycopg.Connection, warehouse.Settings], str], ...] = (
-    weekly_heatmap,
-    daily_profile,
-    dwell_times,
-    ip_blocks,
-    suspicious,
+    ),
 )
 
 STYLE = """

@@ -247,6 +247,17 @@ def name_problems(root: Path) -> list[str]:
     return problems
 
 
+def make_variable_problems(root: Path) -> list[str]:
+    """Every variable the Makefile lets a caller set (``NAME ?= default``) is in
+    docs/configuration.md."""
+    text = (root / "docs" / "configuration.md").read_text()
+    return [
+        f"Makefile variable `{name}` is not in docs/configuration.md"
+        for name in re.findall(r"^([A-Z_]+) \?=", (root / "Makefile").read_text(), re.M)
+        if f"`{name}`" not in text
+    ]
+
+
 def definition_problems(root: Path) -> list[str]:
     """Each term: exactly one doc block, which defines it; no definition anywhere else."""
     definitions = _definitions(root)
@@ -385,6 +396,7 @@ def macro_problems(root: Path) -> list[str]:
     [
         readme_problems,
         name_problems,
+        make_variable_problems,
         definition_problems,
         description_problems,
         reference_problems,
@@ -454,6 +466,13 @@ def test_a_name_that_does_not_exist_fails(
     assert any(expected in p for p in name_problems(project_copy)), name_problems(project_copy)
 
 
+def test_an_undocumented_make_variable_fails(project_copy: Path) -> None:
+    _edit(project_copy / "Makefile", "SEED ?= 42", "SEED ?= 42\nSHARDS ?= 4")
+    assert make_variable_problems(project_copy) == [
+        "Makefile variable `SHARDS` is not in docs/configuration.md"
+    ]
+
+
 def test_a_name_in_docs_that_does_not_exist_fails(project_copy: Path) -> None:
     _edit(project_copy / "docs" / "sessions.md", "`fct_activities`", "`fct_actions`")
     assert name_problems(project_copy) == ["docs/sessions.md: model `fct_actions` does not exist"]
@@ -509,6 +528,17 @@ def test_a_missing_or_doubled_doc_block_fails(project_copy: Path) -> None:
     assert "doc block `dwell_time` defines `dwell` a second time" in definition_problems(
         project_copy
     )
+
+
+def test_a_doc_block_that_no_longer_defines_its_term_fails(project_copy: Path) -> None:
+    _edit(
+        project_copy / "models" / "docs" / "definitions.md",
+        "The dwell time of a lesson view is the number of seconds from it to the next page view",
+        "Dwell: see the sessions",
+    )
+    assert definition_problems(project_copy) == [
+        "doc block `dwell` does not match its defining sentence"
+    ]
 
 
 def test_internal_words_in_a_description_fail(project_copy: Path) -> None:

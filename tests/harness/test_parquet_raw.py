@@ -41,6 +41,20 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def _both_sinks(
+    conn: psycopg.Connection, raw: Path, columns: tuple[str, ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The curriculum requests as the PostgreSQL sink and the Parquet sink hold them."""
+    expected = [
+        tuple(map(_utc, row))
+        for row in conn.execute(
+            f"select {', '.join(columns)} from raw.curriculum_requests order by line_number"
+        ).fetchall()
+    ]
+    table = pq.read_table(raw / "curriculum_requests").sort_by("line_number")
+    return expected, [tuple(_utc(row[column]) for column in columns) for row in table.to_pylist()]
+
+
 def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
@@ -55,16 +69,9 @@ def test_parquet_sink_gives_the_rows_and_rejects_of_the_postgres_sink(
         in_postgres.lines_rejected,
         in_postgres.lines_read,
     )
-    expected = [
-        tuple(map(_utc, row))
-        for row in conn.execute(
-            f"select {', '.join(COLUMNS)} from raw.curriculum_requests order by line_number"
-        ).fetchall()
-    ]
-    table = pq.read_table(raw / "curriculum_requests").sort_by("line_number")
-    actual = [tuple(_utc(row[column]) for column in COLUMNS) for row in table.to_pylist()]
+    expected, actual = _both_sinks(conn, raw, COLUMNS)
     assert actual == expected
-    assert actual[1][3] == "back\\slash\ttab"  # COPY's escapes undone
+    assert actual[1][3] == "back\\slash\ttab"  # the CSV row's quoting undone
 
     expected_rejects = conn.execute(
         "select line_number, line_key, raw_line, reason from raw.rejected_lines"
@@ -85,18 +92,26 @@ def test_parquet_sink_of_a_demo_export_equals_the_postgres_sink(
     files = demo_data.generate(tmp_path / "demo", events=3_000, seed=7)
     loaders.load_file(conn, files.requests_path, "csv")
     loaded = parquet_raw.load_file(tmp_path / "raw", files.requests_path, "csv")
-    columns = (*COLUMNS, "user_agent", "truncated_fields")
-    expected = [
-        tuple(map(_utc, row))
-        for row in conn.execute(
-            f"select {', '.join(columns)} from raw.curriculum_requests order by line_number"
-        ).fetchall()
-    ]
-    table = pq.read_table(tmp_path / "raw" / "curriculum_requests").sort_by("line_number")
-    assert loaded.rows_loaded == len(expected) == 3_000
-    assert [tuple(_utc(row[column]) for column in columns) for row in table.to_pylist()] == (
-        expected
+    expected, actual = _both_sinks(
+        conn, tmp_path / "raw", (*COLUMNS, "user_agent", "truncated_fields")
     )
+    assert loaded.rows_loaded == len(expected) == 3_000
+    assert actual == expected
+
+
+def test_parquet_sink_undoes_the_escapes_of_copy_text(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """The bootcamp format's rows go to COPY as text (backslash escapes), not as CSV."""
+    path = _write(
+        tmp_path / "anonymized-curriculum-access.txt",
+        ["2018-01-26 09:55:03 / 1 8 97.105.19.61", "2018-01-26 09:56:03 a\\b 2 8 10.0.0.1"],
+    )
+    loaders.load_file(conn, path, "bootcamp")
+    parquet_raw.load_file(tmp_path / "raw", path, "bootcamp")
+    expected, actual = _both_sinks(conn, tmp_path / "raw", COLUMNS)
+    assert actual == expected
+    assert [row[3] for row in actual] == ["/", "a\\b"]
 
 
 def test_parquet_reload_changes_nothing_and_overlap_loads_new_lines_once(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
+from access_analytics import report, warehouse
 from access_analytics import slide as slide_module
-from access_analytics import warehouse
 from conftest import run_cli
 
 
@@ -129,6 +129,20 @@ def test_report_without_marts_is_one_clear_error(database) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: the marts of database")
     assert "Traceback" not in result.stderr
+
+
+def test_a_section_whose_mart_is_not_built_says_so(database) -> None:
+    def body(*_: object) -> str:
+        raise AssertionError("the body of a section without its mart was run")
+
+    section = report.Section("E · <IP> blocks", "ip_block_profiles", body)
+    with warehouse.connect(database) as conn:
+        html = section.render(conn, database)
+    assert html == (
+        "<section><h2>E · &lt;IP&gt; blocks</h2><p class=note>The mart "
+        "<code>marts.ip_block_profiles</code> is not built: run <code>make build</code>."
+        "</p></section>"
+    )
 
 
 def test_the_charts_plot_mart_values(rendered) -> None:

@@ -7,9 +7,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='raw_path',
-        on_schema_change='fail',
     )
 }}
 

@@ -11,9 +11,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='request_id',
-        on_schema_change='fail',
         indexes=[
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},

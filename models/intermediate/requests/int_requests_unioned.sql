@@ -7,9 +7,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='request_id',
-        on_schema_change='fail',
         indexes=[
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},

@@ -5,7 +5,6 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail',
         indexes=[{'columns': ['scoped_at']}],
     )
 }}

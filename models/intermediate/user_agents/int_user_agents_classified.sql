@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='user_agent',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 

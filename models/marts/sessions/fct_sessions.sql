@@ -3,10 +3,7 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_key_tail',
-        tail_key='user_key',
-        tail_scope='sessionized_batch',
         tail_column='session_started_at',
-        on_schema_change='fail',
         indexes=[{'columns': ['user_key', 'session_started_at']}],
     )
 }}
