@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import json
 import os
-import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -155,11 +156,14 @@ def settings() -> Iterator[warehouse.Settings]:
 
 
 @pytest.fixture
-def database(
-    settings: warehouse.Settings, request: pytest.FixtureRequest
-) -> Iterator[warehouse.Settings]:
-    """Settings of a new, empty database named after the test; dropped afterwards."""
-    name = DB_PREFIX + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+def database(settings: warehouse.Settings) -> Iterator[warehouse.Settings]:
+    """Settings of a new, empty database; dropped afterwards.
+
+    Every test of a worker gets the same name (<prefix>test), created anew: dbt's saved
+    parse depends on the database name, so one name lets each test reuse it (see
+    dbt_in). With AA_KEEP_TEST_DATABASES set, the database of the worker's last test is
+    kept (run one test, `pytest -k NAME`, to look into its data)."""
+    name = DB_PREFIX + "test"
     warehouse.drop_database(settings, name)
     warehouse.ensure_database(settings, name)
     yield warehouse.Settings(**{**settings.__dict__, "dbname": name})
@@ -204,23 +208,7 @@ def dbt(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run dbt against a test database, with target and logs in the test's tmp folder."""
 
     def run(database: warehouse.Settings, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ]
-        return subprocess.run(
-            command,
-            cwd=PROJECT_DIR,
-            env=warehouse.dbt_env(database),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        return dbt_in(database, tmp_path, *args)
 
     return run
 
@@ -232,10 +220,51 @@ def _demo_selection() -> list[str]:
     return ["--select", selector] if selector else []
 
 
+# dbt parses the whole project (about 15 s of CPU) unless its target folder holds the
+# parse of an earlier run (partial_parse.msgpack) made with the same connection (host,
+# port, user, database, schema) and the same --vars. The tests' target folders are new,
+# so dbt_in keeps each worker's latest parse per database and --vars here, copies it into
+# the target folder before dbt runs and saves it afterwards. dbt itself checks that the
+# parse still fits (project files, versions, environment) and parses again when not.
+_SAVED_PARSES: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _saved_parses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _SAVED_PARSES.append(tmp_path_factory.mktemp("dbt_parses"))
+    yield
+    _SAVED_PARSES.clear()
+
+
+def _saved_parse(database: warehouse.Settings, args: Sequence[str]) -> Path | None:
+    """Where the parse for `database` and the --vars of `args` is kept (None outside a
+    test session)."""
+    if not _SAVED_PARSES:
+        return None
+    cli_vars = args[args.index("--vars") + 1] if "--vars" in args else ""
+    key = hashlib.sha256(f"{database.dbname}\0{cli_vars}".encode()).hexdigest()[:16]
+    return _SAVED_PARSES[0] / f"{key}.msgpack"
+
+
 def dbt_in(
     database: warehouse.Settings, folder: Path, *args: str, timeout: int = 900
 ) -> subprocess.CompletedProcess[str]:
-    """`dbt ARGS` on `database`, with its target and logs in `folder`."""
+    """`dbt ARGS` on `database`, with its target and logs in `folder`; reuses the
+    worker's saved parse for this database (see _SAVED_PARSES)."""
+    saved, parse = _saved_parse(database, args), folder / "target" / "partial_parse.msgpack"
+    if saved is not None and saved.is_file():
+        parse.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, parse)
+    try:
+        return _dbt_in(database, folder, args, timeout)
+    finally:
+        if saved is not None and parse.is_file():
+            shutil.copyfile(parse, saved)
+
+
+def _dbt_in(
+    database: warehouse.Settings, folder: Path, args: Sequence[str], timeout: int
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),

@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ import pytest
 from psycopg import sql
 
 from access_analytics import warehouse
-from conftest import PROJECT_DIR
+from conftest import dbt_in
 
 READER = "analytics_reader"
 CLOSED_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts")
@@ -84,24 +83,10 @@ def docs_site(
 ) -> Iterator[tuple[str, Path]]:
     """`dbt docs generate` on the demo warehouse, served over HTTP as `make docs` does."""
     settings, _ = demo_warehouse
-    target = tmp_path_factory.mktemp("docs") / "target"
-    generated = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "docs",
-            "generate",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target.parent / "logs"),
-        ],
-        cwd=PROJECT_DIR,
-        env=warehouse.dbt_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    folder = tmp_path_factory.mktemp("docs")
+    target = folder / "target"
+    # On the demo warehouse's database: dbt reuses the parse of its build.
+    generated = dbt_in(settings, folder, "docs", "generate", timeout=600)
     assert generated.returncode == 0, generated.stdout[-3000:]
     handler = functools.partial(_QuietHandler, directory=str(target))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
