@@ -9,6 +9,7 @@
     4. hotspot: shared IPs, a general OS mix and weekends that are not quiet;
     5. mixed: anything else.
 #}
+{% set day_names = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] %}
 with
 
 os_mix as (
@@ -190,25 +191,16 @@ final as (
         active_days,
         first_active_date,
         last_active_date,
-        cast(windows_pct as numeric(12, 2)) as windows_pct,
-        cast(mac_pct as numeric(12, 2)) as mac_pct,
-        cast(linux_pct as numeric(12, 2)) as linux_pct,
-        cast(mobile_pct as numeric(12, 2)) as mobile_pct,
-        cast(other_pct as numeric(12, 2)) as other_pct,
+        {%- for os_pct in ['windows_pct', 'mac_pct', 'linux_pct', 'mobile_pct', 'other_pct'] %}
+        cast({{ os_pct }} as numeric(12, 2)) as {{ os_pct }},
+        {%- endfor %}
         dominating_os,
         cast(dominating_os_pct as numeric(12, 2)) as dominating_os_pct,
         cast(inequality_index as numeric(12, 4)) as inequality_index,
         cast(gini_os as numeric(12, 4)) as gini_os,
-        cast(monday_users_avg as numeric(12, 2)) as monday_users_avg,
-        cast(tuesday_users_avg as numeric(12, 2)) as tuesday_users_avg,
-        cast(wednesday_users_avg as numeric(12, 2)) as wednesday_users_avg,
-        cast(thursday_users_avg as numeric(12, 2)) as thursday_users_avg,
-        cast(friday_users_avg as numeric(12, 2)) as friday_users_avg,
-        cast(saturday_users_avg as numeric(12, 2)) as saturday_users_avg,
-        cast(sunday_users_avg as numeric(12, 2)) as sunday_users_avg,
-        cast(weekday_users_avg as numeric(12, 2)) as weekday_users_avg,
-        cast(weekend_users_avg as numeric(12, 2)) as weekend_users_avg,
-        cast(daily_users_avg as numeric(12, 2)) as daily_users_avg,
+        {%- for days in day_names + ['weekday', 'weekend', 'daily'] %}
+        cast({{ days }}_users_avg as numeric(12, 2)) as {{ days }}_users_avg,
+        {%- endfor %}
         peak_hour,
         workhour_jumps,
         workhour_pattern_ind,
