@@ -20,12 +20,21 @@ PASSWORD_BYTES = 24
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable and writable by the owner only (0600 from the
-    start: the file is never readable by others, not even for a moment)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # an older file keeps its mode on open: narrow it first
+    """Replace ``path`` by ``text``, readable and writable by the owner only.
+
+    The text goes to a new file (0600 from the start: never readable by others, not even
+    for a moment) that then takes the place of the old one in one rename. A reader (libpq
+    opening a connection of a running build) sees the old file or the new one, never an
+    empty or half-written one; nothing is written when the text is already there.
+    """
+    if path.is_file() and path.read_text() == text:
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a leftover file keeps its mode on open: narrow it first
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)
+    os.replace(temporary, path)
 
 
 def read(folder: Path) -> dict[str, str]:

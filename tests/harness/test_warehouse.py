@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from access_analytics import warehouse
+from access_analytics import credentials, warehouse
 from conftest import DB_PREFIX
 
 
@@ -111,3 +112,35 @@ def test_databases_are_created_once_and_dropped(settings: warehouse.Settings) ->
         ).fetchone() == (0,)
     with pytest.raises(warehouse.WarehouseError, match="refusing to drop"):
         warehouse.drop_database(settings, settings.dbname)
+
+
+def test_a_reader_never_sees_a_secrets_file_half_written(tmp_path: Path) -> None:
+    """Each connection of a running build reads .warehouse/pgpass, while another command
+    (a load, `warehouse uri`) may write it again: a reader sees the old file or the new
+    one, never an empty or cut one (a build once failed with "no password supplied")."""
+    passfile = tmp_path / credentials.PASSFILE
+    versions = [f"127.0.0.1:*:*:{role}:{'x' * 32}\n" * 40 for role in ("old", "new")]
+    stop = threading.Event()
+
+    def rewrite() -> None:
+        while not stop.is_set():
+            for text in versions:
+                credentials._write_private(passfile, text)
+
+    credentials._write_private(passfile, versions[0])
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        seen = {passfile.read_text() for _ in range(5_000)}
+    finally:
+        stop.set()
+        writer.join()
+    assert seen <= set(versions)
+    assert oct(passfile.stat().st_mode & 0o777) == "0o600"
+    # The same text again leaves the file as it is.
+    before = passfile.stat()
+    credentials._write_private(passfile, passfile.read_text())
+    assert (passfile.stat().st_ino, passfile.stat().st_mtime_ns) == (
+        before.st_ino,
+        before.st_mtime_ns,
+    )
