@@ -176,12 +176,12 @@ sessionized as (
         user_key,
         requested_at,
         case when is_in_sessions then {{ dbt.hash(dbt.concat([
-            "user_key", "'|'", dbt.cast("session_started_at", dbt.type_string())
+            "user_key", "'|'", timestamp_text("session_started_at")
         ])) }} end as session_id,
         session_started_at,
         visit_started_at,
         case when is_in_sessions then {{ dbt.hash(dbt.concat([
-            "user_key", "'|'", dbt.cast("activity_started_at", dbt.type_string())
+            "user_key", "'|'", timestamp_text("activity_started_at")
         ])) }} end as activity_id,
         activity_started_at,
         seconds_since_previous,

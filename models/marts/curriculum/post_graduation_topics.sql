@@ -29,7 +29,9 @@ after_requests as (
         lesson,
         user_id,
         count(*) as requests,
-        sum(days_since_graduation) / 30.4375 as sum_months_since_graduation
+        {# In floating point: Spark rounds a decimal quotient to 6 decimals. #}
+        cast(sum(days_since_graduation) as {{ dbt.type_float() }}) / 30.4375
+            as sum_months_since_graduation
     from graduation_days
     where
         cohort_phase = 'after'

@@ -86,8 +86,8 @@ final as (
         top_n_share,
         median_rank,
         cast(total_requests as bigint) as total_requests,
-        consistency_rank,
-        least_accessed_rank
+        cast(consistency_rank as bigint) as consistency_rank,
+        cast(least_accessed_rank as bigint) as least_accessed_rank
     from ranked
 )
 

@@ -9,6 +9,7 @@
     4. hotspot: shared IPs, a general OS mix and weekends that are not quiet;
     5. mixed: anything else.
 #}
+{% set day_names = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] %}
 with
 
 os_mix as (
@@ -176,6 +177,8 @@ explained as (
     from classified
 ),
 
+{# The rounded numbers as the contract's numeric(12, 2) and (12, 4): on Spark a rounded
+   decimal keeps the precision of its argument (decimal(25, 2)). #}
 final as (
     select
         block_level,
@@ -183,30 +186,21 @@ final as (
         parent_block_16,
         unique_users,
         distinct_ips,
-        users_per_ip,
+        cast(users_per_ip as numeric(12, 2)) as users_per_ip,
         requests,
         active_days,
         first_active_date,
         last_active_date,
-        windows_pct,
-        mac_pct,
-        linux_pct,
-        mobile_pct,
-        other_pct,
+        {%- for os_pct in ['windows_pct', 'mac_pct', 'linux_pct', 'mobile_pct', 'other_pct'] %}
+        cast({{ os_pct }} as numeric(12, 2)) as {{ os_pct }},
+        {%- endfor %}
         dominating_os,
-        dominating_os_pct,
-        inequality_index,
-        gini_os,
-        monday_users_avg,
-        tuesday_users_avg,
-        wednesday_users_avg,
-        thursday_users_avg,
-        friday_users_avg,
-        saturday_users_avg,
-        sunday_users_avg,
-        weekday_users_avg,
-        weekend_users_avg,
-        daily_users_avg,
+        cast(dominating_os_pct as numeric(12, 2)) as dominating_os_pct,
+        cast(inequality_index as numeric(12, 4)) as inequality_index,
+        cast(gini_os as numeric(12, 4)) as gini_os,
+        {%- for days in day_names + ['weekday', 'weekend', 'daily'] %}
+        cast({{ days }}_users_avg as numeric(12, 2)) as {{ days }}_users_avg,
+        {%- endfor %}
         peak_hour,
         workhour_jumps,
         workhour_pattern_ind,
