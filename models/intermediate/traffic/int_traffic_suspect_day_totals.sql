@@ -8,6 +8,11 @@
     takes the lessons in one sitting. Counts add up and peaks are maxima over the days,
     so int_traffic_suspect_indicators merges these rows instead of reading a suspect's
     requests: a suspect's new day costs that day's requests, not its history.
+    The three aggregates are stacked (union all) and grouped once by the day's key,
+    never joined: each part has one row per key (the path peaks none for a day without
+    a path, hence null), so `max` picks that row's value, and the plan stays linear
+    whatever the planner guesses of the parts' sizes (joining them made it nest loops
+    over two aggregates on a fuzzed file: 190 s instead of 0.5 s).
     Incremental: a run recomputes the (IP, local day) groups of new or changed requests.
 #}
 {{
@@ -115,45 +120,129 @@ totals as (
     group by grain, suspect_key, local_date
 ),
 
+day_parts as (
+    select
+        grain,
+        suspect_key,
+        local_date,
+        ip,
+        user_agent,
+        ip_version,
+        log_kind,
+        requests,
+        page_requests,
+        asset_requests,
+        first_seen_at,
+        last_seen_at,
+        requests_with_status,
+        error_requests,
+        off_hours_requests,
+        bot_user_agent_requests,
+        robots_txt_requests,
+        probe_requests,
+        non_http_requests,
+        missing_user_agent_requests,
+        time_resolution,
+        cast(null as {{ dbt.type_bigint() }}) as peak_requests_per_minute,
+        cast(null as {{ dbt.type_bigint() }}) as peak_pages_per_minute,
+        cast(null as {{ dbt.type_bigint() }}) as peak_daily_paths,
+        cast(null as {{ dbt.type_bigint() }}) as peak_daily_lessons,
+        facts_at
+    from totals
+
+    union all
+
+    select
+        grain,
+        suspect_key,
+        local_date,
+        null as ip,
+        null as user_agent,
+        null as ip_version,
+        null as log_kind,
+        null as requests,
+        null as page_requests,
+        null as asset_requests,
+        null as first_seen_at,
+        null as last_seen_at,
+        null as requests_with_status,
+        null as error_requests,
+        null as off_hours_requests,
+        null as bot_user_agent_requests,
+        null as robots_txt_requests,
+        null as probe_requests,
+        null as non_http_requests,
+        null as missing_user_agent_requests,
+        null as time_resolution,
+        peak_requests_per_minute,
+        peak_pages_per_minute,
+        null as peak_daily_paths,
+        null as peak_daily_lessons,
+        null as facts_at
+    from minute_peaks
+
+    union all
+
+    select
+        grain,
+        suspect_key,
+        local_date,
+        null as ip,
+        null as user_agent,
+        null as ip_version,
+        null as log_kind,
+        null as requests,
+        null as page_requests,
+        null as asset_requests,
+        null as first_seen_at,
+        null as last_seen_at,
+        null as requests_with_status,
+        null as error_requests,
+        null as off_hours_requests,
+        null as bot_user_agent_requests,
+        null as robots_txt_requests,
+        null as probe_requests,
+        null as non_http_requests,
+        null as missing_user_agent_requests,
+        null as time_resolution,
+        null as peak_requests_per_minute,
+        null as peak_pages_per_minute,
+        peak_daily_paths,
+        peak_daily_lessons,
+        null as facts_at
+    from path_peaks
+),
+
 final as (
     select
-        totals.grain,
-        totals.suspect_key,
-        totals.local_date,
-        totals.ip,
-        totals.user_agent,
-        totals.ip_version,
-        totals.log_kind,
-        totals.requests,
-        totals.page_requests,
-        totals.asset_requests,
-        totals.first_seen_at,
-        totals.last_seen_at,
-        totals.requests_with_status,
-        totals.error_requests,
-        totals.off_hours_requests,
-        totals.bot_user_agent_requests,
-        totals.robots_txt_requests,
-        totals.probe_requests,
-        totals.non_http_requests,
-        totals.missing_user_agent_requests,
-        totals.time_resolution,
-        minute_peaks.peak_requests_per_minute,
-        minute_peaks.peak_pages_per_minute,
-        path_peaks.peak_daily_paths,
-        path_peaks.peak_daily_lessons,
-        totals.facts_at
-    from totals
-    inner join minute_peaks
-        on
-            totals.grain = minute_peaks.grain
-            and totals.suspect_key = minute_peaks.suspect_key
-            and totals.local_date = minute_peaks.local_date
-    left join path_peaks
-        on
-            totals.grain = path_peaks.grain
-            and totals.suspect_key = path_peaks.suspect_key
-            and totals.local_date = path_peaks.local_date
+        grain,
+        suspect_key,
+        local_date,
+        max(ip) as ip,
+        max(user_agent) as user_agent,
+        max(ip_version) as ip_version,
+        max(log_kind) as log_kind,
+        max(requests) as requests,
+        max(page_requests) as page_requests,
+        max(asset_requests) as asset_requests,
+        max(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        max(requests_with_status) as requests_with_status,
+        max(error_requests) as error_requests,
+        max(off_hours_requests) as off_hours_requests,
+        max(bot_user_agent_requests) as bot_user_agent_requests,
+        max(robots_txt_requests) as robots_txt_requests,
+        max(probe_requests) as probe_requests,
+        max(non_http_requests) as non_http_requests,
+        max(missing_user_agent_requests) as missing_user_agent_requests,
+        max(time_resolution) as time_resolution,
+        max(peak_requests_per_minute) as peak_requests_per_minute,
+        max(peak_pages_per_minute) as peak_pages_per_minute,
+        max(peak_daily_paths) as peak_daily_paths,
+        max(peak_daily_lessons) as peak_daily_lessons,
+        max(facts_at) as facts_at
+    from day_parts
+    group by grain, suspect_key, local_date
 )
 
 select * from final
