@@ -120,6 +120,30 @@ totals as (
     group by grain, suspect_key, local_date
 ),
 
+peaks as (
+    select
+        grain,
+        suspect_key,
+        local_date,
+        peak_requests_per_minute,
+        peak_pages_per_minute,
+        null as peak_daily_paths,
+        null as peak_daily_lessons
+    from minute_peaks
+
+    union all
+
+    select
+        grain,
+        suspect_key,
+        local_date,
+        null as peak_requests_per_minute,
+        null as peak_pages_per_minute,
+        peak_daily_paths,
+        peak_daily_lessons
+    from path_peaks
+),
+
 day_parts as (
     select
         grain,
@@ -143,10 +167,10 @@ day_parts as (
         non_http_requests,
         missing_user_agent_requests,
         time_resolution,
-        cast(null as {{ dbt.type_bigint() }}) as peak_requests_per_minute,
-        cast(null as {{ dbt.type_bigint() }}) as peak_pages_per_minute,
-        cast(null as {{ dbt.type_bigint() }}) as peak_daily_paths,
-        cast(null as {{ dbt.type_bigint() }}) as peak_daily_lessons,
+        null as peak_requests_per_minute,
+        null as peak_pages_per_minute,
+        null as peak_daily_paths,
+        null as peak_daily_lessons,
         facts_at
     from totals
 
@@ -176,41 +200,10 @@ day_parts as (
         null as time_resolution,
         peak_requests_per_minute,
         peak_pages_per_minute,
-        null as peak_daily_paths,
-        null as peak_daily_lessons,
-        null as facts_at
-    from minute_peaks
-
-    union all
-
-    select
-        grain,
-        suspect_key,
-        local_date,
-        null as ip,
-        null as user_agent,
-        null as ip_version,
-        null as log_kind,
-        null as requests,
-        null as page_requests,
-        null as asset_requests,
-        null as first_seen_at,
-        null as last_seen_at,
-        null as requests_with_status,
-        null as error_requests,
-        null as off_hours_requests,
-        null as bot_user_agent_requests,
-        null as robots_txt_requests,
-        null as probe_requests,
-        null as non_http_requests,
-        null as missing_user_agent_requests,
-        null as time_resolution,
-        null as peak_requests_per_minute,
-        null as peak_pages_per_minute,
         peak_daily_paths,
         peak_daily_lessons,
         null as facts_at
-    from path_peaks
+    from peaks
 ),
 
 final as (
