@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from psycopg import sql
 
@@ -88,9 +89,19 @@ def next_day_rows(requests_csv: Path) -> tuple[list[str], list[list[str]]]:
     return header, [[moved, *row[1:]] for row in rows if row[0] == last_day]
 
 
+def model_seconds(run_results: Path) -> dict[str, float]:
+    """Seconds per model of a dbt run_results.json."""
+    results = json.loads(run_results.read_text())["results"]
+    return {
+        row["unique_id"].split(".", 2)[2]: float(row["execution_time"])
+        for row in results
+        if row["unique_id"].startswith("model.")
+    }
+
+
 def bench_incremental(
     settings: warehouse.Settings, demo_dir: Path, say: Callable[[str], None]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Time a full refresh of the sessions models, then an incremental run after
     appending one day of events, in the database ``<name>_bench``. Returns figures."""
     bench = warehouse.Settings(**{**settings.__dict__, "dbname": settings.dbname + "_bench"})
@@ -104,6 +115,7 @@ def bench_incremental(
         dbt_timed(bench, target, ["seed"])
         say("full refresh of the sessions models ...")
         full = dbt_timed(bench, target, ["run", "--select", *SESSION_MODELS, "--full-refresh"])
+        full_models = model_seconds(target / "run_results.json")
         header, day = next_day_rows(demo_dir / "requests.csv")
         day_file = target / f"next_day_{day[0][0]}.csv"
         with day_file.open("w", newline="") as handle:
@@ -114,6 +126,7 @@ def bench_incremental(
             say("  " + loaders.load_file(conn, day_file, "csv").summary())
         say("incremental run after one more day ...")
         incremental = dbt_timed(bench, target, ["run", "--select", *SESSION_MODELS])
+        incremental_models = model_seconds(target / "run_results.json")
         sessionized = settings.names.relation(
             project_names.INTERMEDIATE, "int_requests_sessionized_all_traffic"
         )
@@ -140,6 +153,10 @@ def bench_incremental(
         "incremental_wall_seconds": incremental.wall_seconds,
         "ratio_dbt": incremental.dbt_seconds / full.dbt_seconds,
         "ratio_wall": incremental.wall_seconds / full.wall_seconds,
+        "models": {
+            name: {"full_refresh": seconds, "incremental": incremental_models.get(name, 0.0)}
+            for name, seconds in full_models.items()
+        },
     }
 
 

@@ -44,12 +44,22 @@ COMPARED = {
     " backward_steps_within_minute, time_resolution, has_user_agent_field",
     "intermediate.int_requests_traffic_facts": "request_id, ip, user_agent, local_date,"
     " local_hour, time_resolution, is_page, is_bot, is_missing_user_agent, is_off_hours",
-    "intermediate.int_traffic_suspect_minutes": "grain, suspect_key, user_key,"
-    " requested_minute, requests, pages",
-    "intermediate.int_traffic_suspect_days": "grain, suspect_key, user_key, local_date,"
-    " day_paths, day_pages",
+    "intermediate.int_traffic_suspect_day_totals": "grain, suspect_key, local_date, requests,"
+    " page_requests, first_seen_at, last_seen_at, error_requests, off_hours_requests,"
+    " bot_user_agent_requests, time_resolution, peak_requests_per_minute,"
+    " peak_pages_per_minute, peak_daily_paths, peak_daily_lessons",
+    "intermediate.int_traffic_suspect_values": "grain, suspect_key, value_kind, seen_value, ip,"
+    " is_page, is_bot",
     "intermediate.int_traffic_suspect_intervals": "grain, suspect_key, intervals,"
     " round(mean_gap_seconds::numeric, 6), round(stddev_gap_seconds::numeric, 6)",
+    "intermediate.int_traffic_suspect_indicators": "grain, suspect_key, ip, user_agent,"
+    " log_kind, requests, page_requests, asset_requests, first_seen_at, last_seen_at,"
+    " active_days, peak_requests_per_minute, peak_pages_per_minute, distinct_paths,"
+    " peak_daily_paths, round(curriculum_coverage::numeric, 9), round(error_ratio::numeric, 9),"
+    " round(off_hours_share::numeric, 9), distinct_users, distinct_user_agents,"
+    " bot_user_agents, has_bot_user_agent, robots_txt_requests, probe_requests,"
+    " non_http_requests, missing_user_agent_requests, time_resolution, intervals,"
+    " lesson_paths",
     "intermediate.int_traffic_suspects_classified": "grain, suspect_key, requests,"
     " active_days, peak_pages_per_minute, peak_daily_paths,"
     " round(curriculum_coverage::numeric, 9), round(peak_daily_coverage::numeric, 9),"

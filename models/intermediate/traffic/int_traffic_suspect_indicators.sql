@@ -1,8 +1,9 @@
 {#
     Indicators: every measure the traffic rules read, one row per suspect (an IP, or an
-    IP + user agent): totals, peaks per minute (int_traffic_suspect_minutes) and per
-    day (int_traffic_suspect_days), regularity (int_traffic_suspect_intervals), shares.
-    Incremental: a run recomputes the suspects of the IPs with new or changed requests,
+    IP + user agent): totals and peaks merged from its days (int_traffic_suspect_day_totals),
+    distinct counts (int_traffic_suspect_values), regularity (int_traffic_suspect_intervals),
+    shares. Incremental: a run recomputes the suspects of the IPs with new or changed
+    requests from those running aggregates (not from their requests),
     and every suspect when the number of lesson paths of a log kind changed (the
     coverage shares divide by it); `indicated_at` tells the traffic classes which
     suspects a run recomputed.
@@ -26,30 +27,38 @@
     group by log_kind
 {% endset %}
 
+{#- An incremental run reads them once, when the model is compiled, and writes them
+    into the SQL as literals: with the statistics of the table before the run's new
+    rows, the planner may join the few suspects to the grouped scan of every request in
+    a nested loop that repeats the scan for each suspect (minutes at 1M requests). #}
+{%- set lesson_path_rows = none %}
 {%- set batch = traffic_facts_batch(['ip']) %}
 {%- if is_incremental() and execute %}
-{%- set changed = run_query(
-    'select count(*) from (' ~ lesson_paths_sql ~ ') as current_paths full outer join '
-    ~ '(select distinct log_kind, lesson_paths from ' ~ this ~ ') as previous_paths '
-    ~ 'on current_paths.log_kind = previous_paths.log_kind '
-    ~ 'where current_paths.lesson_paths is distinct from previous_paths.lesson_paths'
-).columns[0].values()[0] %}
-{%- if changed > 0 %}{% set batch = 'true' %}{% endif %}
+{%- set lesson_path_rows = run_query(lesson_paths_sql).rows %}
+{%- set current_paths = [] %}
+{%- for row in lesson_path_rows %}
+{%- do current_paths.append(row[0] ~ ':' ~ (row[1] | int)) %}
+{%- endfor %}
+{%- set previous_paths = [] %}
+{%- for row in run_query(
+    'select distinct log_kind, lesson_paths from ' ~ this ~ ' where lesson_paths is not null'
+).rows %}
+{%- do previous_paths.append(row[0] ~ ':' ~ (row[1] | int)) %}
+{%- endfor %}
+{%- if (current_paths | sort) != (previous_paths | sort) %}{% set batch = 'true' %}{% endif %}
 {%- endif %}
 
 with
 
-suspect_requests as (
-    select * from {{ ref('int_traffic_suspect_requests') }}
+{# The suspects of the IPs with new or changed requests (all of them on a full build). #}
+day_totals as (
+    select * from {{ ref('int_traffic_suspect_day_totals') }}
     where {{ batch }}
 ),
 
-minutes as (
-    select * from {{ ref('int_traffic_suspect_minutes') }}
-),
-
-days as (
-    select * from {{ ref('int_traffic_suspect_days') }}
+suspect_values as (
+    select * from {{ ref('int_traffic_suspect_values') }}
+    where {{ batch }}
 ),
 
 intervals as (
@@ -57,65 +66,69 @@ intervals as (
 ),
 
 lesson_paths as (
+    {%- if lesson_path_rows is none %}
     {{ lesson_paths_sql }}
+    {%- else %}
+    {%- for row in lesson_path_rows %}
+    select
+        cast('{{ row[0] }}' as {{ dbt.type_string() }}) as log_kind,
+        cast({{ row[1] | int }} as {{ dbt.type_bigint() }}) as lesson_paths
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as log_kind,
+        cast(null as {{ dbt.type_bigint() }}) as lesson_paths
+    where 1 = 0
+    {%- endfor %}
+    {%- endif %}
 ),
 
+{# Counts add up over the days, first and last seen and the peaks are extremes. #}
 totals as (
     select
         grain,
         suspect_key,
         min(ip) as ip,
-        max(suspect_user_agent) as user_agent,
+        max(user_agent) as user_agent,
         max(ip_version) as ip_version,
         min(log_kind) as log_kind,
-        count(*) as requests,
-        sum(is_page) as page_requests,
-        sum(is_asset) as asset_requests,
-        min(requested_at) as first_seen_at,
-        max(requested_at) as last_seen_at,
-        count(distinct path) as distinct_paths,
-        count(distinct case when is_page = 1 then path end) as distinct_lessons,
-        count(distinct user_key) as distinct_users,
-        count(distinct user_agent) as distinct_user_agents,
-        count(distinct case when is_bot = 1 then user_agent end) as bot_user_agents,
-        sum(has_status) as requests_with_status,
-        sum(is_error) as error_requests,
-        sum(is_off_hours) as off_hours_requests,
-        sum(is_bot) as bot_user_agent_requests,
-        sum(is_robots_txt) as robots_txt_requests,
-        sum(is_probe) as probe_requests,
-        sum(is_non_http) as non_http_requests,
-        sum(is_missing_user_agent) as missing_user_agent_requests,
+        sum(requests) as requests,
+        sum(page_requests) as page_requests,
+        sum(asset_requests) as asset_requests,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        count(peak_daily_paths) as active_days,
+        max(peak_requests_per_minute) as peak_requests_per_minute,
+        max(peak_pages_per_minute) as peak_pages_per_minute,
+        max(peak_daily_paths) as peak_daily_paths,
+        max(peak_daily_lessons) as peak_daily_lessons,
+        sum(requests_with_status) as requests_with_status,
+        sum(error_requests) as error_requests,
+        sum(off_hours_requests) as off_hours_requests,
+        sum(bot_user_agent_requests) as bot_user_agent_requests,
+        sum(robots_txt_requests) as robots_txt_requests,
+        sum(probe_requests) as probe_requests,
+        sum(non_http_requests) as non_http_requests,
+        sum(missing_user_agent_requests) as missing_user_agent_requests,
         max(time_resolution) as time_resolution,
         max(facts_at) as facts_at
-    from suspect_requests
+    from day_totals
     group by grain, suspect_key
 ),
 
-{# The minutes and days of the suspects recomputed (all of them on a full build). #}
-peaks as (
+distinct_values as (
     select
-        minutes.grain,
-        minutes.suspect_key,
-        max(minutes.requests) as peak_requests_per_minute,
-        max(minutes.pages) as peak_pages_per_minute
-    from minutes
-    inner join totals
-        on minutes.grain = totals.grain and minutes.suspect_key = totals.suspect_key
-    group by minutes.grain, minutes.suspect_key
-),
-
-daily_peaks as (
-    select
-        days.grain,
-        days.suspect_key,
-        count(distinct days.local_date) as active_days,
-        max(days.day_paths) as peak_daily_paths,
-        max(days.day_pages) as peak_daily_lessons
-    from days
-    inner join totals
-        on days.grain = totals.grain and days.suspect_key = totals.suspect_key
-    group by days.grain, days.suspect_key
+        grain,
+        suspect_key,
+        sum(case when value_kind = 'path' then 1 else 0 end) as distinct_paths,
+        sum(case when value_kind = 'path' then is_page else 0 end) as distinct_lessons,
+        sum(case when value_kind = 'user_key' then 1 else 0 end) as distinct_users,
+        sum(case when value_kind = 'user_agent' then 1 else 0 end) as distinct_user_agents,
+        sum(case when value_kind = 'user_agent' then is_bot else 0 end) as bot_user_agents
+    from suspect_values
+    group by grain, suspect_key
 ),
 
 final as (
@@ -131,24 +144,25 @@ final as (
         cast(totals.asset_requests as {{ dbt.type_bigint() }}) as asset_requests,
         totals.first_seen_at,
         totals.last_seen_at,
-        coalesce(daily_peaks.active_days, 0) as active_days,
-        cast(peaks.peak_requests_per_minute as {{ dbt.type_bigint() }})
+        totals.active_days,
+        cast(totals.peak_requests_per_minute as {{ dbt.type_bigint() }})
             as peak_requests_per_minute,
-        cast(peaks.peak_pages_per_minute as {{ dbt.type_bigint() }}) as peak_pages_per_minute,
-        totals.distinct_paths,
-        coalesce(daily_peaks.peak_daily_paths, 0) as peak_daily_paths,
-        1.0 * totals.distinct_lessons / lesson_paths.lesson_paths as curriculum_coverage,
-        1.0 * coalesce(daily_peaks.peak_daily_lessons, 0) / lesson_paths.lesson_paths
+        cast(totals.peak_pages_per_minute as {{ dbt.type_bigint() }}) as peak_pages_per_minute,
+        cast(distinct_values.distinct_paths as {{ dbt.type_bigint() }}) as distinct_paths,
+        coalesce(totals.peak_daily_paths, 0) as peak_daily_paths,
+        1.0 * distinct_values.distinct_lessons / lesson_paths.lesson_paths as curriculum_coverage,
+        1.0 * coalesce(totals.peak_daily_lessons, 0) / lesson_paths.lesson_paths
             as peak_daily_coverage,
         case
             when totals.requests_with_status > 0
                 then 1.0 * totals.error_requests / totals.requests_with_status
         end as error_ratio,
         1.0 * totals.off_hours_requests / totals.requests as off_hours_share,
-        totals.distinct_users,
-        totals.distinct_user_agents,
+        cast(distinct_values.distinct_users as {{ dbt.type_bigint() }}) as distinct_users,
+        cast(distinct_values.distinct_user_agents as {{ dbt.type_bigint() }})
+            as distinct_user_agents,
         1.0 * totals.bot_user_agent_requests / totals.requests as bot_user_agent_share,
-        totals.bot_user_agents,
+        cast(distinct_values.bot_user_agents as {{ dbt.type_bigint() }}) as bot_user_agents,
         totals.bot_user_agent_requests > 0 as has_bot_user_agent,
         cast(totals.robots_txt_requests as {{ dbt.type_bigint() }}) as robots_txt_requests,
         cast(totals.probe_requests as {{ dbt.type_bigint() }}) as probe_requests,
@@ -168,10 +182,10 @@ final as (
         {{ dbt.current_timestamp() }} as indicated_at
     {# Coverage of the suspect's log kind (the first by name if it is in both logs). #}
     from totals
-    inner join peaks
-        on totals.grain = peaks.grain and totals.suspect_key = peaks.suspect_key
-    left join daily_peaks
-        on totals.grain = daily_peaks.grain and totals.suspect_key = daily_peaks.suspect_key
+    inner join distinct_values
+        on
+            totals.grain = distinct_values.grain
+            and totals.suspect_key = distinct_values.suspect_key
     left join intervals
         on totals.grain = intervals.grain and totals.suspect_key = intervals.suspect_key
     left join lesson_paths

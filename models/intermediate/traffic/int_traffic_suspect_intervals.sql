@@ -1,13 +1,11 @@
 -- depends_on: {{ ref('int_requests_traffic_facts') }}
 {#
-    Gaps: how regular each suspect's requests are, at the resolution its log really
-    has. The coefficient of variation of the gaps between consecutive requests, gaps
-    inside a visit only (up to `session_gap_minutes`): scripts are regular. In a log
-    whose seconds are shuffled within the minute (`int_log_time_resolutions`), gaps
-    are counted in whole minutes (0 within a minute): an uptime monitor polling every
-    five minutes is as regular there as anywhere, a reader is not.
+    Regularity: the number, mean and standard deviation of the gaps between each
+    suspect's consecutive requests inside a visit, at the resolution its log really has,
+    merged from the suspect's days (int_traffic_suspect_gap_days: counts and sums add
+    up). Scripts are regular: the coefficient of variation of their gaps is small.
     Incremental: a run recomputes the suspects of the IPs with new or changed requests
-    (a gap counted once is never lost: new requests only split gaps).
+    from their days, not from their requests.
 #}
 {{
     config(
@@ -20,48 +18,42 @@
 
 with
 
-suspect_requests as (
-    select * from {{ ref('int_traffic_suspect_requests') }}
+gap_days as (
+    select * from {{ ref('int_traffic_suspect_gap_days') }}
     where {{ traffic_facts_batch(['ip']) }}
 ),
 
-stamped as (
+merged as (
     select
         grain,
         suspect_key,
-        case
-            when time_resolution = 'minute' then requested_minute else requested_at
-        end as resolved_at,
-        requested_at,
-        request_id,
-        facts_at
-    from suspect_requests
+        sum(intervals) as intervals,
+        sum(gap_seconds_sum) as gap_seconds_sum,
+        sum(gap_seconds_squared_sum) as gap_seconds_squared_sum,
+        max(facts_at) as facts_at
+    from gap_days
+    group by grain, suspect_key
 ),
 
-gaps as (
-    select
-        grain,
-        suspect_key,
-        {{ seconds_between(
-            'lag(resolved_at) over (partition by grain, suspect_key '
-            ~ 'order by resolved_at, requested_at, request_id)',
-            'resolved_at'
-        ) }} as gap_seconds,
-        max(facts_at) over (partition by grain, suspect_key) as facts_at
-    from stamped
-),
-
+{# The sample variance from the sums: (n * sum(x^2) - sum(x)^2) / (n * (n - 1)). #}
 intervals as (
     select
         grain,
         suspect_key,
-        count(*) as intervals,
-        avg(gap_seconds) as mean_gap_seconds,
-        {{ stddev_sample('gap_seconds') }} as stddev_gap_seconds,
-        max(facts_at) as facts_at
-    from gaps
-    where gap_seconds <= {{ var('session_gap_minutes') }} * 60
-    group by grain, suspect_key
+        cast(intervals as {{ dbt.type_bigint() }}) as intervals,
+        cast(gap_seconds_sum / intervals as {{ dbt.type_float() }}) as mean_gap_seconds,
+        case
+            when intervals > 1
+                then cast(
+                    sqrt(
+                        (intervals * gap_seconds_squared_sum - gap_seconds_sum * gap_seconds_sum)
+                        / (intervals * (intervals - 1))
+                    ) as {{ dbt.type_float() }}
+                )
+        end as stddev_gap_seconds,
+        facts_at
+    from merged
+    where intervals > 0
 )
 
 select * from intervals

@@ -535,6 +535,14 @@ def _build_lines(
             f" {inc['full_refresh_dbt_seconds']:.1f} s of the sessions models"
             f" ({inc['ratio_dbt']:.1%})"
         )
+        slowest = sorted(inc["models"].items(), key=lambda item: -item[1]["incremental"])[:6]
+        lines.append(
+            "incremental run, slowest models (full refresh → incremental): "
+            + ", ".join(
+                f"{name} {seconds['full_refresh']:.1f} → {seconds['incremental']:.1f} s"
+                for name, seconds in slowest
+            )
+        )
     return lines
 
 

@@ -1,0 +1,125 @@
+-- depends_on: {{ ref('int_requests_traffic_facts') }}
+{#
+    Gaps, running aggregates: per suspect and UTC day, the gaps between consecutive
+    requests that end that day, counted at the resolution the log really has, inside a
+    visit only (up to `session_gap_minutes`). In a log whose seconds are shuffled within
+    the minute (`int_log_time_resolutions`), gaps are counted in whole minutes (0 within
+    a minute): an uptime monitor polling every five minutes is as regular there as
+    anywhere, a reader is not. Count, sum and sum of squares add up over the days, so
+    int_traffic_suspect_intervals merges these rows instead of ordering a suspect's
+    whole history (sums in numeric: exact, whatever the order they are added in).
+    Incremental: a run recomputes the days of the IPs with new or changed requests and
+    the day after each (its first gap may start on the changed day); the day before is
+    read for the gaps that cross midnight (a counted gap is shorter than a day).
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['grain', 'suspect_key', 'day_started_at'],
+        on_schema_change='fail',
+        indexes=[{'columns': ['ip']}],
+    )
+}}
+
+{%- set day = dbt.date_trunc('day', 'requested_at') %}
+{%- set next_day = dbt.dateadd('day', 1, day) %}
+{%- set recomputed = 'true' %}
+{%- set read = 'true' %}
+{%- if is_incremental() %}
+{%- set changed %}
+    select ip, {{ day }} as day_started_at
+    from {{ ref('int_requests_traffic_facts') }}
+    where facts_at > {{ incremental_watermark('facts_at') }}
+{%- endset %}
+{%- set recomputed %}
+    (ip, {{ day }}) in (
+        select ip, day_started_at from ({{ changed }}) as changed_days
+        union
+        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }}
+        from ({{ changed }}) as changed_days
+    )
+{%- endset %}
+{%- set read %}
+    ((ip, {{ day }}) in (
+        select ip, day_started_at from ({{ changed }}) as changed_days
+        union
+        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }}
+        from ({{ changed }}) as changed_days
+        union
+        select ip, {{ dbt.dateadd('day', -1, 'day_started_at') }}
+        from ({{ changed }}) as changed_days
+    ))
+{%- endset %}
+{%- endif %}
+
+with
+
+suspect_requests as (
+    select * from {{ ref('int_traffic_suspect_requests') }}
+    where {{ read }}
+),
+
+stamped as (
+    select
+        grain,
+        suspect_key,
+        ip,
+        {{ day }} as day_started_at,
+        case
+            when time_resolution = 'minute' then requested_minute else requested_at
+        end as resolved_at,
+        requested_at,
+        request_id,
+        facts_at
+    from suspect_requests
+),
+
+gaps as (
+    select
+        grain,
+        suspect_key,
+        ip,
+        day_started_at,
+        {{ seconds_between(
+            'lag(resolved_at) over (partition by grain, suspect_key '
+            ~ 'order by resolved_at, requested_at, request_id)',
+            'resolved_at'
+        ) }} as gap_seconds,
+        requested_at,
+        facts_at
+    from stamped
+),
+
+counted as (
+    select
+        grain,
+        suspect_key,
+        ip,
+        day_started_at,
+        facts_at,
+        case
+            when gap_seconds <= {{ var('session_gap_minutes') }} * 60
+                then cast(gap_seconds as {{ dbt.type_numeric() }})
+        end as gap_seconds
+    from gaps
+    where {{ recomputed }}
+),
+
+{# A row for every recomputed day with requests, gaps or not (it replaces the old). #}
+gap_days as (
+    select
+        grain,
+        suspect_key,
+        day_started_at,
+        min(ip) as ip,
+        count(gap_seconds) as intervals,
+        cast(coalesce(sum(gap_seconds), 0) as {{ dbt.type_numeric() }}) as gap_seconds_sum,
+        cast(coalesce(sum(gap_seconds * gap_seconds), 0) as {{ dbt.type_numeric() }})
+            as gap_seconds_squared_sum,
+        max(facts_at) as facts_at
+    from counted
+    group by grain, suspect_key, day_started_at
+)
+
+select * from gap_days
