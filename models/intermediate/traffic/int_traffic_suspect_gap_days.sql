@@ -32,22 +32,25 @@
     from {{ ref('int_requests_traffic_facts') }}
     where facts_at > {{ incremental_watermark('facts_at') }}
 {%- endset %}
-{#- The changed days shifted by each of `shifts` days, as (ip, day) keys. #}
-{%- set days = {} %}
-{%- for name, shifts in [('recomputed', [0, 1]), ('read', [0, 1, -1])] %}
-{%- set keys %}
+{%- set recomputed %}
     (ip, {{ day }}) in (
-    {%- for shift in shifts %}
-        {{ 'union' if not loop.first }} select
-            ip, {{ dbt.dateadd('day', shift, 'day_started_at') if shift else 'day_started_at' }}
+        select ip, day_started_at from ({{ changed }}) as changed_days
+        union
+        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }}
         from ({{ changed }}) as changed_days
-    {%- endfor %}
     )
 {%- endset %}
-{%- do days.update({name: keys}) %}
-{%- endfor %}
-{%- set recomputed = days['recomputed'] %}
-{%- set read = days['read'] %}
+{%- set read %}
+    ((ip, {{ day }}) in (
+        select ip, day_started_at from ({{ changed }}) as changed_days
+        union
+        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }}
+        from ({{ changed }}) as changed_days
+        union
+        select ip, {{ dbt.dateadd('day', -1, 'day_started_at') }}
+        from ({{ changed }}) as changed_days
+    ))
+{%- endset %}
 {%- endif %}
 
 with
