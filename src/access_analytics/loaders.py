@@ -1372,11 +1372,11 @@ def _combined_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
 
 
 # The fast path of a combined log: one expression for the usual shape, every field short
-# enough never to be cut (the _SHORT_ limits; the request line, at most 518 characters,
-# is then short too), the request line of three parts. The texts it does not check
-# (address, date, UTC offset) are looked up in `_Known`. A line it does not match takes
-# the full path. Applied only to lines without a backslash, tab or carriage return, its
-# groups are the full expression's (_COMBINED_RE), so both give the same row.
+# enough never to be cut (the _SHORT_ limits), the request line of three parts. The
+# texts it does not check (address, date, UTC offset) are looked up in `_Known`. A line
+# it does not match takes the full path. Applied only to lines without a backslash, tab
+# or carriage return, its groups are the full expression's (_COMBINED_RE), so both give
+# the same row.
 _COMBINED_FAST_RE = re.compile(
     rf"(\S+) (\S{{1,{_SHORT_IDENT}}}) (\S{{1,{_SHORT_IDENT}}})"
     r" \[([0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}):((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])"
@@ -1386,6 +1386,8 @@ _COMBINED_FAST_RE = re.compile(
     rf' "([^"\\]{{0,{_SHORT_REFERRER}}})" "([^"\\]{{0,{_SHORT_AGENT}}})"\s*',
     re.ASCII,
 )
+# The request line the expression takes is never cut either.
+assert 2 * _SHORT_METHOD + _SHORT_PATH + 2 <= _SHORT_REQUEST
 # A field of the fast path that COPY text gets as NULL ("-", and an empty quoted field).
 _DASH_NULL = {"-": NULL, "": NULL}
 
