@@ -527,7 +527,8 @@ class _LineKeys:
 
     def keys(self, raws: list[bytes]) -> list[str]:
         """The keys of consecutive lines (their UTF-8 bytes), as ``key`` gives them one
-        by one; at once when none of them was seen before (the usual case)."""
+        by one: every line hashed as a first occurrence at once, then only the lines
+        seen before (identical lines) hashed again with their occurrence."""
         first = self._first
         keys = [_md5(first + raw).hexdigest() for raw in raws]
         fingerprints = list(map(hash, keys))
@@ -535,7 +536,15 @@ class _LineKeys:
         if len(set(fingerprints)) == len(fingerprints) and seen.isdisjoint(fingerprints):
             seen.update(fingerprints)
             return keys
-        return [self.key(raw.decode()) for raw in raws]
+        repeats, prefix = self._repeats, self._prefix
+        for index, fingerprint in enumerate(fingerprints):
+            if fingerprint not in seen:
+                seen.add(fingerprint)
+                continue
+            occurrence = repeats.get(fingerprint, 1) + 1
+            repeats[fingerprint] = occurrence
+            keys[index] = _md5(prefix + f"{occurrence}\x00".encode() + raws[index]).hexdigest()
+        return keys
 
 
 class _Sink:
@@ -1362,66 +1371,68 @@ def _combined_row(number: int, line: str, fields: _Fields, sink: _Sink) -> None:
     sink.row(number, line, row)
 
 
-def _short_or_dash(text: str | None, limit: int) -> str | None:
-    """A quoted field of the fast path in COPY text (NULL for none, empty or ``-``), or
-    None: too long."""
-    if not text or text == "-":
-        return NULL
-    return text if len(text) <= limit else None
+# The fast path of a combined log: one expression for the usual shape, every field short
+# enough never to be cut (the _SHORT_ limits), the request line of three parts. The
+# texts it does not check (address, date, UTC offset) are looked up in `_Known`. A line
+# it does not match takes the full path. Applied only to lines without a backslash, tab
+# or carriage return, its groups are the full expression's (_COMBINED_RE), so both give
+# the same row.
+_COMBINED_FAST_RE = re.compile(
+    rf"(\S+) (\S{{1,{_SHORT_IDENT}}}) (\S{{1,{_SHORT_IDENT}}})"
+    r" \[([0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}):((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])"
+    r" ([+-][0-9]{4})\]"
+    rf' "([^ "]{{0,{_SHORT_METHOD}}} [^ "]{{0,{_SHORT_PATH}}} [^ "]{{0,{_SHORT_METHOD}}})"'
+    r" ([0-9]{3}) ([0-9]{1,18}|-)"
+    rf' "([^"\\]{{0,{_SHORT_REFERRER}}})" "([^"\\]{{0,{_SHORT_AGENT}}})"\s*',
+    re.ASCII,
+)
+# The request line the expression takes is never cut either.
+assert 2 * _SHORT_METHOD + _SHORT_PATH + 2 <= _SHORT_REQUEST
+# A field of the fast path that COPY text gets as NULL ("-", and an empty quoted field).
+_DASH_NULL = {"-": NULL, "": NULL}
 
 
-def _combined_fast(match: re.Match[str], known: _Known) -> str | None:
-    """The columns of a matched line in COPY text when every field is valid and short;
-    None otherwise (the line takes the full path)."""
-    ip, ident, user, stamp, request, status, size, referrer, agent = match.groups()
-    if len(stamp) != 26 or stamp[11] != ":" or stamp[20] != " " or len(size) > MAX_SIZE_DIGITS:
+def _combined_columns(match: re.Match[str], known: _Known) -> str | None:
+    """The columns of a line the fast expression matched, in COPY text; None when its
+    address, date or UTC offset is one the full path rejects."""
+    ip, ident, user, day, clock, offset, request, status, size, referrer, agent = match.groups()
+    address = known.ips.get(ip) or known.ip(ip)
+    iso_day = known.clf_days.get(day) or known.clf_day(day)
+    zone = known.zones.get(offset) or known.zone(offset)
+    if not (address and iso_day and zone):
         return None
-    ip = known.ips.get(ip) or known.ip(ip)
-    day = known.clf_days.get(stamp[:11]) or known.clf_day(stamp[:11])
-    zone = known.zones.get(stamp[21:]) or known.zone(stamp[21:])
-    parts = request.split(" ")
-    if (
-        ip is None
-        or day is None
-        or zone is None
-        or stamp[12:20] not in known.clocks
-        or len(parts) != 3
-        or len(request) > _SHORT_REQUEST
-    ):
-        return None
-    method, path, protocol = parts
-    ident = NULL if ident == "-" else ident
-    user = NULL if user == "-" else user
-    referrer = _short_or_dash(referrer, _SHORT_REFERRER)
-    agent = _short_or_dash(agent, _SHORT_AGENT)
-    if (
-        len(ident) > _SHORT_IDENT
-        or len(user) > _SHORT_IDENT
-        or referrer is None
-        or agent is None
-        or len(method) > _SHORT_METHOD
-        or len(path) > _SHORT_PATH
-        or len(protocol) > _SHORT_METHOD
-    ):
-        return None
+    method, path, protocol = request.split(" ")
+    dash = _DASH_NULL
     return (
-        f"{ip}\t{ident}\t{user}\t{day} {stamp[12:20]}{zone[0]}\t{zone[1]}"
-        f"\t{request}\t{method}\t{path}\t{protocol}\t{status}"
-        f"\t{NULL if size == '-' else size}\t{referrer}\t{agent}\t{NULL}\n"
+        f"{address}\t{dash.get(ident, ident)}\t{dash.get(user, user)}"
+        f"\t{iso_day} {clock}{zone[0]}\t{zone[1]}\t{request}\t{method}\t{path}"
+        f"\t{protocol}\t{status}\t{dash.get(size, size)}\t{dash.get(referrer, referrer)}"
+        f"\t{dash.get(agent, agent)}\t{NULL}\n"
     )
 
 
 def _parse_combined(cursor: _RunCursor, sink: _Sink) -> Iterator[None]:
     fields, known = _Fields(), _Known()
-    rows, key, prefix, match_line = sink.rows, sink.key, sink.prefix, _COMBINED_RE.fullmatch
+    match_line, prefix = _COMBINED_FAST_RE.fullmatch, sink.prefix
     for start, lines, clean, _ in cursor.runs():
+        # The fast path's rows, keyed at once after the run (identical lines take the same
+        # path, so each text's occurrences are still counted in line order).
+        numbers, texts, columns = [], [], []
         for number, line in enumerate(lines, start):
             match = match_line(line) if clean or not _needs_escape(line) else None
-            columns = _combined_fast(match, known) if match else None
-            if columns is None:
+            row = _combined_columns(match, known) if match else None
+            if row is None:
                 _combined_row(number, line, fields, sink)
             else:
-                rows.append(f"{prefix}{number}\t{key(line)}\t{columns}")
+                numbers.append(number)
+                texts.append(line.encode())
+                columns.append(row)
+        sink.rows.extend(
+            [
+                f"{prefix}{number}\t{key}\t{row}"
+                for number, key, row in zip(numbers, sink.keys.keys(texts), columns, strict=True)
+            ]
+        )
         yield
 
 

@@ -131,7 +131,8 @@ class Rate(NamedTuple):
         )
 
 
-def _rate(count: int, seconds: float, cpu: tuple[float, float]) -> Rate:
+def rate(count: int, seconds: float, cpu: tuple[float, float]) -> Rate:
+    """The rate of ``count`` lines or rows in ``seconds`` that used ``cpu``."""
     return Rate(count / seconds, cpu[0] * 1e6 / count, cpu[1] * 1e6 / count)
 
 
@@ -156,7 +157,7 @@ def floor_rows_per_second(
         seconds = time.perf_counter() - started
         used = cpu.used()
         row = conn.execute("select count(*) from copy_floor").fetchone()
-    return _rate(row[0] if row else 0, seconds, used)
+    return rate(row[0] if row else 0, seconds, used)
 
 
 def loader_lines_per_second(settings: warehouse.Settings, path: Path, file_format: str) -> Rate:
@@ -171,7 +172,7 @@ def loader_lines_per_second(settings: warehouse.Settings, path: Path, file_forma
         used = cpu.used()
     if result.lines_rejected:
         raise RuntimeError(f"{path.name}: {result.lines_rejected} lines rejected")
-    return _rate(result.lines_read, result.seconds, used)
+    return rate(result.lines_read, result.seconds, used)
 
 
 def main(argv: list[str] | None = None, say: Callable[[str], None] = print) -> int:

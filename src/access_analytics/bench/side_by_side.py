@@ -27,7 +27,7 @@ from psycopg import sql
 
 from access_analytics import benchmarks, loaders, warehouse
 from access_analytics import names as project_names
-from access_analytics.bench import answers
+from access_analytics.bench import answers, loader_speed
 
 IMPLEMENTATIONS = ("project", "pandas", "duckdb")
 SCRATCH_SCHEMA = "bench_scratch"
@@ -55,18 +55,23 @@ def node_times(run_results: Path) -> dict[str, dict[str, Any]]:
 
 
 def run_project(demo_dir: Path, out_dir: Path, database: str) -> dict[str, Any]:
-    """Load the files into a fresh database and ``dbt build`` the core answers."""
+    """Load the files into a fresh database and ``dbt build`` the core answers. Right
+    after the load, in the same process and database, a plain ``COPY`` of the request
+    file's typed columns: the loader's floor, measured back to back with it."""
     settings = _project_settings(database)
     admin = warehouse.settings_from_env()
     warehouse.drop_database(admin, database)
     warehouse.ensure_database(admin, database)
     started = time.perf_counter()
     with warehouse.connect(settings) as conn:
-        results = [
-            loaders.load_file(conn, demo_dir / name, file_format)
-            for name, file_format in (("cohorts.csv", "cohorts"), ("requests.csv", "csv"))
-        ]
+        loaders.load_file(conn, demo_dir / "cohorts.csv", "cohorts")
+        cpu = loader_speed.Cpu(conn)
+        requests = loaders.load_file(conn, demo_dir / "requests.csv", "csv")
+        loader = loader_speed.rate(requests.lines_read, requests.seconds, cpu.used())
     load_seconds = time.perf_counter() - started
+    floor = loader_speed.floor_rows_per_second(
+        settings, demo_dir / "requests.csv", loader_speed.FLOOR_COLUMNS["csv"], header=True
+    )
     target = out_dir / "target"
     timing = benchmarks.dbt_timed(
         settings, target, ["build", "--select", *answers.PROJECT_SELECTION, *answers.PROJECT_VARS]
@@ -77,7 +82,8 @@ def run_project(demo_dir: Path, out_dir: Path, database: str) -> dict[str, Any]:
         )
     return {
         "load_seconds": load_seconds,
-        "loader_lines_per_second": results[1].lines_read / results[1].seconds,
+        "loader": loader._asdict(),
+        "copy": floor._asdict(),
         "dbt_seconds": timing.dbt_seconds,
         "nodes": node_times(target / "run_results.json"),
     }
@@ -246,28 +252,6 @@ def _run_child(
 # The project's own measurements, in the database of its last run
 
 
-def plain_copy_rows_per_second(settings: warehouse.Settings, requests_csv: Path) -> float:
-    """Rows per second of a plain ``COPY`` of the request file's 7 columns, typed, into
-    an unindexed table (streamed from this process, as the loader streams)."""
-    with warehouse.connect(settings) as conn:
-        conn.execute(
-            "create temp table copy_floor (date date, time time, path text, user_id bigint,"
-            " cohort_id bigint, ip text, user_agent text)"
-        )
-        started = time.perf_counter()
-        with (
-            conn.cursor() as cursor,
-            cursor.copy("copy copy_floor from stdin with (format csv, header true)") as copy,
-            requests_csv.open("rb") as handle,
-        ):
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                copy.write(block)
-        conn.commit()
-        seconds = time.perf_counter() - started
-        row = conn.execute("select count(*) from copy_floor").fetchone()
-    return (row[0] if row else 0) / seconds
-
-
 LAG_FLOORS = {
     "bare lag": """
         create table {scratch}.floor as
@@ -369,8 +353,6 @@ def side_by_side(
     }
     project = _project_settings(database)
     extras: dict[str, Any] = {"core_disk_bytes": database_bytes(project)}
-    say("plain COPY of the request file ...")
-    extras["copy_rows_per_second"] = plain_copy_rows_per_second(project, demo_dir / "requests.csv")
     say("bare lag and lag + running sum over the stored requests ...")
     extras["floors"] = lag_floors(
         project, answers.definitions(settings.project_dir).session_gap_seconds
@@ -498,8 +480,6 @@ def _build_lines(
 ) -> list[str]:
     """Loader, sessionization, whole build and incremental run against their floors."""
     extras = report.extras
-    loader = statistics.median(run.details["loader_lines_per_second"] for run in project_runs)
-    copy_rate = extras["copy_rows_per_second"]
     floors = extras["floors"]
     full = extras["full_build"]
     nodes = full["nodes"]
@@ -513,8 +493,7 @@ def _build_lines(
     slowest_tests = sorted(test_nodes.items(), key=lambda item: -item[1])[:5]
     lines = [
         "",
-        f"loader: {loader:,.0f} lines/s; plain COPY of the same 7 typed columns:"
-        f" {copy_rate:,.0f} rows/s ({loader / copy_rate:.0%})",
+        _loader_line(project_runs),
         f"sessionization (int_requests_sessionized_all_traffic, full build): {sessionized:.1f} s;"
         f" bare lag over the same rows: {floors['bare lag']:.1f} s"
         f" ({sessionized / floors['bare lag']:.1f}x); lag + running sum:"
@@ -544,6 +523,29 @@ def _build_lines(
             )
         )
     return lines
+
+
+def _loader_line(project_runs: list[Run]) -> str:
+    """The loader against a plain ``COPY`` of the same 7 typed columns, timed back to
+    back in each project run: the median of the rounds' ratios, and the CPU per 1M."""
+    loaders_, copies = (
+        [loader_speed.Rate(**run.details[side]) for run in project_runs]
+        for side in ("loader", "copy")
+    )
+    ratios = [
+        loader.per_second / copy.per_second for loader, copy in zip(loaders_, copies, strict=True)
+    ]
+    return (
+        f"loader: {statistics.median(rate.per_second for rate in loaders_):,.0f} lines/s"
+        f" (CPU per 1M: python {statistics.median(rate.python_cpu for rate in loaders_):.1f} s"
+        f" + server {statistics.median(rate.server_cpu for rate in loaders_):.1f} s); plain"
+        f" COPY of the same 7 typed columns right after it:"
+        f" {statistics.median(rate.per_second for rate in copies):,.0f} rows/s (CPU per 1M:"
+        f" server {statistics.median(rate.server_cpu for rate in copies):.1f} s); loader"
+        f" {statistics.median(ratios):.0%} of COPY (rounds: "
+        + ", ".join(f"{ratio:.0%}" for ratio in ratios)
+        + ")"
+    )
 
 
 def _model_table(
