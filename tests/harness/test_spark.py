@@ -204,6 +204,7 @@ for name, value in {
     ),
     "spark.sql.session.timeZone": "UTC",
     "spark.ui.enabled": "false",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }.items():
     builder = builder.config(name, value)
 session = builder.getOrCreate()
