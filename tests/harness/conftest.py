@@ -102,7 +102,6 @@ _LONGEST_FIRST = (
     "tests/harness/test_sessions_incremental.py",
     "tests/harness/test_lint.py",
     "tests/harness/test_file_identity.py",
-    "tests/harness/test_pipeline.py",
     "tests/harness/test_fuzz_loaders.py",
     "tests/harness/test_user_agents.py",
 )
@@ -309,7 +308,7 @@ def _drop(settings: warehouse.Settings, database: warehouse.Settings) -> None:
 
 # The session-scoped warehouses below are built once per test session (with workers: once,
 # since every file that uses one runs on the same worker; see pytest_collection_modifyitems).
-SHARED_WAREHOUSES = ("demo_warehouse", "real_cohort_warehouse")
+SHARED_WAREHOUSES = ("demo_warehouse", "full_build_warehouse", "real_cohort_warehouse")
 
 
 @pytest.fixture(scope="session")
@@ -338,23 +337,33 @@ def demo_warehouse(
 
 
 @pytest.fixture(scope="session")
-def real_cohort_warehouse(
-    settings: warehouse.Settings, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[warehouse.Settings, demo_data.DemoFiles]]:
-    """30,000 generated requests (seed 3) with the real cohort table
-    (../shared/data/codeup_cohorts), loaded and fully built (`dbt build`: every model and
-    test) once per test session; skipped without the real data."""
-    folder = tmp_path_factory.mktemp("real_cohort_warehouse")
+def full_build_warehouse(
+    settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[warehouse.Settings, demo_data.DemoFiles, Path]]:
+    """30,000 generated requests (seed 3) loaded and fully built
+    (`dbt build`: every model, data test and unit test) once per test session; yields
+    its settings, its files and the folder of dbt's target and logs. Its cohort table is
+    the real one (../shared/data/codeup_cohorts) when the real data is there (a user's
+    clone has none: then the generator's)."""
+    folder = tmp_path_factory.mktemp("full_build_warehouse")
+    real_cohorts = SHARED_DATA / "codeup_cohorts" / "cohorts.csv"
     files = demo_data.generate(
         folder / "demo",
         events=30_000,
         seed=3,
-        cohorts_file=shared_data / "codeup_cohorts" / "cohorts.csv",
+        cohorts_file=real_cohorts if SHARED_DATA.is_dir() else None,
     )
-    # Every model and data test; the unit tests do not read the loaded data
-    # (test_pipeline.py's other full build runs them).
-    database = _built_warehouse(
-        settings, "real_cohort_warehouse", folder, files, "--exclude-resource-type", "unit_test"
-    )
-    yield database, files
+    database = _built_warehouse(settings, "full_build_warehouse", folder, files)
+    yield database, files, folder
     _drop(settings, database)
+
+
+@pytest.fixture(scope="session")
+def real_cohort_warehouse(
+    shared_data: Path,
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+) -> tuple[warehouse.Settings, demo_data.DemoFiles]:
+    """The fully built warehouse with the real cohort table; skipped without the real
+    data."""
+    database, files, _ = full_build_warehouse
+    return database, files

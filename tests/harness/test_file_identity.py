@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from access_analytics import demo_data, loaders, warehouse
-from conftest import DB_PREFIX, PROJECT_DIR, run_cli
+from conftest import DB_PREFIX, PROJECT_DIR, dbt_in, run_cli
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -201,7 +201,7 @@ def test_a_subset_build_on_a_new_database_passes(
 BUILD_VARS = ("--vars", "{build_lock_timeout: 10min}")
 LOCK_VARS = (
     "--vars",
-    "{build_lock_timeout: 10min, build_orphan_after: 2s, build_wait_timeout: 10s}",
+    "{build_lock_timeout: 10min, build_orphan_after: 2s, build_wait_timeout: 3s}",
 )
 
 
@@ -352,7 +352,7 @@ def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse
             # dbt stops at its first hook: no model, seed or other hook runs.
             assert gave_up.returncode == 2
             assert (
-                "gave up after 10s (var build_wait_timeout): another build (dbt seed"
+                "gave up after 3s (var build_wait_timeout): another build (dbt seed"
                 in gave_up.stdout
             )
             assert "Nothing was built" in gave_up.stdout
@@ -383,6 +383,16 @@ def test_first_use_of_a_new_database_by_two_loads_and_two_builds_at_once(
 ) -> None:
     name = DB_PREFIX + "concurrent_first_use"
     warehouse.drop_database(settings, name)
+    # Both builds start from one parse of the project for this database, as a user's
+    # second run would (each would parse the whole project otherwise); `dbt parse` does
+    # not connect, so the database is still new.
+    parse = dbt_in(warehouse.Settings(**{**settings.__dict__, "dbname": name}), tmp_path, "parse")
+    assert parse.returncode == 0, parse.stdout[-3000:]
+    with warehouse.connect(settings) as conn:
+        assert count(conn, f"select count(*) from pg_database where datname = '{name}'") == 0
+    for n in (1, 2):
+        (tmp_path / f"target_{n}").mkdir()
+        shutil.copy(tmp_path / "target" / "partial_parse.msgpack", tmp_path / f"target_{n}")
     paths = [write(tmp_path / f"day{day}.log", day_lines(day)) for day in (1, 2)]
     cli = [sys.executable, "-m", "access_analytics.cli", "--database", name]
     commands = [

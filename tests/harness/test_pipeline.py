@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -14,8 +12,6 @@ from access_analytics import demo_data, warehouse
 from conftest import PROJECT_DIR, run_cli
 
 SMALL_EVENTS = 30_000
-
-DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def scalar(conn: psycopg.Connection, query: str) -> object:
@@ -32,16 +28,28 @@ def load(database: warehouse.Settings, files: demo_data.DemoFiles, fmt: str) -> 
 
 
 def test_dbt_build_passes_on_a_small_generated_data_set(
-    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
 ) -> None:
-    files = demo_data.generate(tmp_path / "demo", events=SMALL_EVENTS, seed=7)
-    load(database, files, "csv")
-
-    built = dbt(database, "build")
-
-    assert built.returncode == 0, built.stdout[-3000:]
-    assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout
-    results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    # Loaded by the CLI and built (`dbt build`: every model, data test and unit test) by
+    # the fixture, shared with the real cohort table's tests (test_curriculum_students.py).
+    database, files, folder = full_build_warehouse
+    summary = [
+        line
+        for line in (folder / "logs" / "dbt.log").read_text().splitlines()
+        if "Done. PASS=" in line
+    ]
+    assert len(summary) == 1, summary
+    assert "ERROR=0" in summary[0] and "WARN=0" in summary[0]
+    results = json.loads((folder / "target" / "run_results.json").read_text())
+    # A build of everything: every model, seed, data test and unit test of the project.
+    manifest = json.loads((folder / "target" / "manifest.json").read_text())
+    everything = set(manifest["unit_tests"]) | {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot", "test")
+    }
+    built = {result["unique_id"] for result in results["results"]}
+    assert results["args"]["which"] == "build" and everything <= built, everything - built
     statuses = {
         result["status"]
         for result in results["results"]
@@ -57,7 +65,7 @@ def test_dbt_build_passes_on_a_small_generated_data_set(
     truth = json.loads(files.ground_truth_path.read_text())
     with warehouse.connect(database) as conn:
         assert scalar(conn, "select count(*) from staging.stg_curriculum__requests") == (
-            SMALL_EVENTS
+            files.events
         )
         assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == (
             files.cohorts
@@ -107,7 +115,7 @@ def test_dbt_build_passes_on_a_small_generated_data_set(
         assert conn.execute(
             "select data_lines, rows_loaded, lines_rejected, future_dated_requests"
             " from marts.load_outcomes where file_format = 'csv'"
-        ).fetchall() == [(SMALL_EVENTS, SMALL_EVENTS, 0, 0)]
+        ).fetchall() == [(files.events, files.events, 0, 0)]
         # persist_docs: BI tools see every mart's and every mart column's description.
         marts = len(list((PROJECT_DIR / "models" / "marts").rglob("*.sql")))
         assert conn.execute(
@@ -140,7 +148,7 @@ def test_real_cohort_table_with_generated_logs(
     real_cohort_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles],
 ) -> None:
     # Built (`dbt build`, every model and test) by the fixture, shared with
-    # test_curriculum_students.py.
+    # test_curriculum_students.py and the build test above.
     database, _ = real_cohort_warehouse
     with warehouse.connect(database) as conn:
         assert scalar(conn, "select count(*) from staging.stg_curriculum__cohorts") == 53

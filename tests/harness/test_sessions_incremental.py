@@ -3,26 +3,26 @@
 The demo data is split into four time batches; some requests of earlier periods are
 held back and arrive late, in a later batch. After each batch is loaded, dbt runs
 incrementally (`dbt build` with the data tests after the first and the last batch,
-`dbt run` in between). A second database loads everything at once and builds with
---full-refresh. Sessions, activities and the per-request session assignment must be
-identical.
+`dbt run` in between). Then the same database, with the same loaded lines, is built
+again with --full-refresh. Sessions, activities, the per-request session assignment and
+the incremental tables they are built from must be identical.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import random
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from access_analytics import demo_data, warehouse
-from conftest import DB_PREFIX, run_cli
+from conftest import run_cli
 
-EVENTS = 40_000
+EVENTS = 12_000
 LATE_SHARE = 0.02  # of each of the first three batches, delivered one or two batches late
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
@@ -95,18 +95,28 @@ def write_batches(requests_csv: Path, out_dir: Path) -> list[Path]:
     return paths
 
 
-@pytest.fixture
-def second_database(settings: warehouse.Settings) -> Iterator[warehouse.Settings]:
-    name = DB_PREFIX + "full_refresh"
-    warehouse.drop_database(settings, name)
-    warehouse.ensure_database(settings, name)
-    yield warehouse.Settings(**{**settings.__dict__, "dbname": name})
-    warehouse.drop_database(settings, name)
+def reaching_back(batches: list[Path]) -> list[int]:
+    """For each batch after the first: how many of its requests are dated before the
+    last request of the batch before (late ones, which reach back past it)."""
+    moments = []
+    for path in batches:
+        with path.open(newline="") as handle:
+            moments.append([(row[0], row[1]) for row in list(csv.reader(handle))[1:]])
+    return [
+        sum(moment < max(before) for moment in batch)
+        for before, batch in itertools.pairwise(moments)
+    ]
 
 
 def rows(conn: psycopg.Connection, table: str) -> list[tuple[object, ...]]:
     columns = COMPARED[table]
     return conn.execute(f"select {columns} from {table} order by {columns}").fetchall()
+
+
+def count(conn: psycopg.Connection, query: str) -> int:
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def load(database: warehouse.Settings, file_format: str, path: Path) -> None:
@@ -139,14 +149,43 @@ def run(dbt: DbtRunner, database: warehouse.Settings) -> None:
     assert ran.returncode == 0, ran.stdout[-4000:]
 
 
+# How many dbt runs sessionized the requests that are there now.
+SESSIONIZING_RUNS = (
+    "select count(distinct sessionized_at) from intermediate.int_requests_sessionized_all_traffic"
+)
+# The batch (1 to 4) a request was loaded from, by its line key.
+BATCH_OF_REQUEST = (
+    "select line_key as request_id, substring(source_file from 'batch_(\\d)\\.csv$')::int"
+    " as batch, requested_at from raw.curriculum_requests"
+)
+# Full-refresh sessions with requests of more than one batch: the incremental runs had to
+# continue or re-sessionize a session built by an earlier run ...
+SESSIONS_ACROSS_BATCHES = (
+    "select count(*) from (select session_id"
+    " from intermediate.int_requests_sessionized_all_traffic"
+    f" join ({BATCH_OF_REQUEST}) as loaded using (request_id)"
+    " where session_id is not null group by session_id"
+    " having count(distinct batch) > 1) as across"
+)
+# ... and those with a late request: loaded in a later batch than a request of the same
+# session that it precedes.
+SESSIONS_WITH_A_LATE_REQUEST = (
+    "with loaded as (select sessions.session_id, loaded.batch, loaded.requested_at"
+    " from intermediate.int_requests_sessionized_all_traffic as sessions"
+    f" join ({BATCH_OF_REQUEST}) as loaded using (request_id)"
+    " where sessions.session_id is not null)"
+    " select count(distinct late.session_id) from loaded as late"
+    " join loaded as earlier on earlier.session_id = late.session_id"
+    " and earlier.batch < late.batch and earlier.requested_at > late.requested_at"
+)
+
+
 def test_four_incremental_batches_equal_a_full_refresh(
-    database: warehouse.Settings,
-    second_database: warehouse.Settings,
-    dbt: DbtRunner,
-    tmp_path: Path,
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
 ) -> None:
     files = demo_data.generate(tmp_path / "demo", events=EVENTS, seed=11)
     batches = write_batches(files.requests_path, tmp_path)
+    late_counts = reaching_back(batches)
 
     load(database, "cohorts", files.cohorts_path)
     # The first build loads the seeds; the data tests run on the first and the last
@@ -158,14 +197,25 @@ def test_four_incremental_batches_equal_a_full_refresh(
         else:
             run(dbt, database)
 
-    load(second_database, "cohorts", files.cohorts_path)
-    for batch in batches:
-        load(second_database, "csv", batch)
-    # Seeds and models only: its tables must equal the incremental ones, whose data tests
-    # ran after the last batch, so the same tests here would check the same rows again.
+    with warehouse.connect(database) as conn:
+        # The runs were incremental: later runs re-sessionized only some users.
+        assert count(conn, SESSIONIZING_RUNS) >= 2
+        # Late requests did arrive late: dated before the previous batch's last request.
+        for number in (2, 3, 4):
+            late = count(
+                conn,
+                f"select count(*) from raw.curriculum_requests where source_file like"
+                f" '%/batch_{number}.csv' and requested_at < (select max(requested_at) from"
+                f" raw.curriculum_requests where source_file like '%/batch_{number - 1}.csv')",
+            )
+            assert late == late_counts[number - 2] > 0, number
+        incremental = {table: rows(conn, table) for table in COMPARED}
+
+    # The same loaded lines, every model rebuilt from scratch. Seeds and models only: the
+    # data tests ran on the incremental state after the last batch, which must equal this.
     build(
         dbt,
-        second_database,
+        database,
         "--full-refresh",
         "--resource-type",
         "seed",
@@ -173,35 +223,26 @@ def test_four_incremental_batches_equal_a_full_refresh(
         "model",
     )
 
-    with warehouse.connect(database) as incremental, warehouse.connect(second_database) as full:
-        # The runs were incremental: later runs re-sessionized only some users.
-        runs = incremental.execute(
-            "select count(distinct sessionized_at)"
-            " from intermediate.int_requests_sessionized_all_traffic"
-        ).fetchone()
-        assert runs is not None and runs[0] >= 2
-        # Late requests did arrive late: dated before the previous batch's last request.
-        late = incremental.execute(
-            "select count(*) from raw.curriculum_requests as late"
-            " where source_file like '%/batch_4.csv' and requested_at < (select max(requested_at)"
-            " from raw.curriculum_requests where source_file like '%/batch_3.csv')"
-        ).fetchone()
-        assert late is not None and late[0] > 100
-        for table in COMPARED:
+    with warehouse.connect(database) as full:
+        # One run sessionized every request: nothing is left of the incremental state.
+        assert count(full, SESSIONIZING_RUNS) == 1
+        for table, actual in incremental.items():
             expected = rows(full, table)
-            actual = rows(incremental, table)
             assert len(actual) == len(expected), table
             assert actual == expected, table
+        # The cases that make incremental sessions hard did occur.
+        assert count(full, SESSIONS_ACROSS_BATCHES) > 0
+        assert count(full, SESSIONS_WITH_A_LATE_REQUEST) > 0
         # Every request has its row; the non-human ones have no session.
-        total = full.execute(
-            "select count(*) from intermediate.int_requests_sessionized_all_traffic"
+        total = count(
+            full, "select count(*) from intermediate.int_requests_sessionized_all_traffic"
         )
-        assert total.fetchone() == (EVENTS,)
-        left_out = full.execute(
+        assert total == EVENTS
+        left_out = count(
+            full,
             "select count(*) from intermediate.int_requests_sessionized_all_traffic"
-            " where not is_in_sessions and session_id is null"
+            " where not is_in_sessions and session_id is null",
         )
-        in_sessions = full.execute("select count(*) from intermediate.int_requests_sessionized")
-        left, kept = left_out.fetchone(), in_sessions.fetchone()
-        assert left is not None and kept is not None and left[0] > 0
-        assert left[0] + kept[0] == EVENTS
+        kept = count(full, "select count(*) from intermediate.int_requests_sessionized")
+        assert left_out > 0
+        assert left_out + kept == EVENTS
