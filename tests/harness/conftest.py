@@ -334,7 +334,7 @@ def _reset_dbt_globals(log_to_stdout: bool = True) -> None:
     test harness does, dbt.tests.util.run_dbt): a new event manager logging to the
     current sys.stdout (or nowhere), each deprecation not yet shown, the DBT_ENV_CUSTOM_ENV_
     variables not yet read. Closes the log files of the last call."""
-    from dbt.deprecations import reset_deprecations
+    from dbt import deprecations
     from dbt_common.events.base_types import EventLevel
     from dbt_common.events.event_manager import EventManager
     from dbt_common.events.event_manager_client import ctx_set_event_manager
@@ -350,7 +350,8 @@ def _reset_dbt_globals(log_to_stdout: bool = True) -> None:
         # dbt_common.events's start-up logger, for the events before dbt sets up its own.
         manager.add_logger(get_stdout_config(LineFormat.PlainText, True, EventLevel.INFO, False))
     ctx_set_event_manager(manager)
-    reset_deprecations()
+    deprecations.active_deprecations.clear()  # as deprecations.reset_deprecations()
+    deprecations.buffered_deprecations.clear()
     reset_metadata_vars()
 
 
