@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
+import io
 import json
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -261,25 +266,112 @@ def dbt_in(
             shutil.copyfile(parse, saved)
 
 
+class _DbtTimedOut(KeyboardInterrupt):
+    """Raised in dbt when a call runs out of time: dbt cancels its queries on a
+    KeyboardInterrupt, as on Ctrl-C."""
+
+
 def _dbt_in(
     database: warehouse.Settings, folder: Path, args: Sequence[str], timeout: int
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--target-path",
-            str(folder / "target"),
-            "--log-path",
-            str(folder / "logs"),
-        ],
-        cwd=PROJECT_DIR,
-        env=warehouse.dbt_env(database),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+    """`dbt ARGS` in this process, through dbt's programmatic API: a new dbt process
+    costs about 4 s of CPU for importing dbt alone. The result is the `dbt` command's:
+    returncode 0 (success), 1 (failed nodes) or 2 (error), the console output in stdout.
+    During the call the environment is dbt_env(database) and the working folder the
+    project, as for a dbt process; dbt's state of the previous call is reset as dbt's own
+    test harness does (dbt.tests.util.run_dbt). After `timeout` seconds dbt is
+    interrupted and subprocess.TimeoutExpired raised (main thread only)."""
+    from dbt.cli.exceptions import DbtUsageException
+    from dbt.cli.main import dbtRunner
+
+    command = [
+        *args,
+        "--target-path",
+        str(folder / "target"),
+        "--log-path",
+        str(folder / "logs"),
+    ]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_environ, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(warehouse.dbt_env(database))
+    os.chdir(PROJECT_DIR)
+    try:
+        # dbt's loggers write to the sys.stdout of the moment they are set up.
+        with (
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+            _interrupt_after(timeout),
+        ):
+            _reset_dbt_globals()
+            outcome = dbtRunner().invoke(command)
+    except _DbtTimedOut:
+        outcome = None
+    finally:
+        _reset_dbt_globals(log_to_stdout=False)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_environ)
+    if outcome is None or isinstance(outcome.exception, _DbtTimedOut):
+        raise subprocess.TimeoutExpired(["dbt", *command], timeout, stdout.getvalue())
+    if isinstance(outcome.exception, KeyboardInterrupt):
+        raise outcome.exception
+    if isinstance(outcome.exception, DbtUsageException):
+        # The dbt command shows a command line error on stderr.
+        stderr.write(f"Error: {outcome.exception}\n")
+    elif outcome.exception is not None and str(outcome.exception) not in stdout.getvalue():
+        # dbt logs the exceptions of its commands, not all of those around them.
+        stdout.write(f"{type(outcome.exception).__name__}: {outcome.exception}\n")
+    returncode = 0 if outcome.success else 1 if outcome.exception is None else 2
+    return subprocess.CompletedProcess(
+        ["dbt", *command], returncode, stdout.getvalue(), stderr.getvalue()
     )
+
+
+def _reset_dbt_globals(log_to_stdout: bool = True) -> None:
+    """Put dbt's process-wide state back as a new dbt process has it (as dbt's own
+    test harness does, dbt.tests.util.run_dbt): a new event manager logging to the
+    current sys.stdout (or nowhere), each deprecation not yet shown, the DBT_ENV_CUSTOM_ENV_
+    variables not yet read. Closes the log files of the last call."""
+    from dbt import deprecations
+    from dbt_common.events.base_types import EventLevel
+    from dbt_common.events.event_manager import EventManager
+    from dbt_common.events.event_manager_client import ctx_set_event_manager
+    from dbt_common.events.functions import get_stdout_config, reset_metadata_vars
+    from dbt_common.events.logger import LineFormat
+
+    for name in ("stdout_log", "file_log"):
+        for handler in logging.getLogger(name).handlers:
+            handler.close()
+        logging.getLogger(name).handlers.clear()
+    manager = EventManager()
+    if log_to_stdout:
+        # dbt_common.events's start-up logger, for the events before dbt sets up its own.
+        manager.add_logger(get_stdout_config(LineFormat.PlainText, True, EventLevel.INFO, False))
+    ctx_set_event_manager(manager)
+    deprecations.active_deprecations.clear()  # as deprecations.reset_deprecations()
+    deprecations.buffered_deprecations.clear()
+    reset_metadata_vars()
+
+
+@contextlib.contextmanager
+def _interrupt_after(seconds: int) -> Iterator[None]:
+    """Raise _DbtTimedOut in this thread after `seconds` (a timer signal, so only in the
+    main thread; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _DbtTimedOut
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _built_warehouse(
