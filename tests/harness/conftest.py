@@ -376,8 +376,8 @@ APACHE_LOG = SHARED_DATA / "apache_logs" / "apache_logs"
 # The site's own host, and automated traffic kept in the sessions: the vars of
 # apache_site_warehouse (test_web_referrers.py recomputes its counts over every request).
 SITE_VARS = "{site_hosts: [semicomplete.com], include_automated_traffic: true}"
-# Loaded beside the log in apache_site_warehouse: the same lesson three ways, and a
-# path that is not percent-encoded, one visitor (TWINS_IP) within a minute.
+# Loaded beside the log in apache_site_warehouse: the same lesson three ways and a path
+# with a broken escape (100%zz), one visitor (TWINS_IP) within a minute.
 TWINS_IP = "10.1.2.3"
 TWINS = (
     '10.1.2.3 - - [18/May/2015:10:00:00 +0000] "GET /blog/tags/open%2520source HTTP/1.1" 200 '
