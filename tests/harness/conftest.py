@@ -63,11 +63,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @functools.cache
-def _shared_tests(test_file: str) -> frozenset[str]:
-    """The tests of a file (path from the project folder) that run in the shared
-    warehouses' group: those that use a SHARED_WAREHOUSES fixture (directly or through a
-    fixture of the file), and those that share a fixture of the file with them (it is
-    built once, on the worker that runs them)."""
+def _shared_tests(test_file: str, warehouses: tuple[str, ...]) -> frozenset[str]:
+    """The tests of a file (path from the project folder) that run in the group of the
+    session-scoped `warehouses`: those that use one (directly or through a fixture of the
+    file), and those that share a fixture of the file with them (it is built once, on the
+    worker that runs them)."""
     tree = ast.parse((PROJECT_DIR / test_file).read_text(encoding="utf-8"))
     uses = {
         node.name: {arg.arg for arg in node.args.args}
@@ -87,7 +87,7 @@ def _shared_tests(test_file: str) -> frozenset[str]:
         return found
 
     tests = {name: needs(name) for name in uses if name.startswith("test_")}
-    shared = {name for name, fixtures in tests.items() if fixtures & set(SHARED_WAREHOUSES)}
+    shared = {name for name, fixtures in tests.items() if fixtures & set(warehouses)}
     while True:
         pinned = set().union(*(tests[name] & local for name in shared))
         more = {name for name, fixtures in tests.items() if fixtures & pinned} - shared
@@ -98,12 +98,20 @@ def _shared_tests(test_file: str) -> frozenset[str]:
 
 def _group(nodeid: str) -> str:
     test_file, _, test = nodeid.partition("::")
-    return "shared_warehouses" if test.split("[")[0] in _shared_tests(test_file) else test_file
+    groups = [
+        group
+        for group, warehouses in _WAREHOUSE_GROUPS.items()
+        if test.split("[")[0] in _shared_tests(test_file, warehouses)
+    ]
+    if len(groups) > 1:
+        raise pytest.UsageError(f"{nodeid} uses the warehouses of two groups: {groups}")
+    return groups[0] if groups else test_file
 
 
 # The files whose tests take longest (`pytest --durations`), started first on the worker
 # that does not build the shared warehouses, so that no long file is left to the end.
 _LONGEST_FIRST = (
+    "apache_warehouses",
     "tests/harness/test_sessions_incremental.py",
     "tests/harness/test_lint.py",
     "tests/harness/test_file_identity.py",
@@ -113,7 +121,7 @@ _LONGEST_FIRST = (
 
 
 def _order(nodeid: str) -> tuple[int, int]:
-    """The shared warehouses' group first, then the longest files."""
+    """The shared warehouses' group first, then the longest files (and groups)."""
     group = _group(nodeid)
     if group == "shared_warehouses":
         return (0, 0)
@@ -401,6 +409,9 @@ def _drop(settings: warehouse.Settings, database: warehouse.Settings) -> None:
 # The session-scoped warehouses below are built once per test session (with workers: once,
 # since every file that uses one runs on the same worker; see pytest_collection_modifyitems).
 SHARED_WAREHOUSES = ("demo_warehouse", "full_build_warehouse", "real_cohort_warehouse")
+# The real Apache log's warehouses (below): a group of their own, on another worker.
+APACHE_WAREHOUSES = ("apache_warehouse", "apache_site_warehouse")
+_WAREHOUSE_GROUPS = {"shared_warehouses": SHARED_WAREHOUSES, "apache_warehouses": APACHE_WAREHOUSES}
 
 
 @pytest.fixture(scope="session")
@@ -459,3 +470,86 @@ def real_cohort_warehouse(
     data."""
     database, files, _ = full_build_warehouse
     return database, files
+
+
+# The real Apache log (../shared/data/apache_logs): a personal website, 17-20 May 2015.
+APACHE_LOG = SHARED_DATA / "apache_logs" / "apache_logs"
+# The site's own host, and automated traffic kept in the sessions: the vars of
+# apache_site_warehouse (test_web_referrers.py recomputes its counts over every request).
+SITE_VARS = "{site_hosts: [semicomplete.com], include_automated_traffic: true}"
+# Loaded beside the log in apache_site_warehouse: the same lesson three ways and a path
+# with a broken escape (100%zz), one visitor (TWINS_IP) within a minute.
+TWINS_IP = "10.1.2.3"
+TWINS = (
+    '10.1.2.3 - - [18/May/2015:10:00:00 +0000] "GET /blog/tags/open%2520source HTTP/1.1" 200 '
+    '100 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/38.0"\n'
+    '10.1.2.3 - - [18/May/2015:10:00:20 +0000] "GET /blog/tags/open%20source HTTP/1.1" 200 '
+    '100 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/38.0"\n'
+    '10.1.2.3 - - [18/May/2015:10:00:40 +0000] "GET /blog/tags/open%252520source HTTP/1.1"'
+    ' 200 100 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/38.0"\n'
+    '10.1.2.3 - - [18/May/2015:10:00:50 +0000] "GET /blog/tags/100%zz HTTP/1.1" 404 '
+    '100 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/38.0"\n'
+)
+
+
+def _loaded_database(
+    settings: warehouse.Settings, name: str, loads: Sequence[tuple[str, Path]]
+) -> warehouse.Settings:
+    """A new database `name` with the files loaded (format, path) by the command line."""
+    database = warehouse.Settings(**{**settings.__dict__, "dbname": DB_PREFIX + name})
+    warehouse.drop_database(settings, database.dbname)
+    warehouse.ensure_database(settings, database.dbname)
+    for file_format, path in loads:
+        loaded = run_cli(["load", file_format, str(path)], database)
+        assert loaded.returncode == 0, loaded.stderr
+    return database
+
+
+@pytest.fixture(scope="session")
+def apache_warehouse(
+    settings: warehouse.Settings, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[warehouse.Settings, Path]]:
+    """The real Apache log alone, loaded and fully built with the default vars (every
+    seed, model and data test; the unit tests do not read the loaded data) once per test
+    session; yields its settings and the folder of its dbt target and logs. Tests read
+    it and never change it. Skipped without the real data."""
+    folder = tmp_path_factory.mktemp("apache_warehouse")
+    database = _loaded_database(settings, "apache_warehouse", [("combined", APACHE_LOG)])
+    built = dbt_in(database, folder, "build", "--exclude-resource-type", "unit_test", timeout=1200)
+    assert built.returncode == 0, built.stdout[-4000:]
+    yield database, folder
+    _drop(settings, database)
+
+
+@pytest.fixture(scope="session")
+def apache_site_warehouse(
+    settings: warehouse.Settings, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[warehouse.Settings]:
+    """The real Apache log and TWINS, loaded and built up to referrer_hosts with SITE_VARS
+    (the site's host; automated traffic in the sessions) once per test session. Tests
+    read it and never change it. Skipped without the real data."""
+    folder = tmp_path_factory.mktemp("apache_site_warehouse")
+    twins = folder / "twins.log"
+    twins.write_text(TWINS, encoding="utf-8")
+    database = _loaded_database(
+        settings, "apache_site_warehouse", [("combined", APACHE_LOG), ("combined", twins)]
+    )
+    built = dbt_in(
+        database,
+        folder,
+        "build",
+        "--select",
+        "+referrer_hosts",
+        # Only tests whose parents are all built.
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        SITE_VARS,
+        # The unit tests do not read the loaded data (test_pipeline.py runs them).
+        "--exclude-resource-type",
+        "unit_test",
+        timeout=1200,
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    yield database
+    _drop(settings, database)

@@ -33,7 +33,7 @@ import pytest
 from psycopg import sql
 
 from access_analytics import credentials, demo_data, warehouse
-from conftest import DB_PREFIX, PROJECT_DIR, SHARED_DATA, dbt_in, run_cli
+from conftest import DB_PREFIX, PROJECT_DIR, dbt_in, run_cli
 
 ANALYTICS = "analytics_reader"
 SECURITY = "security_analyst"
@@ -326,9 +326,9 @@ def test_a_project_the_server_user_cannot_reach_is_refused(tmp_path: Path) -> No
 def small_warehouse(
     settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[warehouse.Settings, Path, list[str]]]:
-    """A small demo data set and, when present, the real Apache log, loaded with the
-    command line and built (seeds and models); yields its settings, the folder of its
-    dbt target and logs, and the output of every command run."""
+    """A small demo data set, loaded with the command line and built (seeds and models);
+    yields its settings, the folder of its dbt target and logs, and the output of every
+    command run. (The real Apache log is checked on conftest's apache_warehouse.)"""
     folder = tmp_path_factory.mktemp("access_control")
     name = DB_PREFIX + "access_control"
     warehouse.drop_database(settings, name)
@@ -336,10 +336,7 @@ def small_warehouse(
     small = warehouse.Settings(**{**settings.__dict__, "dbname": name})
     outputs = []
     files = demo_data.generate(folder / "demo", events=SMALL_EVENTS, seed=5)
-    loads = [("cohorts", files.cohorts_path), ("csv", files.requests_path)]
-    if SHARED_DATA.is_dir():
-        loads.append(("combined", SHARED_DATA / "apache_logs" / "apache_logs"))
-    for file_format, path in loads:
+    for file_format, path in (("cohorts", files.cohorts_path), ("csv", files.requests_path)):
         loaded = run_cli(["load", file_format, str(path)], small)
         outputs.append(loaded.stdout + loaded.stderr)
         assert loaded.returncode == 0, loaded.stderr
@@ -448,19 +445,19 @@ def test_dashboards_see_no_raw_ip_or_user_agent_on_the_demo_data(demo_warehouse)
 
 
 def test_dashboards_see_no_raw_ip_or_user_agent_on_the_apache_log(
-    small_warehouse, shared_data: Path
+    apache_warehouse: tuple[warehouse.Settings, Path],
 ) -> None:
-    small, _, _ = small_warehouse
-    with warehouse.connect(small) as conn:
+    apache, _ = apache_warehouse
+    with warehouse.connect(apache) as conn:
         web = conn.execute(
             "select count(*) from marts.suspicious_ip_user_agents"
             " where user_agent like"
             " '%%Googlebot%%'"
         ).fetchone()
     assert web and web[0] > 0  # the Apache log's crawlers are in the marts
-    agents = assert_dashboards_see_no_personal_data(small)
+    agents = assert_dashboards_see_no_personal_data(apache)
     # The same scan over the raw marts (as the owner) does find them: it can fail.
-    _, raw = scan(small, warehouse.EMBEDDED_USER, agents, "marts")
+    _, raw = scan(apache, warehouse.EMBEDDED_USER, agents, "marts")
     kinds = {finding for finding, _ in raw.values()}
     assert {"raw user_key", "IPv4 address", "user agent"} <= kinds, kinds
 

@@ -12,22 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from access_analytics import demo_data, warehouse
-from conftest import DB_PREFIX, SHARED_DATA, dbt_in, run_cli
-
-MODELS = (
-    "+ip_traffic_classes",
-    "+suspicious_ips",
-    "+suspicious_ip_user_agents",
-    "+fct_sessions",
-    "+fct_activities",
-    "+ip_block_profiles",
-)
+from conftest import DB_PREFIX, TWINS_IP, dbt_in, run_cli
 
 # Exact classes of named IPs of the Apache log. Declared bots whose user agents every
 # list names; Baidu's crawler sending "Firefox/6.0.2" (robots.txt only, or beside
@@ -95,9 +83,7 @@ select
 """
 
 
-def _build(
-    database: warehouse.Settings, tmp: Path, *args: str, models: tuple[str, ...] = MODELS
-) -> None:
+def _build(database: warehouse.Settings, tmp: Path, *models: str) -> None:
     built = dbt_in(
         database,
         tmp,
@@ -109,33 +95,8 @@ def _build(
         # The unit tests do not read the loaded data (test_pipeline.py runs them).
         "--exclude-resource-type",
         "unit_test",
-        *args,
     )
     assert built.returncode == 0, built.stdout[-4000:]
-
-
-@pytest.fixture(scope="module")
-def apache(
-    settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[warehouse.Settings, Path]]:
-    """The real Apache log, loaded and built in a database of its own."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real reference data not found at {SHARED_DATA} (a user's clone has none)")
-    tmp = tmp_path_factory.mktemp("apache")
-    name = DB_PREFIX + "traffic_apache"
-    warehouse.drop_database(settings, name)
-    warehouse.ensure_database(settings, name)
-    database = warehouse.Settings(**{**settings.__dict__, "dbname": name})
-    try:
-        loaded = run_cli(
-            ["load", "combined", str(SHARED_DATA / "apache_logs" / "apache_logs")], database
-        )
-        assert loaded.returncode == 0, loaded.stderr
-        _build(database, tmp)
-        yield database, tmp
-    finally:
-        if not os.environ.get("AA_KEEP_TEST_DATABASES"):
-            warehouse.drop_database(settings, name)
 
 
 def classes(database: warehouse.Settings) -> dict[str, tuple[str, str | None]]:
@@ -147,9 +108,9 @@ def classes(database: warehouse.Settings) -> dict[str, tuple[str, str | None]]:
 
 
 def test_named_ips_of_the_apache_log_get_their_class(
-    apache: tuple[warehouse.Settings, Path],
+    apache_warehouse: tuple[warehouse.Settings, Path],
 ) -> None:
-    found = classes(apache[0])
+    found = classes(apache_warehouse[0])
     wrong = {
         ip: found.get(ip)
         for ip, expected in EXPECTED_CLASSES.items()
@@ -163,9 +124,9 @@ def test_named_ips_of_the_apache_log_get_their_class(
 
 
 def test_crawler_like_ips_are_not_human_and_the_non_human_are_crawler_like(
-    apache: tuple[warehouse.Settings, Path],
+    apache_warehouse: tuple[warehouse.Settings, Path],
 ) -> None:
-    with warehouse.connect(apache[0]) as conn:
+    with warehouse.connect(apache_warehouse[0]) as conn:
         row = conn.execute(ACCEPTANCE_SQL).fetchone()
     assert row is not None
     crawler_like, non_human, both = row
@@ -178,11 +139,11 @@ def test_crawler_like_ips_are_not_human_and_the_non_human_are_crawler_like(
 
 
 def test_the_shuffled_seconds_of_the_apache_log_are_noticed(
-    apache: tuple[warehouse.Settings, Path],
+    apache_warehouse: tuple[warehouse.Settings, Path],
 ) -> None:
     """4,915 of its 9,999 lines are dated before the line above them, always within the
     same minute: the seconds carry no information, gaps are counted in minutes."""
-    with warehouse.connect(apache[0]) as conn:
+    with warehouse.connect(apache_warehouse[0]) as conn:
         row = conn.execute(
             "select line_count, backward_steps_within_minute, backward_steps_across_minutes,"
             " time_resolution, has_user_agent_field from intermediate.int_log_time_resolutions"
@@ -190,8 +151,10 @@ def test_the_shuffled_seconds_of_the_apache_log_are_noticed(
     assert row == (9999, 4915, 0, "minute", True)
 
 
-def test_top_suspicious_ips_of_the_apache_log(apache: tuple[warehouse.Settings, Path]) -> None:
-    with warehouse.connect(apache[0]) as conn:
+def test_top_suspicious_ips_of_the_apache_log(
+    apache_warehouse: tuple[warehouse.Settings, Path],
+) -> None:
+    with warehouse.connect(apache_warehouse[0]) as conn:
         top = conn.execute(
             "select suspicion_rank, ip, score, traffic_class, reasons from marts.suspicious_ips"
             " order by suspicion_rank limit 10"
@@ -205,10 +168,12 @@ def test_top_suspicious_ips_of_the_apache_log(apache: tuple[warehouse.Settings, 
 
 
 def test_no_bot_session_unless_automated_traffic_is_included(
-    apache: tuple[warehouse.Settings, Path],
+    apache_warehouse: tuple[warehouse.Settings, Path], apache_site_warehouse: warehouse.Settings
 ) -> None:
-    """Runs last in this module: it rebuilds the sessions with every request."""
-    database, tmp = apache
+    """The log built with the default vars has no session of a non-human IP; built with
+    `include_automated_traffic` (apache_site_warehouse: every request of the log in the
+    sessions, and TWINS_IP's lines beside it, left out here) it has more sessions, bots'
+    among them."""
     session_facts = (
         "select count(distinct sessions.session_id) filter"
         " (where classes.traffic_class <> 'human')"
@@ -217,20 +182,17 @@ def test_no_bot_session_unless_automated_traffic_is_included(
         "  on sessions.session_id = requests.session_id"
         " left join marts.ip_traffic_classes as classes on requests.ip = classes.ip"
     )
-    with warehouse.connect(database) as conn:
-        human = conn.execute(
-            "select count(*), count(*) filter (where has_bot_user_agent) from marts.fct_sessions"
-        ).fetchone()
+    counts = (
+        "select count(*), count(*) filter (where has_bot_user_agent) from marts.fct_sessions"
+        " where user_key not like %s"
+    )
+    with warehouse.connect(apache_warehouse[0]) as conn:
+        human = conn.execute(counts, (f"agent:{TWINS_IP}|%",)).fetchone()
         from_non_human_ips = conn.execute(session_facts).fetchone()
     assert human is not None and human[0] > 1000 and human[1] == 0, human
     assert from_non_human_ips == (0,)
-    _build(
-        database, tmp, "--full-refresh", "--vars", json.dumps({"include_automated_traffic": True})
-    )
-    with warehouse.connect(database) as conn:
-        everyone = conn.execute(
-            "select count(*), count(*) filter (where has_bot_user_agent) from marts.fct_sessions"
-        ).fetchone()
+    with warehouse.connect(apache_site_warehouse) as conn:
+        everyone = conn.execute(counts, (f"agent:{TWINS_IP}|%",)).fetchone()
     assert everyone is not None and everyone[0] > human[0] and everyone[1] > 0, everyone
 
 
@@ -252,7 +214,7 @@ def test_bootcamp_format_never_scores_a_user_agent_rule(
         ):
             loaded = run_cli(["load", file_format, str(path)], database)
             assert loaded.returncode == 0, loaded.stderr
-        _build(database, tmp_path, models=("+ip_traffic_classes",))
+        _build(database, tmp_path, "+ip_traffic_classes")
         truth = json.loads(files.ground_truth_path.read_text())
         campuses = [item["block"] for item in truth["ip_blocks"] if item["kind"] == "organisation"]
         with warehouse.connect(database) as conn:
@@ -274,10 +236,10 @@ def test_bootcamp_format_never_scores_a_user_agent_rule(
 
 
 def test_search_crawlers_of_the_apache_log_fire_bot_user_agent(
-    apache: tuple[warehouse.Settings, Path],
+    apache_warehouse: tuple[warehouse.Settings, Path],
 ) -> None:
     """Per IP + user agent: every Googlebot, bingbot, Baiduspider and Yandex agent."""
-    with warehouse.connect(apache[0]) as conn:
+    with warehouse.connect(apache_warehouse[0]) as conn:
         rows = conn.execute(
             "select user_agent, reasons, traffic_class from marts.suspicious_ip_user_agents"
         ).fetchall()

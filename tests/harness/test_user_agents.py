@@ -179,11 +179,10 @@ def classified(
             database,
             tmp,
             "build",
-            # The security marts too, for the Apache-log tests at the end.
+            # The tests read the classification only (the security marts of the Apache
+            # log are built and tested on conftest's apache_warehouse).
             "--select",
             "+int_user_agents_classified",
-            "+suspicious_ips",
-            "+ip_block_profiles",
             # Only tests whose parents are all built (not the staging models'
             # relationships to cohorts, say).
             "--indirect-selection",
