@@ -382,20 +382,34 @@ def _interrupt_after(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _loaded_database(
+    settings: warehouse.Settings, name: str, loads: Sequence[tuple[str, Path]]
+) -> warehouse.Settings:
+    """A new database `name` with the files loaded (format, path) by the command line."""
+    database = warehouse.Settings(**{**settings.__dict__, "dbname": DB_PREFIX + name})
+    warehouse.drop_database(settings, database.dbname)
+    warehouse.ensure_database(settings, database.dbname)
+    for file_format, path in loads:
+        loaded = run_cli(["load", file_format, str(path)], database)
+        assert loaded.returncode == 0, loaded.stderr
+    return database
+
+
+def demo_loads(files: demo_data.DemoFiles) -> list[tuple[str, Path]]:
+    """The loads (format, path) of generated demo files: cohorts, then requests."""
+    return [("cohorts", files.cohorts_path), ("csv", files.requests_path)]
+
+
 def _built_warehouse(
     settings: warehouse.Settings,
     name: str,
     folder: Path,
-    files: demo_data.DemoFiles,
+    loads: Sequence[tuple[str, Path]],
     *dbt_args: str,
 ) -> warehouse.Settings:
-    """A new database `name` with the files loaded and `dbt build DBT_ARGS` run on it."""
-    database = warehouse.Settings(**{**settings.__dict__, "dbname": DB_PREFIX + name})
-    warehouse.drop_database(settings, database.dbname)
-    warehouse.ensure_database(settings, database.dbname)
-    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
-        loaded = run_cli(["load", file_format, str(path)], database)
-        assert loaded.returncode == 0, loaded.stderr
+    """A new database `name` with the files loaded and `dbt build DBT_ARGS` run on it,
+    with its dbt target and logs in `folder`."""
+    database = _loaded_database(settings, name, loads)
     built = dbt_in(database, folder, "build", *dbt_args, timeout=1200)
     assert built.returncode == 0, built.stdout[-4000:]
     return database
@@ -428,7 +442,7 @@ def demo_warehouse(
         settings,
         "demo_warehouse",
         folder,
-        files,
+        demo_loads(files),
         "--resource-type",
         "seed",
         "--resource-type",
@@ -456,7 +470,7 @@ def full_build_warehouse(
         seed=3,
         cohorts_file=real_cohorts if SHARED_DATA.is_dir() else None,
     )
-    database = _built_warehouse(settings, "full_build_warehouse", folder, files)
+    database = _built_warehouse(settings, "full_build_warehouse", folder, demo_loads(files))
     yield database, files, folder
     _drop(settings, database)
 
@@ -492,19 +506,6 @@ TWINS = (
 )
 
 
-def _loaded_database(
-    settings: warehouse.Settings, name: str, loads: Sequence[tuple[str, Path]]
-) -> warehouse.Settings:
-    """A new database `name` with the files loaded (format, path) by the command line."""
-    database = warehouse.Settings(**{**settings.__dict__, "dbname": DB_PREFIX + name})
-    warehouse.drop_database(settings, database.dbname)
-    warehouse.ensure_database(settings, database.dbname)
-    for file_format, path in loads:
-        loaded = run_cli(["load", file_format, str(path)], database)
-        assert loaded.returncode == 0, loaded.stderr
-    return database
-
-
 @pytest.fixture(scope="session")
 def apache_warehouse(
     settings: warehouse.Settings, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
@@ -514,9 +515,14 @@ def apache_warehouse(
     session; yields its settings and the folder of its dbt target and logs. Tests read
     it and never change it. Skipped without the real data."""
     folder = tmp_path_factory.mktemp("apache_warehouse")
-    database = _loaded_database(settings, "apache_warehouse", [("combined", APACHE_LOG)])
-    built = dbt_in(database, folder, "build", "--exclude-resource-type", "unit_test", timeout=1200)
-    assert built.returncode == 0, built.stdout[-4000:]
+    database = _built_warehouse(
+        settings,
+        "apache_warehouse",
+        folder,
+        [("combined", APACHE_LOG)],
+        "--exclude-resource-type",
+        "unit_test",
+    )
     yield database, folder
     _drop(settings, database)
 
@@ -531,13 +537,11 @@ def apache_site_warehouse(
     folder = tmp_path_factory.mktemp("apache_site_warehouse")
     twins = folder / "twins.log"
     twins.write_text(TWINS, encoding="utf-8")
-    database = _loaded_database(
-        settings, "apache_site_warehouse", [("combined", APACHE_LOG), ("combined", twins)]
-    )
-    built = dbt_in(
-        database,
+    database = _built_warehouse(
+        settings,
+        "apache_site_warehouse",
         folder,
-        "build",
+        [("combined", APACHE_LOG), ("combined", twins)],
         "--select",
         "+referrer_hosts",
         # Only tests whose parents are all built.
@@ -545,11 +549,9 @@ def apache_site_warehouse(
         "cautious",
         "--vars",
         SITE_VARS,
-        # The unit tests do not read the loaded data (test_pipeline.py runs them).
+        # The unit tests do not read the loaded data (the full-build warehouse runs them).
         "--exclude-resource-type",
         "unit_test",
-        timeout=1200,
     )
-    assert built.returncode == 0, built.stdout[-4000:]
     yield database
     _drop(settings, database)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from access_analytics import demo_data, spark_target, warehouse
-from conftest import PROJECT_DIR, _built_warehouse, _drop
+from conftest import PROJECT_DIR, _built_warehouse, _drop, demo_loads
 
 pytestmark = pytest.mark.spark
 
@@ -136,7 +136,7 @@ def builds(
         settings,
         "spark_compare",
         folder / "postgres",
-        files,
+        demo_loads(files),
         "--resource-type",
         "seed",
         "--resource-type",
