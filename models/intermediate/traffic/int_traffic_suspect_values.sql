@@ -24,7 +24,7 @@ with
 suspect_requests as (
     select * from {{ ref('int_traffic_suspect_requests') }}
     {% if is_incremental() %}
-        where facts_at > {{ incremental_watermark('facts_at') }}
+    where facts_at > {{ incremental_watermark('facts_at') }}
     {% endif %}
 ),
 
