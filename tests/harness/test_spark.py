@@ -1,9 +1,11 @@
 """The same DAG on Spark: one small generated data set built on PostgreSQL and on a local
 Spark session (dbt-spark's session method, raw tables as Parquet), every mart compared.
+The comparison runs Spark in this process: one JVM for the loads, the dbt build and the
+reads (docs/spark.md, "The cross-engine test in one JVM").
 
-Opt-in (`make test-spark`, or `pytest -m spark`): the Spark build takes minutes and
-needs the optional spark extra (dbt-spark, pyspark) and Java 17; without them, or without
-the opt-in, the tests are skipped with the reason.
+Opt-in (`make test-spark`, or `pytest -m spark`): the Spark part takes about two minutes
+and needs the optional spark extra (dbt-spark, pyspark) and Java 17; without them, or
+without the opt-in, the tests are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -23,12 +25,20 @@ from typing import Any
 import pytest
 
 from access_analytics import demo_data, spark_target, warehouse
-from conftest import PROJECT_DIR, _built_warehouse, _drop, demo_loads
+from conftest import PROJECT_DIR, _built_warehouse, _dbt_in, _drop, demo_loads
 
 pytestmark = pytest.mark.spark
 
 # Small enough for a few minutes of Spark, large enough that every mart has rows.
 EVENTS = 20_000
+# The cross-engine comparison: few requests (Spark's cost is per statement, not per row),
+# a small web log with external referrers (referrer_hosts reads web logs only) and
+# thresholds low enough that every mart has rows at that size (the same on both engines).
+COMPARED_EVENTS = 5_000
+COMPARED_VARS = (
+    "{coactivity_min_requests: 20, sharing_min_switches: 1, sharing_min_overlap_minutes: 0,"
+    " referrer_min_sessions: 1}"
+)
 SEED = 42
 # Numbers agree when equal to this many significant digits (a sum of floats depends on
 # the order of addition, which differs between the engines).
@@ -92,8 +102,6 @@ class Builds:
         self.postgres = postgres
         self.spark_dir = spark_dir
         self.marts = marts  # relation name (schema.table) -> columns
-        self.seconds: dict[str, float] = {}
-        self.summary = ""
 
 
 def _load_command(file_format: str, path: Path) -> list[str]:
@@ -121,71 +129,113 @@ def _marts(manifest: Path) -> dict[str, list[str]]:
     }
 
 
+# A few lines of a combined-format web log, some with external referrers.
+REFERRERS = ("https://www.google.com/search?q=css", "https://news.example.org/item?id=7", "-")
+WEB_LOG = "".join(
+    f"198.51.100.{line % 4 + 1} - - [18/May/2015:{10 + line}:00:00 +0000]"
+    f' "GET /blog/post-{line % 5}.html HTTP/1.1" 200 512 "{REFERRERS[line % 3]}"'
+    ' "Mozilla/5.0 (X11; Linux x86_64) Firefox/38.0"\n'
+    for line in range(12)
+)
+
+
+def _start_spark(spark_dir: Path) -> Any:
+    """The local Spark session of this process, started before dbt's: dbt-spark's session
+    method takes the session already running (its static settings, such as the catalog,
+    are ignored then), so every dbt command and the reads share one JVM. Settings for a
+    few thousand rows: the metastore in memory (no Derby), no adaptive execution and no
+    code generation (22% less JVM CPU here: each statement's planning and compiling cost
+    more than its data); the JVM's quick JIT only and the serial collector, as in
+    profiles.yml."""
+    from pyspark.sql import SparkSession
+
+    settings = {
+        "spark.master": "local[2]",
+        "spark.sql.catalogImplementation": "in-memory",
+        "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+        "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.codegen.wholeStage": "false",
+        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+    session = SparkSession.builder.config(map=settings).getOrCreate()
+    # Not a warning per dbt statement that the session was already running.
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _stop_spark() -> str:
+    """Stop the Spark session of this process and its JVM (which ends when its stdin
+    closes); returns the JVM's CPU time."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    session = SparkSession._instantiatedSession
+    if session is not None:
+        session.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return "no JVM"
+    stat = Path(f"/proc/{gateway.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = f"JVM CPU {(int(stat[11]) + int(stat[12])) / 100:.0f} s"
+    gateway.shutdown()
+    gateway.proc.stdin.close()
+    gateway.proc.wait(timeout=120)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    return cpu
+
+
 @pytest.fixture(scope="module")
 def builds(
-    spark_ready: None,
-    settings: warehouse.Settings,
-    tmp_path_factory: pytest.TempPathFactory,
+    spark_ready: None, settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Builds]:
-    folder = tmp_path_factory.mktemp("spark")
-    files = demo_data.generate(folder / "demo", events=EVENTS, seed=SEED)
-    seconds: dict[str, float] = {}
+    """The same files built on PostgreSQL and on a local Spark session in this process
+    (seeds and models; every dbt command and the reads share its JVM)."""
+    from access_analytics import parquet_raw
 
+    folder = tmp_path_factory.mktemp("spark")
+    files = demo_data.generate(folder / "demo", events=COMPARED_EVENTS, seed=SEED)
+    web_log = folder / "web.log"
+    web_log.write_text(WEB_LOG, encoding="utf-8")
+    loads = [*demo_loads(files), ("combined", web_log)]
+    build = ["build", "--resource-type", "seed", "--resource-type", "model"]
+    seconds: dict[str, float] = {}
     started = time.perf_counter()
     postgres = _built_warehouse(
-        settings,
-        "spark_compare",
-        folder / "postgres",
-        demo_loads(files),
-        "--resource-type",
-        "seed",
-        "--resource-type",
-        "model",
+        settings, "spark_compare", folder / "postgres", loads, *build[1:], "--vars", COMPARED_VARS
     )
     seconds["postgres load + build"] = time.perf_counter() - started
 
-    env = {**spark_target.dbt_env(PROJECT_DIR), "AA_SPARK_DIR": str(folder / "spark")}
+    spark_dir = folder / "spark"
     started = time.perf_counter()
-    for path, file_format in ((files.cohorts_path, "cohorts"), (files.requests_path, "csv")):
-        loaded = _run(
-            [
-                sys.executable,
-                "-m",
-                "access_analytics.cli",
-                "load",
-                "--target=spark",
-                file_format,
-                str(path),
-            ],
-            env,
-            300,
-        )
-        assert loaded.returncode == 0, loaded.stderr
+    for file_format, path in loads:
+        parquet_raw.load_file(spark_dir / "raw", path, file_format)
     seconds["spark load (Parquet)"] = time.perf_counter() - started
-
+    env = {**spark_target.dbt_env(PROJECT_DIR), "AA_SPARK_DIR": str(spark_dir)}
     started = time.perf_counter()
-    built = _run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            *("--resource-type", "seed", "--resource-type", "model"),
-            *("--target-path", str(folder / "spark_target"), "--log-path", str(folder / "logs")),
-        ],
-        env,
-        SPARK_TIMEOUT,
-    )
-    seconds["spark dbt build (seeds, models)"] = time.perf_counter() - started
-    found = Builds(
-        files, postgres, folder / "spark", _marts(folder / "spark_target" / "manifest.json")
-    )
-    found.seconds = seconds
-    found.summary = next(
-        (line for line in built.stdout.splitlines() if "PASS=" in line), built.stdout[-3000:]
-    )
-    print(f"\nspark: {found.summary}")
-    for step, taken in seconds.items():
-        print(f"  {step}: {taken:.0f} s")
-    yield found
+    try:
+        _start_spark(spark_dir)
+        seconds["spark session start"] = time.perf_counter() - started
+        started = time.perf_counter()
+        with pytest.MonkeyPatch.context() as patch:  # _dbt_in's environment: Spark's
+            patch.setattr(warehouse, "dbt_env", lambda _database: env)
+            built = _dbt_in(
+                settings, folder / "spark_dbt", [*build, "--vars", COMPARED_VARS], SPARK_TIMEOUT
+            )
+        seconds["spark dbt build (seeds, models)"] = time.perf_counter() - started
+        assert built.returncode == 0, built.stdout[-4000:]
+        print(f"\nspark: {next(line for line in built.stdout.splitlines() if 'PASS=' in line)}")
+        for step, taken in seconds.items():
+            print(f"  {step}: {taken:.0f} s")
+        yield Builds(
+            files, postgres, spark_dir, _marts(folder / "spark_dbt" / "target" / "manifest.json")
+        )
+    finally:
+        print(f"\nspark: {_stop_spark()}")
     _drop(settings, postgres)
 
 
@@ -241,21 +291,23 @@ def _spark_rows(spark_dir: Path, queries: dict[str, str]) -> dict[str, list[tupl
 
 
 def test_every_mart_is_equal_on_postgres_and_spark(builds: Builds) -> None:
-    """Row counts and every row (numbers to DIGITS significant digits) of every mart."""
-    queries = {
-        relation: f"select {', '.join(columns) or '*'} from {relation}"
-        for relation, columns in sorted(builds.marts.items())
-    }
-    spark = _spark_rows(builds.spark_dir, queries)
+    """Row counts and every row (numbers to DIGITS significant digits) of every mart;
+    every mart has rows."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
     report: dict[str, str] = {}
+    counts: dict[str, int] = {}
     with warehouse.connect(builds.postgres) as conn:
-        for relation, query in queries.items():
+        for relation, columns in sorted(builds.marts.items()):
+            query = f"select {', '.join(columns) or '*'} from {relation}"
             expected = _rows(conn.execute(query).fetchall())  # type: ignore[call-overload]
-            got = spark[relation]
-            if isinstance(got, str):
-                report[relation] = f"not built on Spark ({got[:120]})"
+            try:
+                actual = _rows([tuple(row) for row in spark.sql(query).collect()])
+            except Exception as error:  # a table that Spark did not build
+                report[relation] = f"not read on Spark ({str(error).splitlines()[0][:120]})"
                 continue
-            actual = _rows(got)
+            counts[relation] = len(expected)
             if actual != expected:
                 missing = [row for row in expected if row not in actual][:2]
                 extra = [row for row in actual if row not in expected][:2]
@@ -264,10 +316,14 @@ def test_every_mart_is_equal_on_postgres_and_spark(builds: Builds) -> None:
                     f" e.g. only on PostgreSQL {missing}, only on Spark {extra}"
                 )
     equal = sorted(set(builds.marts) - set(report))
-    print(f"\n{len(equal)} of {len(builds.marts)} marts equal on both engines: {', '.join(equal)}")
+    print(f"\n{len(equal)} of {len(builds.marts)} marts equal on both engines:")
+    print(", ".join(f"{relation} ({counts[relation]} rows)" for relation in equal))
     for relation, difference in report.items():
         print(f"  {relation}: {difference}")
     assert not report, f"{len(report)} marts differ (see the output)"
+    assert len(builds.marts) >= 31
+    empty = sorted(relation for relation, count in counts.items() if count == 0)
+    assert not empty, f"marts without rows (nothing compared): {empty}"
 
 
 def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
@@ -280,8 +336,8 @@ def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
     requests = pq.read_table(raw / "curriculum_requests").num_rows
     rejected = pq.read_table(raw / "rejected_lines").num_rows
     assert by_format["csv"]["rows_loaded"] == requests
-    assert by_format["csv"]["lines_read"] == EVENTS + 1  # the header
-    assert requests + rejected == EVENTS
+    assert by_format["csv"]["lines_read"] == COMPARED_EVENTS + 1  # the header
+    assert requests + rejected == COMPARED_EVENTS
 
 
 def _spark_build(env: dict[str, str], folder: Path, *args: str) -> None:
