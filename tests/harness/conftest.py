@@ -30,6 +30,8 @@ SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 # adds its name, so that its databases never meet the other worker's.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 DB_PREFIX = os.environ.get("AA_TEST_DB_PREFIX", "aa_test_") + (f"{_WORKER}_" if _WORKER else "")
+# The database of the `database` fixture (one name per worker, see there).
+TEST_DATABASE = DB_PREFIX + "test"
 # The demo warehouse: 200,000 requests, seed 42 (`make build` makes 1,000,000; the
 # generator plants what the rules must find at every size, and test_demo_data.py checks
 # the files of both). lesson_cohort_outliers flags the planted over-use alone at 100,000,
@@ -175,12 +177,11 @@ def database(settings: warehouse.Settings) -> Iterator[warehouse.Settings]:
     parse depends on the database name, so one name lets each test reuse it (see
     dbt_in). With AA_KEEP_TEST_DATABASES set, the database of the worker's last test is
     kept (run one test, `pytest -k NAME`, to look into its data)."""
-    name = DB_PREFIX + "test"
-    warehouse.drop_database(settings, name)
-    warehouse.ensure_database(settings, name)
-    yield warehouse.Settings(**{**settings.__dict__, "dbname": name})
+    warehouse.drop_database(settings, TEST_DATABASE)
+    warehouse.ensure_database(settings, TEST_DATABASE)
+    yield warehouse.Settings(**{**settings.__dict__, "dbname": TEST_DATABASE})
     if not os.environ.get("AA_KEEP_TEST_DATABASES"):
-        warehouse.drop_database(settings, name)
+        warehouse.drop_database(settings, TEST_DATABASE)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from access_analytics import demo_data, loaders, warehouse
-from conftest import DB_PREFIX, PROJECT_DIR, dbt_in, run_cli
+from conftest import PROJECT_DIR, TEST_DATABASE, dbt_in, run_cli
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -381,7 +381,9 @@ def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse
 def test_first_use_of_a_new_database_by_two_loads_and_two_builds_at_once(
     settings: warehouse.Settings, tmp_path: Path
 ) -> None:
-    name = DB_PREFIX + "concurrent_first_use"
+    # The name of conftest's `database` (dropped: the database is new), whose parse the
+    # worker may have saved already.
+    name = TEST_DATABASE
     warehouse.drop_database(settings, name)
     # Both builds start from one parse of the project for this database, as a user's
     # second run would (each would parse the whole project otherwise); `dbt parse` does

@@ -11,11 +11,10 @@ campus NAT addresses are human.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from access_analytics import demo_data, warehouse
-from conftest import DB_PREFIX, TWINS_IP, dbt_in, run_cli
+from conftest import TWINS_IP, dbt_in, run_cli
 
 # Exact classes of named IPs of the Apache log. Declared bots whose user agents every
 # list names; Baidu's crawler sending "Firefox/6.0.2" (robots.txt only, or beside
@@ -197,39 +196,31 @@ def test_no_bot_session_unless_automated_traffic_is_included(
 
 
 def test_bootcamp_format_never_scores_a_user_agent_rule(
-    settings: warehouse.Settings, tmp_path: Path
+    database: warehouse.Settings, tmp_path: Path
 ) -> None:
     """The bootcamp log has no user-agent field: no IP fires bot_user_agent or
     missing_user_agent, and the campus NAT addresses (the planted organisation blocks)
     are human."""
-    name = DB_PREFIX + "traffic_bootcamp"
-    warehouse.drop_database(settings, name)
-    warehouse.ensure_database(settings, name)
-    database = warehouse.Settings(**{**settings.__dict__, "dbname": name})
-    try:
-        files = demo_data.generate(tmp_path / "demo", events=50_000, seed=7, fmt="bootcamp")
-        for path, file_format in (
-            (files.cohorts_path, "cohorts"),
-            (files.requests_path, "bootcamp"),
-        ):
-            loaded = run_cli(["load", file_format, str(path)], database)
-            assert loaded.returncode == 0, loaded.stderr
-        _build(database, tmp_path, "+ip_traffic_classes")
-        truth = json.loads(files.ground_truth_path.read_text())
-        campuses = [item["block"] for item in truth["ip_blocks"] if item["kind"] == "organisation"]
-        with warehouse.connect(database) as conn:
-            user_agent_rules = conn.execute(
-                "select count(*) from intermediate.int_traffic_suspects_classified"
-                " where reasons like '%bot_user_agent%' or reasons like '%missing_user_agent%'"
-            ).fetchone()
-            nat = conn.execute(
-                "select ip, traffic_class, reasons from marts.ip_traffic_classes"
-                " where block_16 = any(%s) and requests >= 1000",
-                (campuses,),
-            ).fetchall()
-    finally:
-        if not os.environ.get("AA_KEEP_TEST_DATABASES"):
-            warehouse.drop_database(settings, name)
+    files = demo_data.generate(tmp_path / "demo", events=50_000, seed=7, fmt="bootcamp")
+    for path, file_format in (
+        (files.cohorts_path, "cohorts"),
+        (files.requests_path, "bootcamp"),
+    ):
+        loaded = run_cli(["load", file_format, str(path)], database)
+        assert loaded.returncode == 0, loaded.stderr
+    _build(database, tmp_path, "+ip_traffic_classes")
+    truth = json.loads(files.ground_truth_path.read_text())
+    campuses = [item["block"] for item in truth["ip_blocks"] if item["kind"] == "organisation"]
+    with warehouse.connect(database) as conn:
+        user_agent_rules = conn.execute(
+            "select count(*) from intermediate.int_traffic_suspects_classified"
+            " where reasons like '%bot_user_agent%' or reasons like '%missing_user_agent%'"
+        ).fetchone()
+        nat = conn.execute(
+            "select ip, traffic_class, reasons from marts.ip_traffic_classes"
+            " where block_16 = any(%s) and requests >= 1000",
+            (campuses,),
+        ).fetchall()
     assert user_agent_rules == (0,)
     assert len(nat) >= 2, nat
     assert all(traffic_class == "human" for _ip, traffic_class, _reasons in nat), nat

@@ -1,9 +1,10 @@
 """User-agent classification (int_user_agents_classified) on real and generated data.
 
-One database is built for the whole module (a single ``dbt build``): the demo data set,
+One database is built for the whole module (a single ``dbt build``): the demo data set
 and, when ../shared/data is present, the labelled user agents of ua-parser (uap-core)
-written as a CSV export of requests, and a real Apache combined log. Each test then
-reads ``intermediate.int_user_agents_classified``.
+written as a CSV export of requests. Each test then reads
+``intermediate.int_user_agents_classified``; the real Apache combined log's test reads
+it on conftest's apache_warehouse (the log loaded and built with the default vars).
 
 Accuracy is measured against uap-core's labels (its own test strings, so this mainly
 proves that the translation of uap-core's regexes to PostgreSQL and the SQL around them
@@ -22,7 +23,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from crawleruseragents import CRAWLER_PATTERNS
 from ua_parser_builtins.matchers import MATCHERS
 
 from access_analytics import demo_data, warehouse
-from conftest import DB_PREFIX, SHARED_DATA, dbt_in, run_cli
+from conftest import SHARED_DATA, TEST_DATABASE, dbt_in, run_cli
 
 OS_TARGET = 0.99
 BROWSER_TARGET = 0.97
@@ -154,17 +155,31 @@ def load(database: warehouse.Settings, file_format: str, path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def classifications(database: warehouse.Settings) -> dict[str, Classification]:
+    """int_user_agents_classified of a built database, keyed by user agent ('' for the
+    missing one)."""
+    with warehouse.connect(database) as conn:
+        rows = conn.execute(
+            "select user_agent, os_family, os_class, browser_family, device_class, is_bot,"
+            " device_family, bot_source from intermediate.int_user_agents_classified"
+        ).fetchall()
+    return {row[0]: Classification(*row[1:]) for row in rows}
+
+
 @pytest.fixture(scope="module")
 def classified(
     settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Classification]]:
-    """int_user_agents_classified built over the demo data and, when present, the real
-    data, keyed by user agent ('' for the missing one)."""
+) -> dict[str, Classification]:
+    """int_user_agents_classified built over the demo data and, when present, the
+    labelled user agents of uap-core, keyed by user agent ('' for the missing one). (The
+    real Apache log's are read on conftest's apache_warehouse, built with the same vars.)
+
+    The database is dropped once read, and has the name of conftest's `database`: dbt
+    reuses the worker's saved parse for that name (a new name costs a whole parse)."""
     tmp = tmp_path_factory.mktemp("user_agents")
-    name = DB_PREFIX + "user_agents"
-    warehouse.drop_database(settings, name)
-    warehouse.ensure_database(settings, name)
-    database = warehouse.Settings(**{**settings.__dict__, "dbname": name})
+    database = warehouse.Settings(**{**settings.__dict__, "dbname": TEST_DATABASE})
+    warehouse.drop_database(settings, database.dbname)
+    warehouse.ensure_database(settings, database.dbname)
     try:
         files = demo_data.generate(tmp / "demo", events=DEMO_EVENTS, seed=11)
         load(database, "cohorts", files.cohorts_path)
@@ -174,13 +189,11 @@ def classified(
             strings = labelled(uap / "test_os.yaml").keys() | labelled(uap / "test_ua.yaml").keys()
             write_requests_csv(tmp / "uap_core_requests.csv", strings)
             load(database, "csv", tmp / "uap_core_requests.csv")
-            load(database, "combined", SHARED_DATA / "apache_logs" / "apache_logs")
         built = dbt_in(
             database,
             tmp,
             "build",
-            # The tests read the classification only (the security marts of the Apache
-            # log are built and tested on conftest's apache_warehouse).
+            # The tests read the classification only.
             "--select",
             "+int_user_agents_classified",
             # Only tests whose parents are all built (not the staging models'
@@ -192,15 +205,10 @@ def classified(
             "unit_test",
         )
         assert built.returncode == 0, built.stdout[-3000:]
-        with warehouse.connect(database) as conn:
-            rows = conn.execute(
-                "select user_agent, os_family, os_class, browser_family, device_class, is_bot,"
-                " device_family, bot_source from intermediate.int_user_agents_classified"
-            ).fetchall()
-        yield {row[0]: Classification(*row[1:]) for row in rows}
+        return classifications(database)
     finally:
         if not os.environ.get("AA_KEEP_TEST_DATABASES"):
-            warehouse.drop_database(settings, name)
+            warehouse.drop_database(settings, database.dbname)
 
 
 def test_os_family_agrees_with_uap_core(
@@ -388,8 +396,9 @@ def test_demo_scrapers_are_bots_and_browsers_are_not(
 
 
 def test_real_apache_log_search_crawlers_are_bots(
-    classified: dict[str, Classification], shared_data: Path
+    apache_warehouse: tuple[warehouse.Settings, Path], shared_data: Path
 ) -> None:
+    classified = classifications(apache_warehouse[0])
     agents: set[str] = set()
     with (shared_data / "apache_logs" / "apache_logs").open(encoding="utf-8") as log:
         for line in log:
