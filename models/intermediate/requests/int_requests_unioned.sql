@@ -9,6 +9,7 @@
         materialized='incremental',
         unique_key='request_id',
         indexes=[
+            {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},
             {'columns': ['requested_at']},

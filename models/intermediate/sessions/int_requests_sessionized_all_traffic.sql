@@ -5,6 +5,7 @@
         incremental_strategy='replace_key_tail',
         tail_column='requested_at',
         indexes=[
+            {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['sessionized_at']},
         ],

@@ -14,7 +14,11 @@
         incremental_strategy='delete+insert',
         unique_key='request_id',
         on_schema_change='fail',
-        indexes=[{'columns': ['ip']}, {'columns': ['facts_at']}],
+        indexes=[
+            {'columns': ['request_id'], 'unique': True},
+            {'columns': ['ip']},
+            {'columns': ['facts_at']},
+        ],
     )
 }}
 
