@@ -184,9 +184,14 @@ KEYED_REQUEST_TABLES = {
 
 
 def compiled_test(folder: Path, name: str) -> str:
-    """The SQL dbt compiled for the data test `name` in the build of `folder`."""
-    (path,) = (folder / "target" / "compiled").rglob(f"{name}.sql")
-    return path.read_text()
+    """The SQL dbt ran for the data test `name` in the build of `folder`."""
+    results = json.loads((folder / "target" / "run_results.json").read_text())["results"]
+    (code,) = (
+        result["compiled_code"]
+        for result in results
+        if result["unique_id"].startswith(f"test.access_analytics.{name}.")
+    )
+    return str(code)
 
 
 def scans_of(conn: psycopg.Connection, query: str, table: str) -> list[str]:
