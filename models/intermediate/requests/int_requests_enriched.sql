@@ -8,6 +8,8 @@
     future-dated depends on "now", so it is not stored: readers use the macro
     `is_future_dated`.
 #}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',

@@ -1,4 +1,6 @@
 -- depends_on: {{ ref('int_sessionization_scope') }}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',

@@ -8,6 +8,8 @@
     (int_log_time_resolutions: files with new lines) and of the user agents classified
     since its last run; `facts_at` tells the traffic models after it which rows changed.
 #}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',
