@@ -171,3 +171,103 @@ def test_demo_command_refuses_a_too_small_size(events: int, tmp_path: Path) -> N
     result = run_cli(["demo", "--events", str(events), "--out", str(tmp_path)])
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+# The request tables whose key a unique index enforces (config `indexes`), so that their
+# `unique` test reads the catalog (macro key_not_enforced), with the folder of their YAML.
+KEYED_REQUEST_TABLES = {
+    "int_requests_unioned": "requests",
+    "int_requests_enriched": "requests",
+    "int_requests_traffic_facts": "traffic",
+    "int_requests_sessionized_all_traffic": "sessions",
+}
+
+
+def compiled_test(folder: Path, name: str) -> str:
+    """The SQL dbt ran for the data test `name` in the build of `folder`."""
+    results = json.loads((folder / "target" / "run_results.json").read_text())["results"]
+    (code,) = (
+        result["compiled_code"]
+        for result in results
+        if result["unique_id"].startswith(f"test.access_analytics.{name}.")
+    )
+    return str(code)
+
+
+def scans_of(conn: psycopg.Connection, query: str, table: str) -> list[str]:
+    """The lines of `EXPLAIN ANALYZE` of `query` that scan `table`."""
+    plan = conn.execute(f"explain (analyze, costs off, timing off) {query}").fetchall()
+    return [line for (line,) in plan if "Scan" in line and f" on {table}" in line]
+
+
+def test_request_keys_are_enforced_on_write_and_their_unique_tests_read_the_catalog(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+) -> None:
+    database, _, folder = full_build_warehouse
+    with warehouse.connect(database) as conn:
+        for table in KEYED_REQUEST_TABLES:
+            test_sql = compiled_test(folder, f"unique_{table}_request_id")
+            relation = f"intermediate.{table}"
+            (request_id,) = conn.execute(f"select min(request_id) from {relation}").fetchone() or (
+                None,
+            )
+            assert request_id is not None
+            # Every write checks the key, an incremental run's insert as much as a full
+            # build: a second row with a request_id already there is refused.
+            with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+                conn.execute(
+                    f"insert into {relation} select * from {relation} where request_id = %s",
+                    (request_id,),
+                )
+            # So the test does not group the rows: the table is never scanned.
+            assert conn.execute(test_sql).fetchall() == []
+            scans = scans_of(conn, test_sql, table)
+            assert scans and all("never executed" in line for line in scans), scans
+            # Without the index the same test groups every row and finds a repeated key.
+            (index,) = conn.execute(
+                "select indexrelid::regclass::text from pg_index"
+                " where indrelid = %s::regclass and indisunique",
+                (relation,),
+            ).fetchone() or (None,)
+            with conn.transaction(force_rollback=True):
+                conn.execute(f"drop index {index}")
+                conn.execute(
+                    f"insert into {relation} select * from {relation} where request_id = %s",
+                    (request_id,),
+                )
+                assert conn.execute(test_sql).fetchall() == [(request_id, 2)]
+                assert not any("never executed" in line for line in scans_of(conn, test_sql, table))
+
+
+def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+) -> None:
+    # The raw request table's primary key (file_id, line_number): its source test
+    # `unique_combination_of_columns` reads the catalog, and groups the rows without it.
+    database, _, folder = full_build_warehouse
+    test_sql = compiled_test(
+        folder, "source_unique_combination_of_columns_curriculum_requests_file_id__line_number"
+    )
+    raw = "raw.curriculum_requests"
+    with warehouse.connect(database) as conn:
+        assert conn.execute(test_sql).fetchall() == []
+        scans = scans_of(conn, test_sql, "curriculum_requests")
+        assert scans and all("never executed" in line for line in scans), scans
+        with conn.transaction(force_rollback=True):
+            # Still unique, but with line_number nullable a plain unique index takes
+            # nulls as distinct while the test groups them together: the rows are grouped.
+            conn.execute(f"alter table {raw} drop constraint curriculum_requests_pkey")
+            conn.execute(f"alter table {raw} alter column line_number drop not null")
+            conn.execute(f"create unique index on {raw} (file_id, line_number)")
+            scans = scans_of(conn, test_sql, "curriculum_requests")
+            assert scans and not any("never executed" in line for line in scans), scans
+            conn.execute(
+                f"insert into {raw} (file_id, source_file, line_number, line_key, requested_at,"
+                " user_id, ip) select file_id, source_file, null, 'duplicate:' || n,"
+                f" requested_at, user_id, ip from (select * from {raw} limit 1) as one_row,"
+                " generate_series(1, 2) as n"
+            )
+            (file_id,) = conn.execute(
+                f"select file_id from {raw} where line_number is null limit 1"
+            ).fetchone() or (None,)
+            assert conn.execute(test_sql).fetchall() == [(file_id, None, 2)]

@@ -8,11 +8,14 @@
     future-dated depends on "now", so it is not stored: readers use the macro
     `is_future_dated`.
 #}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',
         unique_key='request_id',
         indexes=[
+            {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},
         ],

@@ -4,11 +4,14 @@
     Paths are parsed once per distinct path (int_request_paths) and joined.
     (Loads are serialised, so `loaded_at` only grows.)
 #}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',
         unique_key='request_id',
         indexes=[
+            {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},
             {'columns': ['requested_at']},

@@ -1,10 +1,13 @@
 -- depends_on: {{ ref('int_sessionization_scope') }}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_key_tail',
         tail_column='requested_at',
         indexes=[
+            {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['sessionized_at']},
         ],

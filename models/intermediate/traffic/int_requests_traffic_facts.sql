@@ -8,13 +8,19 @@
     (int_log_time_resolutions: files with new lines) and of the user agents classified
     since its last run; `facts_at` tells the traffic models after it which rows changed.
 #}
+{# The unique index on request_id is the key, checked on every write (incremental runs
+    too): the key's unique test reads the catalog (macro key_not_enforced). #}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='request_id',
         on_schema_change='fail',
-        indexes=[{'columns': ['ip']}, {'columns': ['facts_at']}],
+        indexes=[
+            {'columns': ['request_id'], 'unique': True},
+            {'columns': ['ip']},
+            {'columns': ['facts_at']},
+        ],
     )
 }}
 
