@@ -340,63 +340,152 @@ def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
     assert requests + rejected == COMPARED_EVENTS
 
 
-def _spark_build(env: dict[str, str], folder: Path, *args: str) -> None:
-    """dbt build of the sessions models and their parents (no data tests) on Spark."""
-    built = _run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            *("--select", "+fct_sessions", "+fct_activities"),
-            *("--resource-type", "seed", "--resource-type", "model"),
-            *("--target-path", str(folder / "target"), "--log-path", str(folder / "logs")),
-            *args,
-        ],
-        env,
-        SPARK_TIMEOUT,
-    )
-    assert built.returncode == 0, built.stdout[-4000:]
+# The four-batch test runs dbt in this process (conftest's _dbt_in), so its five dbt
+# commands share one JVM and one Spark session: a dbt process of its own starts a JVM,
+# the Spark session and the Derby metastore for each command (40 to 70 s of a loaded
+# machine each). Its catalog is Spark's in-memory one (AA_SPARK_CATALOG, profiles.yml):
+# it lives as long as the session, which is all the test needs, and has no Derby
+# database to start or lock.
+def _spark_dbt(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dbt ARGS` on Spark in this process (the environment `env`), its target and logs
+    in `folder`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(warehouse, "dbt_env", lambda _database: env)
+        return _dbt_in(warehouse.settings_from_env(PROJECT_DIR), folder, args, SPARK_TIMEOUT)
+
+
+def _stop_spark_session() -> None:
+    """Stop the Spark session of this process, if any: the next one starts with its own
+    settings (warehouse folder, catalog) instead of taking over the last one's."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is not None:
+        SparkSession.builder.getOrCreate().stop()
+
+
+def _session_rows(queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of each query (name -> SQL) in this process's Spark session (dbt's)."""
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.builder.getOrCreate()
+    return {
+        name: [tuple(row) for row in session.sql(query).collect()]
+        for name, query in queries.items()
+    }
+
+
+def _one(session_rows: list[tuple[Any, ...]]) -> int:
+    [(value,)] = session_rows
+    return int(value)
+
+
+# test_sessions_incremental's queries, with the batch of a request read from its file's
+# name by Spark's regexp_extract (PostgreSQL's `substring(... from regex)` is not Spark's).
+SPARK_BATCH_OF_REQUEST = (
+    "select line_key as request_id,"
+    " cast(regexp_extract(source_file, 'batch_([0-9])[.]csv$', 1) as int) as batch,"
+    " requested_at from raw.curriculum_requests"
+)
+
+
+@pytest.fixture
+def spark_in_process(spark_ready: None) -> Iterator[None]:
+    """This process's own Spark session for the test, stopped afterwards."""
+    _stop_spark_session()
+    yield
+    _stop_spark_session()
 
 
 def test_four_incremental_batches_on_spark_equal_a_full_refresh(
-    spark_ready: None, tmp_path: Path
+    spark_in_process: None, tmp_path: Path
 ) -> None:
-    """The sessions models on Spark, run incrementally after each of four batches (late
-    requests included: test_sessions_incremental.write_batches), equal a full refresh
-    on Spark of the same files, row for row (the tables of test_sessions_incremental)."""
-    from test_sessions_incremental import COMPARED, write_batches
+    """test_sessions_incremental on Spark: the sessions models and their parents, run
+    incrementally after each of four batches (late requests included), equal a full
+    refresh of the same loaded files, row for row (the tables of COMPARED); the same
+    dbt commands, the same data and the same checks that the runs were incremental and
+    that late requests and sessions across batches occurred."""
+    import test_sessions_incremental as postgres
 
     spark_dir = tmp_path / "spark"
-    env = {**spark_target.dbt_env(PROJECT_DIR), "AA_SPARK_DIR": str(spark_dir)}
-    demo = demo_data.generate(tmp_path / "demo", events=EVENTS, seed=SEED)
-    batches = write_batches(demo.requests_path, tmp_path)
+    env = {
+        **spark_target.dbt_env(PROJECT_DIR),
+        "AA_SPARK_DIR": str(spark_dir),
+        "AA_SPARK_CATALOG": "in-memory",
+    }
+    files = demo_data.generate(tmp_path / "demo", events=postgres.EVENTS, seed=11)
+    batches = postgres.write_batches(files.requests_path, tmp_path)
+    late_counts = postgres.reaching_back(batches)
+    dbt_folder = tmp_path / "dbt"
+    seeds_and_models = ("--resource-type", "seed", "--resource-type", "model")
+
+    def dbt(*args: str) -> None:
+        done = _spark_dbt(env, dbt_folder, *args, *postgres.SELECTED)
+        assert done.returncode == 0, done.stdout[-4000:]
+
     started = time.perf_counter()
-    loaded = _run(_load_command("cohorts", demo.cohorts_path), env, 300)
+    loaded = _run(_load_command("cohorts", files.cohorts_path), env, 300)
     assert loaded.returncode == 0, loaded.stderr
-    for batch in batches:
+    # As test_sessions_incremental: the seeds and models after the first batch, `dbt run`
+    # after the others. Without its data tests after the last: they check the state that
+    # the comparison below finds equal, row for row, to the full refresh, and every data
+    # test of the project passes on Spark in `make build TARGET=spark` (docs/spark.md).
+    for number, batch in enumerate(batches, start=1):
         loaded = _run(_load_command("csv", batch), env, 300)
         assert loaded.returncode == 0, loaded.stderr
-        _spark_build(env, tmp_path)
+        if number == 1:
+            dbt("build", *seeds_and_models)
+        else:
+            dbt("run")
     print(f"\nspark: four incremental runs in {time.perf_counter() - started:.0f} s")
+
     # A bare `numeric` is decimal(10, 0) on Spark: keep the decimals COMPARED rounds to.
     queries = {
-        relation: f"select {columns.replace('::numeric', '::decimal(38, 12)')} from {relation}"
-        for relation, columns in COMPARED.items()
+        table: f"select {columns.replace('::numeric', '::decimal(38, 12)')} from {table}"
+        for table, columns in postgres.COMPARED.items()
     }
-    runs = (
-        "select count(distinct sessionized_at)"
-        " from intermediate.int_requests_sessionized_all_traffic"
-    )
-    incremental = _spark_rows(spark_dir, {**queries, "runs": runs})
+    late = {
+        f"late {number}": "select count(*) from raw.curriculum_requests where source_file"
+        f" like '%/batch_{number}.csv' and requested_at < (select max(requested_at) from"
+        f" raw.curriculum_requests where source_file like '%/batch_{number - 1}.csv')"
+        for number in (2, 3, 4)
+    }
+    incremental = _session_rows({**queries, **late, "runs": postgres.SESSIONIZING_RUNS})
     # The runs were incremental: later runs re-sessionized only some users.
-    incremental_runs = incremental.pop("runs")
-    assert not isinstance(incremental_runs, str), incremental_runs
-    assert incremental_runs[0][0] >= 2
-    _spark_build(env, tmp_path, "--full-refresh")
-    full = _spark_rows(spark_dir, {**queries, "runs": runs})
-    assert full.pop("runs") == [(1,)]
-    for relation in queries:
-        expected, actual = full[relation], incremental[relation]
-        assert not isinstance(expected, str), expected
-        assert not isinstance(actual, str), actual
-        assert len(actual) == len(expected) > 0, relation
-        assert _rows(actual) == _rows(expected), relation
+    assert _one(incremental.pop("runs")) >= 2
+    # Late requests did arrive late: dated before the previous batch's last request.
+    for number in (2, 3, 4):
+        assert _one(incremental.pop(f"late {number}")) == late_counts[number - 2] > 0, number
+
+    # The same loaded lines, every model rebuilt from scratch (the seeds are those of the
+    # first run: the same files).
+    started = time.perf_counter()
+    dbt("run", "--full-refresh")
+    print(f"spark: the full refresh in {time.perf_counter() - started:.0f} s")
+    counts = {
+        "runs": postgres.SESSIONIZING_RUNS,
+        "across": postgres.SESSIONS_ACROSS_BATCHES.replace(
+            postgres.BATCH_OF_REQUEST, SPARK_BATCH_OF_REQUEST
+        ),
+        "late": postgres.SESSIONS_WITH_A_LATE_REQUEST.replace(
+            postgres.BATCH_OF_REQUEST, SPARK_BATCH_OF_REQUEST
+        ),
+        "total": "select count(*) from intermediate.int_requests_sessionized_all_traffic",
+        "left out": "select count(*) from intermediate.int_requests_sessionized_all_traffic"
+        " where not is_in_sessions and session_id is null",
+        "kept": "select count(*) from intermediate.int_requests_sessionized",
+    }
+    full = _session_rows({**queries, **counts})
+    # One run sessionized every request: nothing is left of the incremental state.
+    assert _one(full["runs"]) == 1
+    for table in queries:
+        expected, actual = full[table], incremental[table]
+        assert len(actual) == len(expected) > 0, table
+        assert sorted(actual, key=repr) == sorted(expected, key=repr), table
+    # The cases that make incremental sessions hard did occur.
+    assert _one(full["across"]) > 0
+    assert _one(full["late"]) > 0
+    # Every request has its row; the non-human ones have no session.
+    assert _one(full["total"]) == postgres.EVENTS
+    assert _one(full["left out"]) > 0
+    assert _one(full["left out"]) + _one(full["kept"]) == postgres.EVENTS
