@@ -14,7 +14,6 @@ import datetime
 import decimal
 import json
 import os
-import pickle
 import subprocess
 import sys
 import time
@@ -29,8 +28,6 @@ from conftest import PROJECT_DIR, _built_warehouse, _dbt_in, _drop, demo_loads
 
 pytestmark = pytest.mark.spark
 
-# Small enough for a few minutes of Spark, large enough that every mart has rows.
-EVENTS = 20_000
 # The cross-engine comparison: few requests (Spark's cost is per statement, not per row),
 # a small web log with external referrers (referrer_hosts reads web logs only) and
 # thresholds low enough that every mart has rows at that size (the same on both engines).
@@ -189,6 +186,14 @@ def _stop_spark() -> str:
     return cpu
 
 
+def _spark_dbt(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dbt ARGS` on Spark in this process (the environment `env`), its target and logs
+    in `folder`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(warehouse, "dbt_env", lambda _database: env)
+        return _dbt_in(warehouse.settings_from_env(PROJECT_DIR), folder, args, SPARK_TIMEOUT)
+
+
 @pytest.fixture(scope="module")
 def builds(
     spark_ready: None, settings: warehouse.Settings, tmp_path_factory: pytest.TempPathFactory
@@ -221,11 +226,7 @@ def builds(
         _start_spark(spark_dir)
         seconds["spark session start"] = time.perf_counter() - started
         started = time.perf_counter()
-        with pytest.MonkeyPatch.context() as patch:  # _dbt_in's environment: Spark's
-            patch.setattr(warehouse, "dbt_env", lambda _database: env)
-            built = _dbt_in(
-                settings, folder / "spark_dbt", [*build, "--vars", COMPARED_VARS], SPARK_TIMEOUT
-            )
+        built = _spark_dbt(env, folder / "spark_dbt", *build, "--vars", COMPARED_VARS)
         seconds["spark dbt build (seeds, models)"] = time.perf_counter() - started
         assert built.returncode == 0, built.stdout[-4000:]
         print(f"\nspark: {next(line for line in built.stdout.splitlines() if 'PASS=' in line)}")
@@ -237,57 +238,6 @@ def builds(
     finally:
         print(f"\nspark: {_stop_spark()}")
     _drop(settings, postgres)
-
-
-# Reads query results in a Python process of its own: its JVM, and with it the lock of the
-# embedded Derby metastore, ends with it, so a dbt run can use the warehouse afterwards.
-_READ_ROWS = """
-import json, pickle, sys
-from pyspark.sql import SparkSession
-
-spark_dir, cores, out = sys.argv[1:4]
-builder = SparkSession.builder.master(f"local[{cores}]").enableHiveSupport()
-for name, value in {
-    "spark.sql.warehouse.dir": f"{spark_dir}/warehouse",
-    "spark.hadoop.javax.jdo.option.ConnectionURL": (
-        f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true"
-    ),
-    "spark.sql.session.timeZone": "UTC",
-    "spark.ui.enabled": "false",
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-}.items():
-    builder = builder.config(name, value)
-session = builder.getOrCreate()
-found = {}
-for name, query in json.load(sys.stdin).items():
-    try:
-        found[name] = [tuple(row) for row in session.sql(query).collect()]
-    except Exception as error:  # a table that Spark did not build
-        found[name] = str(error).splitlines()[0]
-session.stop()
-with open(out, "wb") as handle:
-    pickle.dump(found, handle)
-"""
-
-
-def _spark_rows(spark_dir: Path, queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]] | str]:
-    """The rows of each query (name -> SQL) on Spark (one session; the dbt runs have
-    ended, so the metastore is free), or the error that running it gave."""
-    out = spark_dir / "rows.pickle"
-    cores = os.environ.get("AA_SPARK_CORES", "2")
-    read = subprocess.run(
-        [sys.executable, "-c", _READ_ROWS, str(spark_dir), cores, str(out)],
-        input=json.dumps(queries),
-        env=spark_target.dbt_env(PROJECT_DIR),
-        capture_output=True,
-        text=True,
-        timeout=SPARK_TIMEOUT,
-        check=False,
-    )
-    assert read.returncode == 0, read.stderr[-3000:]
-    with out.open("rb") as handle:
-        found: dict[str, list[tuple[Any, ...]] | str] = pickle.load(handle)
-    return found
 
 
 def test_every_mart_is_equal_on_postgres_and_spark(builds: Builds) -> None:
@@ -346,24 +296,6 @@ def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
 # machine each). Its catalog is Spark's in-memory one (AA_SPARK_CATALOG, profiles.yml):
 # it lives as long as the session, which is all the test needs, and has no Derby
 # database to start or lock.
-def _spark_dbt(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`dbt ARGS` on Spark in this process (the environment `env`), its target and logs
-    in `folder`."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(warehouse, "dbt_env", lambda _database: env)
-        return _dbt_in(warehouse.settings_from_env(PROJECT_DIR), folder, args, SPARK_TIMEOUT)
-
-
-def _stop_spark_session() -> None:
-    """Stop the Spark session of this process, if any: the next one starts with its own
-    settings (warehouse folder, catalog) instead of taking over the last one's."""
-    from pyspark import SparkContext
-    from pyspark.sql import SparkSession
-
-    if SparkContext._active_spark_context is not None:
-        SparkSession.builder.getOrCreate().stop()
-
-
 def _session_rows(queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of each query (name -> SQL) in this process's Spark session (dbt's)."""
     from pyspark.sql import SparkSession
@@ -392,9 +324,9 @@ SPARK_BATCH_OF_REQUEST = (
 @pytest.fixture
 def spark_in_process(spark_ready: None) -> Iterator[None]:
     """This process's own Spark session for the test, stopped afterwards."""
-    _stop_spark_session()
+    _stop_spark()
     yield
-    _stop_spark_session()
+    _stop_spark()
 
 
 def test_four_incremental_batches_on_spark_equal_a_full_refresh(
