@@ -114,6 +114,7 @@ def _group(nodeid: str) -> str:
 # that does not build the shared warehouses, so that no long file is left to the end.
 _LONGEST_FIRST = (
     "apache_warehouses",
+    "tests/harness/test_spark.py",
     "tests/harness/test_sessions_incremental.py",
     "tests/harness/test_lint.py",
     "tests/harness/test_file_identity.py",
