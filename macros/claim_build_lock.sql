@@ -31,21 +31,35 @@
     {%- endif -%}
     {%- set me = dbt.string_literal(invocation_id) -%}
     {%- set load_lock = "hashtext('access_analytics.load')" -%}
-    {#- Two first builds of a new database create the table one after the other. -#}
-    {%- do run_query(
-        "select pg_advisory_xact_lock(hashtext('access_analytics.build_lock_ddl'));
-        create schema if not exists private;
-        revoke all on schema private from public;
-        create table if not exists private.build_lock (
-            -- At most one row: the dbt invocation that holds the warehouse.
-            is_held boolean primary key default true check (is_held),
-            invocation_id text not null,
-            command text not null,
-            claimed_at timestamptz not null default clock_timestamp(),
-            orphan_after interval not null
-        );
-        revoke all on private.build_lock from public"
-    ) -%}
+    {#- The lock's table, made by the first build of a new database only: no catalog row is
+        written on later builds, so a claim never updates the `private` schema while the
+        build holding the warehouse does (create_pseudonym_key; two such updates at once
+        fail with "tuple concurrently updated"). Two first builds take turns on a session
+        lock held across a commit, so the second looks again in a new transaction, whose
+        view of the catalog includes the first one's table. -#}
+    {%- set table_missing = "select to_regclass('private.build_lock') is null" -%}
+    {%- set ddl_lock = "hashtext('access_analytics.build_lock_ddl')" -%}
+    {%- if run_query(table_missing).columns[0].values()[0] -%}
+        {%- do run_query("select pg_advisory_lock(" ~ ddl_lock ~ ")") -%}
+        {%- do run_query("commit") -%}
+        {%- if run_query(table_missing).columns[0].values()[0] -%}
+            {%- do run_query(
+                "create schema if not exists private;
+                revoke all on schema private from public;
+                create table if not exists private.build_lock (
+                    -- At most one row: the dbt invocation that holds the warehouse.
+                    is_held boolean primary key default true check (is_held),
+                    invocation_id text not null,
+                    command text not null,
+                    claimed_at timestamptz not null default clock_timestamp(),
+                    orphan_after interval not null
+                );
+                revoke all on private.build_lock from public"
+            ) -%}
+        {%- endif -%}
+        {%- do run_query("commit") -%}
+        {%- do run_query("select pg_advisory_unlock(" ~ ddl_lock ~ ")") -%}
+    {%- endif -%}
     {%- do run_query("commit") -%}
     {%- set claim -%}
         insert into private.build_lock (invocation_id, command, orphan_after)

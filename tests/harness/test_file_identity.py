@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psycopg
@@ -228,10 +228,23 @@ def _dbt_process(
     )
 
 
-def _wait_until(conn: psycopg.Connection, query: str, what: str) -> None:
-    """Poll ``query`` (one boolean) until it is true."""
+def _wait_until(
+    conn: psycopg.Connection,
+    query: str,
+    what: str,
+    running: Sequence[subprocess.Popen] = (),
+    never: str | None = None,
+) -> None:
+    """Poll ``query`` (one boolean) until it is true; fail at once when a process of
+    ``running`` ends (with its output) or the query ``never`` is true first."""
     deadline = time.monotonic() + 300
     while not conn.execute(query).fetchone()[0]:  # type: ignore[index]
+        for process in running:
+            if process.poll() is not None:
+                output = process.communicate()[0]
+                pytest.fail(f"{process.args[:2]} ended before {what}:\n{output[-3000:]}")
+        if never is not None:
+            assert not conn.execute(never).fetchone()[0], f"{never} before {what}"  # type: ignore[index]
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
         time.sleep(0.2)
 
@@ -283,7 +296,7 @@ def test_two_builds_started_at_once_take_turns_and_a_load_waits_for_them(
         with warehouse.connect(database) as watch:
             watch.autocommit = True
             # ... while the other waits for the warehouse, and a load waits for both.
-            _wait_until(watch, BUILD_WAITING, "one run waits for the other")
+            _wait_until(watch, BUILD_WAITING, "one run waits for the other", runs)
             load = subprocess.Popen(
                 [
                     sys.executable,
@@ -300,7 +313,7 @@ def test_two_builds_started_at_once_take_turns_and_a_load_waits_for_them(
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            _wait_until(watch, LOAD_WAITING, "the load waits")
+            _wait_until(watch, LOAD_WAITING, "the load waits", [*runs, load])
         conn.commit()
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     loaded = load.communicate(timeout=600)[0]
@@ -376,6 +389,41 @@ def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse
         assert "the warehouse is free" in after_kill.stdout
         assert count(conn, "select count(*) from seeds.programs") == 4
         assert count(conn, "select count(*) from private.build_lock") == 0
+
+
+def test_a_waiting_claim_leaves_the_catalog_rows_of_the_holder_alone(
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
+) -> None:
+    """A build that must wait writes no catalog row in its claim: the build holding the
+    warehouse updates the `private` schema's row (create_pseudonym_key), and a claim that
+    updated it too waited for that row and then failed with "tuple concurrently updated"
+    (seen when two builds started at once)."""
+    seed = ("seed", "--select", "programs", "--vars", "{build_wait_timeout: 10min}")
+    assert dbt(database, *seed).returncode == 0
+    holder_id = "a-holder-of-this-test"
+    with warehouse.connect(database) as holder:
+        holder.execute(
+            "insert into private.build_lock (invocation_id, command, orphan_after)"
+            " values (%s, 'build', '10min')",
+            (holder_id,),
+        )
+        holder.commit()
+        # The holder in its create_pseudonym_key hook: the schema's row updated, not
+        # committed; its session's last query names it (alive for the waiting claim).
+        holder.execute("revoke all on schema private from public")
+        holder.execute(f"select '{holder_id}'")
+        waiting = _dbt_process(database, tmp_path / "target", tmp_path / "waiting", *seed)
+        with warehouse.connect(database) as watch:
+            watch.autocommit = True
+            _wait_until(watch, BUILD_WAITING, "the second build waits", [waiting], BLOCKED)
+        holder.commit()
+        holder.execute("delete from private.build_lock where invocation_id = %s", (holder_id,))
+        holder.commit()
+    output = waiting.communicate(timeout=600)[0]
+
+    assert waiting.returncode == 0, output[-3000:]
+    assert f"invocation {holder_id}) holds the warehouse since" in output
+    assert "the warehouse is free" in output
 
 
 def test_first_use_of_a_new_database_by_two_loads_and_two_builds_at_once(
