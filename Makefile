@@ -60,7 +60,7 @@ browser: ## install Debian's chromium (the docs test renders the docs site in it
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    --no-install-recommends chromium > /dev/null && echo "chromium installed: $$(command -v chromium)"; }
 
-build: $(STAMP) $(if $(filter spark,$(TARGET)),$(SPARK_STAMP)) ## start PostgreSQL (TARGET=spark: a local Spark), generate and load the demo data, dbt build
+build: $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP)) ## start PostgreSQL (TARGET=spark: a local Spark), generate and load the demo data, dbt build
 	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED)
 
 test: ## run every test (pytest: loaders, generator, structure, dbt builds on PostgreSQL and Spark, docs in Chromium)

@@ -398,7 +398,7 @@ def test_a_waiting_claim_leaves_the_catalog_rows_of_the_holder_alone(
     warehouse updates the `private` schema's row (create_pseudonym_key), and a claim that
     updated it too waited for that row and then failed with "tuple concurrently updated"
     (seen when two builds started at once)."""
-    seed = ("seed", "--select", "programs", "--vars", "{build_wait_timeout: 10min}")
+    seed = ("seed", "--select", "programs", *BUILD_VARS)
     assert dbt(database, *seed).returncode == 0
     holder_id = "a-holder-of-this-test"
     with warehouse.connect(database) as holder:
