@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 TARGET = "spark"
+# Spark 4 runs on Java 17 or newer.
+JAVA_MAJOR = 17
 
 
 class SparkUnavailable(RuntimeError):
@@ -46,8 +50,34 @@ def missing() -> str | None:
                 f"the Python package of {module} is not installed: install the spark extra"
                 " (`make build TARGET=spark` does, or `pip install -e '.[spark]'`)"
             )
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "Java is not installed (Spark needs Java 17: e.g. apt-get install openjdk-17-jre)"
+    return java_problem()
+
+
+def java_problem() -> str | None:
+    """Why the Java that Spark would start (``$JAVA_HOME/bin/java``, else ``java`` on the
+    PATH, as pyspark chooses) cannot run it, or None. A version that `java -version` does
+    not show plainly is left for Spark to judge."""
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if java is None or not os.access(java, os.X_OK):
+        return (
+            f"Java is not installed (Spark needs Java {JAVA_MAJOR}: e.g. apt-get install"
+            f" openjdk-{JAVA_MAJOR}-jre-headless)"
+            + (f"; JAVA_HOME is {home}, without bin/java" if home else "")
+        )
+    try:
+        shown = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = re.search(r'version "(\d+)(?:\.(\d+))?', shown.stderr + shown.stdout)
+    if version is None:
+        return None
+    # Up to Java 8 the major version came second: "1.8.0_402" is Java 8.
+    major = int(version[2] or 0) if version[1] == "1" else int(version[1])
+    if major < JAVA_MAJOR:
+        return (
+            f"{java} is Java {major}; Spark needs Java {JAVA_MAJOR} or newer (set JAVA_HOME to one)"
+        )
     return None
 
 

@@ -62,6 +62,40 @@ def spark_ready() -> None:
     _spark_can_run()
 
 
+@pytest.mark.parametrize(
+    ("shown", "problem"),
+    [
+        ('openjdk version "11.0.22" 2024-01-16', "is Java 11; Spark needs Java 17 or newer"),
+        ('java version "1.8.0_402"', "is Java 8; Spark needs Java 17 or newer"),
+        ('openjdk version "17.0.15" 2025-04-15', None),
+        ('openjdk version "21" 2023-09-19', None),
+        ("no version said", None),
+    ],
+)
+def test_spark_needs_java_17_or_newer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: str, problem: str | None
+) -> None:
+    """The Java that pyspark would start ($JAVA_HOME/bin/java) is judged by what
+    `java -version` shows; a version it does not show is left to Spark."""
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text(f"#!/bin/sh\necho '{shown}' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+
+    found = spark_target.java_problem()
+
+    assert found == (None if problem is None else f"{java} {problem} (set JAVA_HOME to one)")
+
+
+def test_a_java_home_without_java_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    assert spark_target.java_problem() == (
+        "Java is not installed (Spark needs Java 17: e.g. apt-get install"
+        f" openjdk-17-jre-headless); JAVA_HOME is {tmp_path}, without bin/java"
+    )
+
+
 def _run(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False
