@@ -21,7 +21,7 @@ comma := ,
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv spark-venv browser build test test-spark fuzz lint rules docs report warehouse stop demo bench visits clean distclean
+.PHONY: help venv spark-venv browser java build test test-spark fuzz lint rules docs report warehouse stop demo bench visits clean distclean
 
 help: ## list the targets
 	@echo "access_analytics: make TARGET"
@@ -54,6 +54,12 @@ $(SPARK_STAMP): pyproject.toml
 
 spark-venv: $(SPARK_STAMP) ## add the optional spark extra (dbt-spark, pyspark) to the virtualenv
 
+java: browser ## install Debian's Java 17 (make test's Spark comparison needs it) when no java is found; after chromium (one apt at a time)
+	@command -v java > /dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || { \
+	  echo "installing Debian's Java 17 for the Spark comparison (first use only)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends openjdk-17-jre-headless > /dev/null && echo "java installed: $$(command -v java)"; }
+
 browser: ## install Debian's chromium (the docs test renders the docs site in it) when missing
 	@command -v chromium > /dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the headless docs test (first use only, about a minute)"; \
@@ -64,9 +70,9 @@ build: $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP)) ## start PostgreS
 	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED)
 
 test: ## run every test (pytest: loaders, generator, structure, dbt builds on PostgreSQL and Spark, docs in Chromium)
-	@# The virtualenv (with the spark extra: the cross-engine test) and Chromium install side
-	@# by side (both wait on the network).
-	@$(MAKE) --no-print-directory -j2 spark-venv browser
+	@# The virtualenv (with the spark extra: the cross-engine test), Chromium and Java install
+	@# side by side (they wait on the network).
+	@$(MAKE) --no-print-directory -j2 spark-venv browser java
 	@# Three workers on two cores: a dbt build leaves a core idle much of the time. A file's tests, and
 	@# all the tests of the demo warehouse, stay on one worker (tests/harness/conftest.py).
 	@# AA_TEST_SPARK=required: the cross-engine test fails, not skips, if Spark cannot run.

@@ -42,7 +42,10 @@
                 ) = array[{% for name in names %}'{{ name }}'{{ ', ' if not loop.last }}{% endfor %}]
                 {%- if names | length > 1 %}
                 and (
-                    key_index.indnullsnotdistinct
+                    {#- `nulls not distinct` is PostgreSQL 15's: read as false before. #}
+                    coalesce(
+                        cast(to_jsonb(key_index) ->> 'indnullsnotdistinct' as boolean), false
+                    )
                     or not exists (
                         select 1
                         from pg_catalog.pg_attribute as key_column

@@ -413,9 +413,13 @@ def test_a_waiting_claim_leaves_the_catalog_rows_of_the_holder_alone(
         holder.execute("revoke all on schema private from public")
         holder.execute(f"select '{holder_id}'")
         waiting = _dbt_process(database, tmp_path / "target", tmp_path / "waiting", *seed)
-        with warehouse.connect(database) as watch:
-            watch.autocommit = True
-            _wait_until(watch, BUILD_WAITING, "the second build waits", [waiting], BLOCKED)
+        try:
+            with warehouse.connect(database) as watch:
+                watch.autocommit = True
+                _wait_until(watch, BUILD_WAITING, "the second build waits", [waiting], BLOCKED)
+        except BaseException:
+            waiting.kill()
+            raise
         holder.commit()
         holder.execute("delete from private.build_lock where invocation_id = %s", (holder_id,))
         holder.commit()

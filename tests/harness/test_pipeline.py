@@ -183,13 +183,13 @@ KEYED_REQUEST_TABLES = {
 }
 
 
-def compiled_test(folder: Path, name: str) -> str:
-    """The SQL dbt ran for the data test `name` in the build of `folder`."""
+def compiled_test(folder: Path, name: str, *, prefix: bool = False) -> str:
+    """The SQL dbt ran for the data test `name` (or the one test whose name starts with
+    it) in the build of `folder`."""
     results = json.loads((folder / "target" / "run_results.json").read_text())["results"]
+    start = f"test.access_analytics.{name}" + ("" if prefix else ".")
     (code,) = (
-        result["compiled_code"]
-        for result in results
-        if result["unique_id"].startswith(f"test.access_analytics.{name}.")
+        result["compiled_code"] for result in results if result["unique_id"].startswith(start)
     )
     return str(code)
 
@@ -271,3 +271,53 @@ def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
                 f"select file_id from {raw} where line_number is null limit 1"
             ).fetchone() or (None,)
             assert conn.execute(test_sql).fetchall() == [(file_id, None, 2)]
+
+
+def test_not_null_columns_counts_the_nulls_of_each_column_in_one_test(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+) -> None:
+    # int_requests_enriched's seven not-null columns are one test: it passes on the
+    # build, and one row with nulls in two of them fails it with each column's count.
+    database, _, folder = full_build_warehouse
+    test_sql = compiled_test(folder, "not_null_columns_int_requests_enriched", prefix=True)
+    relation = "intermediate.int_requests_enriched"
+    with warehouse.connect(database) as conn:
+        assert conn.execute(test_sql).fetchall() == []
+        with conn.transaction(force_rollback=True):
+            conn.execute(
+                f"update {relation} set is_staff = null, cohort_phase = null"
+                f" where request_id = (select min(request_id) from {relation})"
+            )
+            # traffic_class, is_staff, is_placeholder_cohort, cohort_phase,
+            # is_cross_program, is_private_ip, is_reserved_ip
+            assert conn.execute(test_sql).fetchall() == [(0, 1, 0, 1, 0, 0, 0)]
+
+
+def test_not_null_columns_tests_only_the_rows_of_its_where_config(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+) -> None:
+    # The session columns must be set only for requests in the sessions (config `where:
+    # is_in_sessions`): a null outside them passes, one inside fails.
+    database, _, folder = full_build_warehouse
+    test_sql = compiled_test(
+        folder, "not_null_columns_int_requests_sessionized_all_traffic_session_id", prefix=True
+    )
+    relation = "intermediate.int_requests_sessionized_all_traffic"
+    first = f"(select min(request_id) from {relation} where is_in_sessions)"
+    with warehouse.connect(database) as conn:
+        assert conn.execute(test_sql).fetchall() == []
+        with conn.transaction(force_rollback=True):
+            # Taken out of the sessions, its null session columns are not tested.
+            conn.execute(
+                f"update {relation} set is_in_sessions = false, session_id = null"
+                f" where request_id = {first}"
+            )
+            assert conn.execute(test_sql).fetchall() == []
+        with conn.transaction(force_rollback=True):
+            conn.execute(
+                f"update {relation} set session_id = null, activity_id = null"
+                f" where request_id = {first}"
+            )
+            # session_id, session_started_at, visit_started_at, activity_id,
+            # activity_started_at
+            assert conn.execute(test_sql).fetchall() == [(1, 0, 0, 1, 0)]
