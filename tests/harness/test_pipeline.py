@@ -273,6 +273,13 @@ def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
             assert conn.execute(test_sql).fetchall() == [(file_id, None, 2)]
 
 
+def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tuple[object, ...]]:
+    """The rows of the data test `test_sql` after `update`, which is rolled back."""
+    with conn.transaction(force_rollback=True):
+        conn.execute(update)
+        return conn.execute(test_sql).fetchall()
+
+
 def test_not_null_columns_counts_the_nulls_of_each_column_in_one_test(
     full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
 ) -> None:
@@ -281,16 +288,15 @@ def test_not_null_columns_counts_the_nulls_of_each_column_in_one_test(
     database, _, folder = full_build_warehouse
     test_sql = compiled_test(folder, "not_null_columns_int_requests_enriched", prefix=True)
     relation = "intermediate.int_requests_enriched"
+    first = f"(select min(request_id) from {relation})"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
-        with conn.transaction(force_rollback=True):
-            conn.execute(
-                f"update {relation} set is_staff = null, cohort_phase = null"
-                f" where request_id = (select min(request_id) from {relation})"
-            )
-            # traffic_class, is_staff, is_placeholder_cohort, cohort_phase,
-            # is_cross_program, is_private_ip, is_reserved_ip
-            assert conn.execute(test_sql).fetchall() == [(0, 1, 0, 1, 0, 0, 0)]
+        nulls = f"update {relation} set is_staff = null, cohort_phase = null"
+        # traffic_class, is_staff, is_placeholder_cohort, cohort_phase,
+        # is_cross_program, is_private_ip, is_reserved_ip
+        assert rows_after(conn, f"{nulls} where request_id = {first}", test_sql) == [
+            (0, 1, 0, 1, 0, 0, 0)
+        ]
 
 
 def test_not_null_columns_tests_only_the_rows_of_its_where_config(
@@ -303,21 +309,12 @@ def test_not_null_columns_tests_only_the_rows_of_its_where_config(
         folder, "not_null_columns_int_requests_sessionized_all_traffic_session_id", prefix=True
     )
     relation = "intermediate.int_requests_sessionized_all_traffic"
-    first = f"(select min(request_id) from {relation} where is_in_sessions)"
+    first = f"where request_id = (select min(request_id) from {relation} where is_in_sessions)"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
-        with conn.transaction(force_rollback=True):
-            # Taken out of the sessions, its null session columns are not tested.
-            conn.execute(
-                f"update {relation} set is_in_sessions = false, session_id = null"
-                f" where request_id = {first}"
-            )
-            assert conn.execute(test_sql).fetchall() == []
-        with conn.transaction(force_rollback=True):
-            conn.execute(
-                f"update {relation} set session_id = null, activity_id = null"
-                f" where request_id = {first}"
-            )
-            # session_id, session_started_at, visit_started_at, activity_id,
-            # activity_started_at
-            assert conn.execute(test_sql).fetchall() == [(1, 0, 0, 1, 0)]
+        # Taken out of the sessions, its null session columns are not tested.
+        out = f"update {relation} set is_in_sessions = false, session_id = null {first}"
+        assert rows_after(conn, out, test_sql) == []
+        nulls = f"update {relation} set session_id = null, activity_id = null {first}"
+        # session_id, session_started_at, visit_started_at, activity_id, activity_started_at
+        assert rows_after(conn, nulls, test_sql) == [(1, 0, 0, 1, 0)]
