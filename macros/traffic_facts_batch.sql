@@ -1,9 +1,8 @@
 {#
-    For an incremental traffic model reading int_traffic_suspect_requests (or the
-    facts): a condition keeping the requests whose `columns` (e.g. ip and
-    requested_minute) match those of a request of int_requests_traffic_facts written
-    after the model's own latest `facts_at`, so that a run recomputes only the groups
-    new or changed requests fall in. `true` on a full build.
+    For an incremental traffic model reading int_requests_traffic_facts: a condition
+    keeping the requests whose `columns` (e.g. ip and local_date) match those of a
+    request written after the model's own latest `facts_at`, so that a run recomputes
+    only the groups new or changed requests fall in. `true` on a full build.
 #}
 {% macro traffic_facts_batch(columns) -%}
     {%- if is_incremental() -%}

@@ -19,6 +19,7 @@
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},
         ],
+        pre_hook="{{ prefer_hash_joins() }}",
     )
 }}
 

@@ -59,6 +59,25 @@ files as (
     select * from {{ ref('int_log_time_resolutions') }}
 ),
 
+request_paths as (
+    select * from {{ ref('int_request_paths') }}
+),
+
+{# An exploit probe is a property of the path: matched once per distinct path, not on
+    every request (the regex was most of this model's time). #}
+probe_paths as (
+    select
+        path,
+        case
+            when {{ regexp_like_ci('path', "'" ~ var('exploit_probe_pattern') ~ "'") }}
+                then 1
+            else 0
+        end as is_probe
+    from request_paths
+    where path is not null
+    group by path
+),
+
 facts as (
     select
         requests.request_id,
@@ -87,11 +106,7 @@ facts as (
             else 0
         end as is_bot,
         case when requests.path = 'robots.txt' then 1 else 0 end as is_robots_txt,
-        case
-            when {{ regexp_like_ci('requests.path', "'" ~ var('exploit_probe_pattern') ~ "'") }}
-                then 1
-            else 0
-        end as is_probe,
+        coalesce(probe_paths.is_probe, 0) as is_probe,
         case
             when
                 requests.log_kind = 'web'
@@ -110,6 +125,8 @@ facts as (
         on requests.source_file = files.source_file
     left join user_agents
         on coalesce(requests.user_agent, '') = user_agents.user_agent
+    left join probe_paths
+        on requests.path = probe_paths.path
     where requests.ip is not null and {{ batch }}
 ),
 

@@ -13,6 +13,9 @@
     a path, hence null), so `max` picks that row's value, and the plan stays linear
     whatever the planner guesses of the parts' sizes (joining them made it nest loops
     over two aggregates on a fuzzed file: 190 s instead of 0.5 s).
+    Each grain groups the requests by its own columns (suspect_grains(): the IP, or the
+    IP and the user agent), and each step reads the facts itself: PostgreSQL would
+    write a CTE read by several steps to disk whole, every column of every request.
     Incremental: a run recomputes the (IP, local day) groups of new or changed requests.
 #}
 {{
@@ -25,80 +28,34 @@
     )
 }}
 
-with
-
-suspect_requests as (
-    select * from {{ ref('int_traffic_suspect_requests') }}
+{%- set facts %}
+    select * from {{ ref('int_requests_traffic_facts') }}
     where {{ traffic_facts_batch(['ip', 'local_date']) }}
-),
+{%- endset %}
 
-client_minutes as (
-    select
-        grain,
-        suspect_key,
-        local_date,
-        user_key,
-        requested_minute,
-        count(*) as requests,
-        sum(is_page) as pages
-    from suspect_requests
-    group by grain, suspect_key, local_date, user_key, requested_minute
-),
+{#- The measures of a day's totals, and of its peaks, each null in the other part. #}
+{%- set total_measures = [
+    'ip_version', 'log_kind', 'requests', 'page_requests', 'asset_requests',
+    'first_seen_at', 'last_seen_at', 'requests_with_status', 'error_requests',
+    'off_hours_requests', 'bot_user_agent_requests', 'robots_txt_requests',
+    'probe_requests', 'non_http_requests', 'missing_user_agent_requests',
+    'time_resolution', 'facts_at',
+] %}
+{%- set peak_measures = [
+    'peak_requests_per_minute', 'peak_pages_per_minute', 'peak_daily_paths',
+    'peak_daily_lessons',
+] %}
+{#- In the order of the columns; facts_at last. #}
+{%- set output_measures = total_measures[:-1] + peak_measures + ['facts_at'] %}
 
-minute_peaks as (
-    select
-        grain,
-        suspect_key,
-        local_date,
-        max(requests) as peak_requests_per_minute,
-        max(pages) as peak_pages_per_minute
-    from client_minutes
-    group by grain, suspect_key, local_date
-),
+with
+{% for grain, columns in suspect_grains().items() %}
+{%- set keys = columns | join(', ') %}
 
-client_day_paths as (
+{{ grain }}_totals as (
     select
-        grain,
-        suspect_key,
+        {{ suspect_grain_columns(grain) }},
         local_date,
-        user_key,
-        path,
-        max(is_page) as is_page
-    from suspect_requests
-    where path is not null
-    group by grain, suspect_key, local_date, user_key, path
-),
-
-client_days as (
-    select
-        grain,
-        suspect_key,
-        local_date,
-        user_key,
-        count(*) as day_paths,
-        sum(is_page) as day_pages
-    from client_day_paths
-    group by grain, suspect_key, local_date, user_key
-),
-
-path_peaks as (
-    select
-        grain,
-        suspect_key,
-        local_date,
-        max(day_paths) as peak_daily_paths,
-        max(day_pages) as peak_daily_lessons
-    from client_days
-    group by grain, suspect_key, local_date
-),
-
-totals as (
-    select
-        grain,
-        suspect_key,
-        local_date,
-        min(ip) as ip,
-        max(suspect_user_agent) as user_agent,
         max(ip_version) as ip_version,
         min(log_kind) as log_kind,
         count(*) as requests,
@@ -116,126 +73,115 @@ totals as (
         sum(is_missing_user_agent) as missing_user_agent_requests,
         max(time_resolution) as time_resolution,
         max(facts_at) as facts_at
-    from suspect_requests
-    group by grain, suspect_key, local_date
+    from ({{ facts }}) as facts
+    group by {{ keys }}, local_date
 ),
 
-peaks as (
+{{ grain }}_client_minutes as (
     select
-        grain,
-        suspect_key,
+        {{ keys }},
         local_date,
-        peak_requests_per_minute,
-        peak_pages_per_minute,
-        null as peak_daily_paths,
-        null as peak_daily_lessons
-    from minute_peaks
-
-    union all
-
-    select
-        grain,
-        suspect_key,
-        local_date,
-        null as peak_requests_per_minute,
-        null as peak_pages_per_minute,
-        peak_daily_paths,
-        peak_daily_lessons
-    from path_peaks
+        user_key,
+        requested_minute,
+        count(*) as requests,
+        sum(is_page) as pages
+    from ({{ facts }}) as facts
+    group by {{ keys }}, local_date, user_key, requested_minute
 ),
 
+{{ grain }}_minute_peaks as (
+    select
+        {{ suspect_grain_columns(grain) }},
+        local_date,
+        max(requests) as peak_requests_per_minute,
+        max(pages) as peak_pages_per_minute
+    from {{ grain }}_client_minutes
+    group by {{ keys }}, local_date
+),
+
+{{ grain }}_client_day_paths as (
+    select
+        {{ keys }},
+        local_date,
+        user_key,
+        path,
+        max(is_page) as is_page
+    from ({{ facts }}) as facts
+    where path is not null
+    group by {{ keys }}, local_date, user_key, path
+),
+
+{{ grain }}_client_days as (
+    select
+        {{ keys }},
+        local_date,
+        user_key,
+        count(*) as day_paths,
+        sum(is_page) as day_pages
+    from {{ grain }}_client_day_paths
+    group by {{ keys }}, local_date, user_key
+),
+
+{{ grain }}_path_peaks as (
+    select
+        {{ suspect_grain_columns(grain) }},
+        local_date,
+        max(day_paths) as peak_daily_paths,
+        max(day_pages) as peak_daily_lessons
+    from {{ grain }}_client_days
+    group by {{ keys }}, local_date
+),
+{% endfor %}
+{#- The parts of both grains stacked: one row per part and key, a measure null in the
+    parts that do not compute it, so `max` picks each measure's one value. (The peaks'
+    nulls are typed: the totals come first, and the two peaks parts each lack two.) #}
 day_parts as (
+    {%- for grain in suspect_grains() %}
+    {%- for part, measures in [
+        ('totals', total_measures),
+        ('minute_peaks', peak_measures[:2]),
+        ('path_peaks', peak_measures[2:]),
+    ] %}
     select
         grain,
-        suspect_key,
-        local_date,
         ip,
         user_agent,
-        ip_version,
-        log_kind,
-        requests,
-        page_requests,
-        asset_requests,
-        first_seen_at,
-        last_seen_at,
-        requests_with_status,
-        error_requests,
-        off_hours_requests,
-        bot_user_agent_requests,
-        robots_txt_requests,
-        probe_requests,
-        non_http_requests,
-        missing_user_agent_requests,
-        time_resolution,
-        null as peak_requests_per_minute,
-        null as peak_pages_per_minute,
-        null as peak_daily_paths,
-        null as peak_daily_lessons,
-        facts_at
-    from totals
+        {%- for measure in output_measures %}
+        {%- if measure in measures %}
+        {{ measure }},
+        {%- elif measure in peak_measures %}
+        cast(null as {{ dbt.type_bigint() }}) as {{ measure }},
+        {%- else %}
+        null as {{ measure }},
+        {%- endif %}
+        {%- endfor %}
+        local_date
+    from {{ grain }}_{{ part }}
+    {%- if not loop.last %}
 
     union all
+    {% endif %}
+    {%- endfor %}
+    {%- if not loop.last %}
 
-    select
-        grain,
-        suspect_key,
-        local_date,
-        null as ip,
-        null as user_agent,
-        null as ip_version,
-        null as log_kind,
-        null as requests,
-        null as page_requests,
-        null as asset_requests,
-        null as first_seen_at,
-        null as last_seen_at,
-        null as requests_with_status,
-        null as error_requests,
-        null as off_hours_requests,
-        null as bot_user_agent_requests,
-        null as robots_txt_requests,
-        null as probe_requests,
-        null as non_http_requests,
-        null as missing_user_agent_requests,
-        null as time_resolution,
-        peak_requests_per_minute,
-        peak_pages_per_minute,
-        peak_daily_paths,
-        peak_daily_lessons,
-        null as facts_at
-    from peaks
+    union all
+    {% endif %}
+    {%- endfor %}
 ),
 
 final as (
     select
         grain,
-        suspect_key,
+        {{ suspect_key() }} as suspect_key,
         local_date,
-        max(ip) as ip,
-        max(user_agent) as user_agent,
-        max(ip_version) as ip_version,
-        max(log_kind) as log_kind,
-        max(requests) as requests,
-        max(page_requests) as page_requests,
-        max(asset_requests) as asset_requests,
-        max(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
-        max(requests_with_status) as requests_with_status,
-        max(error_requests) as error_requests,
-        max(off_hours_requests) as off_hours_requests,
-        max(bot_user_agent_requests) as bot_user_agent_requests,
-        max(robots_txt_requests) as robots_txt_requests,
-        max(probe_requests) as probe_requests,
-        max(non_http_requests) as non_http_requests,
-        max(missing_user_agent_requests) as missing_user_agent_requests,
-        max(time_resolution) as time_resolution,
-        max(peak_requests_per_minute) as peak_requests_per_minute,
-        max(peak_pages_per_minute) as peak_pages_per_minute,
-        max(peak_daily_paths) as peak_daily_paths,
-        max(peak_daily_lessons) as peak_daily_lessons,
+        ip,
+        user_agent,
+        {%- for measure in output_measures[:-1] %}
+        max({{ measure }}) as {{ measure }},
+        {%- endfor %}
         max(facts_at) as facts_at
     from day_parts
-    group by grain, suspect_key, local_date
+    group by grain, ip, user_agent, local_date
 )
 
 select * from final

@@ -11,6 +11,8 @@
     Incremental: a run recomputes the days of the IPs with new or changed requests and
     the day after each (its first gap may start on the changed day); the day before is
     read for the gaps that cross midnight (a counted gap is shorter than a day).
+    Each grain orders its own requests, partitioned by its columns (suspect_grains()),
+    and reads the stamped requests itself: a CTE read by both would be written whole.
 #}
 {{
     config(
@@ -53,18 +55,10 @@
 {%- endset %}
 {%- endif %}
 
-with
-
-suspect_requests as (
-    select * from {{ ref('int_traffic_suspect_requests') }}
-    where {{ read }}
-),
-
-stamped as (
+{%- set stamped %}
     select
-        grain,
-        suspect_key,
         ip,
+        user_agent,
         {{ day }} as day_started_at,
         case
             when time_resolution = 'minute' then requested_minute else requested_at
@@ -72,54 +66,61 @@ stamped as (
         requested_at,
         request_id,
         facts_at
-    from suspect_requests
-),
+    from {{ ref('int_requests_traffic_facts') }}
+    where {{ read }}
+{%- endset %}
 
-gaps as (
+with
+{% for grain, columns in suspect_grains().items() %}
+{{ grain }}_gaps as (
     select
-        grain,
-        suspect_key,
-        ip,
+        {{ suspect_grain_columns(grain) }},
         day_started_at,
         {{ seconds_between(
-            'lag(resolved_at) over (partition by grain, suspect_key '
-            ~ 'order by resolved_at, requested_at, request_id)',
+            'lag(resolved_at) over (partition by ' ~ columns | join(', ')
+            ~ ' order by resolved_at, requested_at, request_id)',
             'resolved_at'
         ) }} as gap_seconds,
         requested_at,
         facts_at
-    from stamped
+    from ({{ stamped }}) as stamped
 ),
-
+{% endfor %}
 counted as (
+    {%- for grain in suspect_grains() %}
     select
         grain,
-        suspect_key,
         ip,
+        user_agent,
         day_started_at,
         facts_at,
         case
             when gap_seconds <= {{ var('session_gap_minutes') }} * 60
                 then cast(gap_seconds as {{ dbt.type_numeric() }})
         end as gap_seconds
-    from gaps
+    from {{ grain }}_gaps
     where {{ recomputed }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
 ),
 
 {# A row for every recomputed day with requests, gaps or not (it replaces the old). #}
 gap_days as (
     select
         grain,
-        suspect_key,
+        {{ suspect_key() }} as suspect_key,
         day_started_at,
-        min(ip) as ip,
+        ip,
         count(gap_seconds) as intervals,
         cast(coalesce(sum(gap_seconds), 0) as {{ dbt.type_numeric() }}) as gap_seconds_sum,
         cast(coalesce(sum(gap_seconds * gap_seconds), 0) as {{ dbt.type_numeric() }})
             as gap_seconds_squared_sum,
         max(facts_at) as facts_at
     from counted
-    group by grain, suspect_key, day_started_at
+    group by grain, ip, user_agent, day_started_at
 )
 
 select * from gap_days

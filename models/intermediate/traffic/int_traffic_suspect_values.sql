@@ -8,6 +8,8 @@
     of its requests are written again) hold for all of the value's requests.
     Incremental: a run writes the values of the requests written since its last run
     (requests are never taken away, so a value once seen stays).
+    Each grain groups its requests by its own columns (suspect_grains()), each
+    grouping reading the facts itself: a CTE read by several would be written whole.
 #}
 {{
     config(
@@ -19,56 +21,62 @@
     )
 }}
 
+{%- set batch = 'true' %}
+{%- if is_incremental() %}
+{%- set batch = 'facts_at > ' ~ incremental_watermark('facts_at') %}
+{%- endif %}
+{%- set facts %}
+    select * from {{ ref('int_requests_traffic_facts') }}
+    where {{ batch }}
+{%- endset %}
+
+{#- Per kind of value: the column, and the flags that hold for all of its requests. #}
+{%- set value_kinds = [
+    ('path', 'max(is_page)', '0'),
+    ('user_key', '0', '0'),
+    ('user_agent', '0', 'max(is_bot)'),
+] %}
+
 with
 
-suspect_requests as (
-    select * from {{ ref('int_traffic_suspect_requests') }}
-    {% if is_incremental() %}
-    where facts_at > {{ incremental_watermark('facts_at') }}
+grain_values as (
+    {%- for grain, columns in suspect_grains().items() %}
+    {%- for value_kind, is_page, is_bot in value_kinds %}
+    select
+        {{ suspect_grain_columns(grain) }},
+        '{{ value_kind }}' as value_kind,
+        {{ value_kind }} as seen_value,
+        {{ is_page }} as is_page,
+        {{ is_bot }} as is_bot,
+        max(facts_at) as facts_at
+    from ({{ facts }}) as facts
+    {%- if value_kind == 'path' %}
+    where path is not null
+    {%- endif %}
+    group by {{ (columns + [value_kind]) | unique | join(', ') }}
+    {%- if not loop.last %}
+
+    union all
     {% endif %}
+    {%- endfor %}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
 ),
 
 suspect_values as (
     select
         grain,
-        suspect_key,
-        'path' as value_kind,
-        path as seen_value,
-        min(ip) as ip,
-        max(is_page) as is_page,
-        0 as is_bot,
-        max(facts_at) as facts_at
-    from suspect_requests
-    where path is not null
-    group by grain, suspect_key, path
-
-    union all
-
-    select
-        grain,
-        suspect_key,
-        'user_key' as value_kind,
-        user_key as seen_value,
-        min(ip) as ip,
-        0 as is_page,
-        0 as is_bot,
-        max(facts_at) as facts_at
-    from suspect_requests
-    group by grain, suspect_key, user_key
-
-    union all
-
-    select
-        grain,
-        suspect_key,
-        'user_agent' as value_kind,
-        user_agent as seen_value,
-        min(ip) as ip,
-        0 as is_page,
-        max(is_bot) as is_bot,
-        max(facts_at) as facts_at
-    from suspect_requests
-    group by grain, suspect_key, user_agent
+        {{ suspect_key() }} as suspect_key,
+        value_kind,
+        seen_value,
+        ip,
+        is_page,
+        is_bot,
+        facts_at
+    from grain_values
 )
 
 select * from suspect_values
