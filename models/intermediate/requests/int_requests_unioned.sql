@@ -1,7 +1,8 @@
 {#
     Both kinds of logs as one request stream with the columns they share, parsed once
     and stored: incremental, a run adds the rows of files loaded since the last run.
-    Paths are parsed once per distinct path (int_request_paths) and joined.
+    Paths are parsed once per distinct path (int_request_paths), IPs validated once per
+    distinct IP (int_request_ips), and joined.
     (Loads are serialised, so `loaded_at` only grows.)
 #}
 {# The unique index on request_id is the key, checked on every write (incremental runs
@@ -46,8 +47,6 @@ unioned as (
         user_id,
         cohort_id,
         ip,
-        ip_version,
-        is_valid_ip,
         user_agent,
         raw_path,
         cast(null as {{ dbt.type_string() }}) as method,
@@ -68,8 +67,6 @@ unioned as (
         cast(null as {{ dbt.type_bigint() }}) as user_id,
         cast(null as {{ dbt.type_bigint() }}) as cohort_id,
         ip,
-        ip_version,
-        is_valid_ip,
         user_agent,
         raw_path,
         method,
@@ -84,7 +81,11 @@ paths as (
     select * from {{ ref('int_request_paths') }}
 ),
 
-with_paths as (
+ips as (
+    select * from {{ ref('int_request_ips') }}
+),
+
+with_parts as (
     select
         unioned.request_id,
         unioned.log_kind,
@@ -95,8 +96,8 @@ with_paths as (
         unioned.user_id,
         unioned.cohort_id,
         unioned.ip,
-        unioned.ip_version,
-        unioned.is_valid_ip,
+        ips.ip_version,
+        coalesce(ips.is_valid_ip, false) as is_valid_ip,
         unioned.user_agent,
         paths.path,
         paths.module,
@@ -113,11 +114,13 @@ with_paths as (
     from unioned
     left join paths
         on unioned.raw_path = paths.raw_path
+    left join ips
+        on unioned.ip = ips.ip
 ),
 
 keyed as (
     select
-        with_paths.*,
+        with_parts.*,
         {# A user is the logged-in account; without one, the IP and user agent. #}
         case
             when user_id is not null
@@ -128,7 +131,7 @@ keyed as (
            curriculum log's var `curriculum_log_timezone`. #}
         {{ request_local_timestamp('requested_at', 'utc_offset_minutes') }}
             as requested_local_time
-    from with_paths
+    from with_parts
 )
 
 select * from keyed
