@@ -129,6 +129,14 @@ def _loaded(conn: psycopg.Connection, file_format: str, source_file: str) -> dic
     }
 
 
+def test_the_fast_paths_request_line_is_never_cut() -> None:
+    """The combined format's fast expression takes a method, a path and a protocol of at
+    most their short limits: the request line they make (two spaces between) fits the
+    request line's own limit, so the fast path never cuts a field the full path keeps."""
+    widest_request_line = 2 * loaders._SHORT_METHOD + loaders._SHORT_PATH + 2
+    assert widest_request_line <= loaders._SHORT_REQUEST
+
+
 @pytest.mark.parametrize("case", ["bootcamp", "csv", "combined", "quoting", "documented"])
 def test_fast_path_loads_exactly_what_the_full_path_loads(
     conn: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
