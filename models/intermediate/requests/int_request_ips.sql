@@ -13,33 +13,8 @@
 
 with
 
-raw_ips as (
-    select
-        ip,
-        loaded_at
-    from {{ ref('stg_curriculum__requests') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
-    {% endif %}
-
-    union all
-
-    select
-        ip,
-        loaded_at
-    from {{ ref('stg_web__requests') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
-    {% endif %}
-),
-
 distinct_ips as (
-    select
-        ip,
-        max(loaded_at) as loaded_at
-    from raw_ips
-    where ip is not null
-    group by ip
+    {{ distinct_logged_values('ip') }}
 ),
 
 validated as (

@@ -13,33 +13,8 @@
 
 with
 
-raw_paths as (
-    select
-        raw_path,
-        loaded_at
-    from {{ ref('stg_curriculum__requests') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
-    {% endif %}
-
-    union all
-
-    select
-        raw_path,
-        loaded_at
-    from {{ ref('stg_web__requests') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
-    {% endif %}
-),
-
 distinct_paths as (
-    select
-        raw_path,
-        max(loaded_at) as loaded_at
-    from raw_paths
-    where raw_path is not null
-    group by raw_path
+    {{ distinct_logged_values('raw_path') }}
 ),
 
 normalized as (

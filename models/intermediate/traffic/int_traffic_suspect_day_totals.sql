@@ -137,6 +137,7 @@ with
     nulls are typed: the totals come first, and the two peaks parts each lack two.) #}
 day_parts as (
     {%- for grain in suspect_grains() %}
+    {%- set last_grain = loop.last %}
     {%- for part, measures in [
         ('totals', total_measures),
         ('minute_peaks', peak_measures[:2]),
@@ -157,15 +158,11 @@ day_parts as (
         {%- endfor %}
         local_date
     from {{ grain }}_{{ part }}
-    {%- if not loop.last %}
+    {%- if not (last_grain and loop.last) %}
 
     union all
     {% endif %}
     {%- endfor %}
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
     {%- endfor %}
 ),
 

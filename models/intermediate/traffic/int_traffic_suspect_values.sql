@@ -41,6 +41,7 @@ with
 
 grain_values as (
     {%- for grain, columns in suspect_grains().items() %}
+    {%- set last_grain = loop.last %}
     {%- for value_kind, is_page, is_bot in value_kinds %}
     select
         {{ suspect_grain_columns(grain) }},
@@ -54,15 +55,11 @@ grain_values as (
     where path is not null
     {%- endif %}
     group by {{ (columns + [value_kind]) | unique | join(', ') }}
-    {%- if not loop.last %}
+    {%- if not (last_grain and loop.last) %}
 
     union all
     {% endif %}
     {%- endfor %}
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
     {%- endfor %}
 ),
 
