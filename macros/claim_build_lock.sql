@@ -26,8 +26,8 @@
 {% endmacro %}
 
 {% macro postgres__claim_build_lock() %}
-    {%- if not execute -%}
-        {{ return('select 1 as not_executing') }}
+    {%- if not execute or builds_nothing() -%}
+        {{ return('select 1 as not_building') }}
     {%- endif -%}
     {%- set me = dbt.string_literal(invocation_id) -%}
     {%- set load_lock = "hashtext('access_analytics.load')" -%}

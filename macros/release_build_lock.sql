@@ -14,7 +14,7 @@
 {% endmacro %}
 
 {% macro postgres__release_build_lock() %}
-    {%- if execute -%}
+    {%- if execute and not builds_nothing() -%}
         {%- do run_query(
             "delete from private.build_lock where invocation_id = "
             ~ dbt.string_literal(invocation_id)

@@ -273,6 +273,28 @@ def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
             assert conn.execute(test_sql).fetchall() == [(file_id, None, 2)]
 
 
+def test_not_null_test_reads_the_catalog_only_when_the_column_refuses_nulls(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+) -> None:
+    # The raw request table declares `ip` not null: its source test `not_null` reads the
+    # catalog (macro null_not_enforced), and scans the rows, finding a null, without it.
+    database, _, folder = full_build_warehouse
+    test_sql = compiled_test(folder, "source_not_null_curriculum_requests_ip")
+    raw = "raw.curriculum_requests"
+    with warehouse.connect(database) as conn:
+        assert conn.execute(test_sql).fetchall() == []
+        scans = scans_of(conn, test_sql, "curriculum_requests")
+        assert scans and all("never executed" in line for line in scans), scans
+        with conn.transaction(force_rollback=True):
+            conn.execute(f"alter table {raw} alter column ip drop not null")
+            scans = scans_of(conn, test_sql, "curriculum_requests")
+            assert scans and not any("never executed" in line for line in scans), scans
+            first = f"(select min(line_key) from {raw})"
+            assert rows_after(
+                conn, f"update {raw} set ip = null where line_key = {first}", test_sql
+            ) == [(None,)]
+
+
 def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tuple[object, ...]]:
     """The rows of the data test `test_sql` after `update`, which is rolled back."""
     with conn.transaction(force_rollback=True):

@@ -9,7 +9,9 @@
     since its last run; `facts_at` tells the traffic models after it which rows changed.
 #}
 {# The unique index on request_id is the key, checked on every write (incremental runs
-    too): the key's unique test reads the catalog (macro key_not_enforced). #}
+    too): the key's unique test reads the catalog (macro key_not_enforced). The index on
+    (ip, local_date) lets an incremental run of the suspects' tables read the changed
+    (IP, day) groups only, not a busy IP's whole history (macro traffic_facts_batch). #}
 {{
     config(
         materialized='incremental',
@@ -18,7 +20,7 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['request_id'], 'unique': True},
-            {'columns': ['ip']},
+            {'columns': ['ip', 'local_date']},
             {'columns': ['facts_at']},
         ],
     )
