@@ -391,17 +391,6 @@ def test_a_waiting_build_gives_up_clearly_and_a_killed_build_frees_the_warehouse
         assert count(conn, "select count(*) from private.build_lock") == 0
 
 
-def test_a_compile_leaves_the_warehouse_free(database: warehouse.Settings, dbt: DbtRunner) -> None:
-    # dbt compile builds nothing: it renders the hooks as nodes of its graph, and the
-    # freeing hook came before the claiming one, so the warehouse stayed held until it
-    # counted as orphaned (the next build waited for it). It takes no turn.
-    assert dbt(database, "seed", "--select", "programs", *BUILD_VARS).returncode == 0
-    compiled = dbt(database, "compile", *BUILD_VARS)
-    assert compiled.returncode == 0, compiled.stdout[-3000:]
-    with warehouse.connect(database) as conn:
-        assert count(conn, "select count(*) from private.build_lock") == 0
-
-
 def test_a_waiting_claim_leaves_the_catalog_rows_of_the_holder_alone(
     database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
 ) -> None:

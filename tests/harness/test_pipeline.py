@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -293,6 +295,22 @@ def test_not_null_test_reads_the_catalog_only_when_the_column_refuses_nulls(
             assert rows_after(
                 conn, f"update {raw} set ip = null where line_key = {first}", test_sql
             ) == [(None,)]
+
+
+def test_a_compile_leaves_the_warehouse_free(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+    dbt: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    # dbt compile builds nothing: it renders the project's hooks as nodes of its graph,
+    # and the freeing hook came before the claiming one, so the warehouse stayed held
+    # until it counted as orphaned (the next build waited for it). It takes no turn
+    # (macro builds_nothing; docs/concurrency.md).
+    database, _, _ = full_build_warehouse
+    compiled = dbt(database, "compile")
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    with warehouse.connect(database) as conn:
+        held = conn.execute("select count(*) from private.build_lock").fetchone()
+    assert held == (0,)
 
 
 def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tuple[object, ...]]:
