@@ -202,6 +202,13 @@ def scans_of(conn: psycopg.Connection, query: str, table: str) -> list[str]:
     return [line for (line,) in plan if "Scan" in line and f" on {table}" in line]
 
 
+def assert_scans(conn: psycopg.Connection, query: str, table: str, *, executed: bool) -> None:
+    """`EXPLAIN ANALYZE` of `query` scans `table`, and runs those scans (``executed``) or
+    never executes them (a gating condition on the catalog was false)."""
+    scans = scans_of(conn, query, table)
+    assert scans and all(("never executed" not in line) == executed for line in scans), scans
+
+
 def test_request_keys_are_enforced_on_write_and_their_unique_tests_read_the_catalog(
     full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
 ) -> None:
@@ -223,8 +230,7 @@ def test_request_keys_are_enforced_on_write_and_their_unique_tests_read_the_cata
                 )
             # So the test does not group the rows: the table is never scanned.
             assert conn.execute(test_sql).fetchall() == []
-            scans = scans_of(conn, test_sql, table)
-            assert scans and all("never executed" in line for line in scans), scans
+            assert_scans(conn, test_sql, table, executed=False)
             # Without the index the same test groups every row and finds a repeated key.
             (index,) = conn.execute(
                 "select indexrelid::regclass::text from pg_index"
@@ -238,7 +244,7 @@ def test_request_keys_are_enforced_on_write_and_their_unique_tests_read_the_cata
                     (request_id,),
                 )
                 assert conn.execute(test_sql).fetchall() == [(request_id, 2)]
-                assert not any("never executed" in line for line in scans_of(conn, test_sql, table))
+                assert_scans(conn, test_sql, table, executed=True)
 
 
 def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
@@ -253,16 +259,14 @@ def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
     raw = "raw.curriculum_requests"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
-        scans = scans_of(conn, test_sql, "curriculum_requests")
-        assert scans and all("never executed" in line for line in scans), scans
+        assert_scans(conn, test_sql, "curriculum_requests", executed=False)
         with conn.transaction(force_rollback=True):
             # Still unique, but with line_number nullable a plain unique index takes
             # nulls as distinct while the test groups them together: the rows are grouped.
             conn.execute(f"alter table {raw} drop constraint curriculum_requests_pkey")
             conn.execute(f"alter table {raw} alter column line_number drop not null")
             conn.execute(f"create unique index on {raw} (file_id, line_number)")
-            scans = scans_of(conn, test_sql, "curriculum_requests")
-            assert scans and not any("never executed" in line for line in scans), scans
+            assert_scans(conn, test_sql, "curriculum_requests", executed=True)
             conn.execute(
                 f"insert into {raw} (file_id, source_file, line_number, line_key, requested_at,"
                 " user_id, ip) select file_id, source_file, null, 'duplicate:' || n,"
@@ -285,12 +289,10 @@ def test_not_null_test_reads_the_catalog_only_when_the_column_refuses_nulls(
     raw = "raw.curriculum_requests"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
-        scans = scans_of(conn, test_sql, "curriculum_requests")
-        assert scans and all("never executed" in line for line in scans), scans
+        assert_scans(conn, test_sql, "curriculum_requests", executed=False)
         with conn.transaction(force_rollback=True):
             conn.execute(f"alter table {raw} alter column ip drop not null")
-            scans = scans_of(conn, test_sql, "curriculum_requests")
-            assert scans and not any("never executed" in line for line in scans), scans
+            assert_scans(conn, test_sql, "curriculum_requests", executed=True)
             first = f"(select min(line_key) from {raw})"
             assert rows_after(
                 conn, f"update {raw} set ip = null where line_key = {first}", test_sql
