@@ -19,7 +19,7 @@
 {%- endmacro %}
 
 {% macro postgres__key_not_enforced(model, columns) -%}
-    {%- if model is string or model.identifier is not defined -%}
+    {%- if not is_catalog_relation(model) -%}
         1 = 1
     {%- else -%}
         {%- set names = columns | map('lower') | map('trim') | unique | sort | list -%}

@@ -52,6 +52,7 @@ TERMS: dict[str, list[str]] = {
         r"\bactivity\*?\*?[^.]*is a run of",
     ],
     "traffic_class": [r"who sends the traffic, one class per ip"],
+    "valid_ip": [r"well-formed ipv4 or ipv6"],
 }
 # Words of the project's own specification that a BI user does not know.
 INTERNAL_WORDS = re.compile(r"\banalys[ie]s [a-e]\b|\bquestions? [0-9]|\bthe mission\b", re.I)
