@@ -1,18 +1,22 @@
 {#
-    Each distinct value of a column of both request logs (`raw_path`, `ip`) with the
-    latest load of a line that has it, read from the two staging views: the input of the
-    models that parse a value once instead of on every request (int_request_paths,
-    int_request_ips). An incremental run reads the lines loaded since the model's last
-    run.
+    Each distinct value of a column of both request logs (`raw_path`, `ip`,
+    `user_agent`) with the latest load of a line that has it (`loaded_at`), or the first
+    (`first_loaded_at`, when `first` is true), read from the two staging views: the input
+    of the models that parse or classify a value once instead of on every request
+    (int_request_paths, int_request_ips, int_user_agents_classified). A missing value is
+    left out, or stands as `missing` when that is given. An incremental run reads the
+    lines loaded since the model's last run.
 #}
-{% macro distinct_logged_values(column) -%}
+{% macro distinct_logged_values(column, missing=none, first=false) -%}
+    {%- set loaded = 'first_loaded_at' if first else 'loaded_at' %}
+    {%- set value = column if missing is none else 'coalesce(' ~ column ~ ', ' ~ missing ~ ')' %}
     {%- set batch = 'true' %}
     {%- if is_incremental() %}
-    {%- set batch = 'loaded_at > ' ~ incremental_watermark('loaded_at') %}
+    {%- set batch = 'loaded_at > ' ~ incremental_watermark(loaded) %}
     {%- endif -%}
     select
-        {{ column }},
-        max(loaded_at) as loaded_at
+        {{ value }} as {{ column }},
+        {{ 'min' if first else 'max' }}(loaded_at) as {{ loaded }}
     from (
         {%- for log in ['stg_curriculum__requests', 'stg_web__requests'] %}
         select
@@ -25,6 +29,8 @@
         {%- endif %}
         {%- endfor %}
     ) as logged
+    {%- if missing is none %}
     where {{ column }} is not null
-    group by {{ column }}
+    {%- endif %}
+    group by {{ value }}
 {%- endmacro %}

@@ -185,6 +185,31 @@ create table if not exists raw.web_requests (
     loaded_at timestamptz not null default now(),
     primary key (file_id, line_number)
 );
+
+-- The incremental models read the lines loaded after their watermark (`loaded_at >
+-- ...`): a BRIN index finds them without reading the whole table. Loads are serialised,
+-- so `loaded_at` mostly grows with the table's pages and a block range holds one or two
+-- values; it costs next to nothing to keep. autosummarize lets autovacuum summarise a
+-- range once it is full; a range not yet summarised is always read, so results never
+-- depend on it. (Checked by name first: `create index if not exists` would lock the
+-- table, and wait for a load in progress, even when the index exists.)
+do $$
+declare
+    name text;
+begin
+    foreach name in array array['curriculum_requests', 'web_requests'] loop
+        if to_regclass(format('raw.%s_loaded_at', name)) is null and exists (
+            select 1 from information_schema.columns
+            where table_schema = 'raw' and table_name = name and column_name = 'loaded_at'
+        ) then
+            execute format(
+                'create index %I on raw.%I using brin (loaded_at) with (autosummarize = on)',
+                name || '_loaded_at', name
+            );
+        end if;
+    end loop;
+end
+$$;
 """
 
 

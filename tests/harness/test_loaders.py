@@ -234,6 +234,39 @@ def test_combined_log_with_planted_bad_lines(conn: psycopg.Connection, tmp_path:
     assert reasons[6].startswith("does not match the combined log format (")
 
 
+def test_lines_loaded_after_a_watermark_are_found_through_the_loaded_at_index(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    # The incremental models read `loaded_at > <their last load>`: each request table
+    # has a BRIN index on loaded_at, and it finds exactly the later load's lines, also
+    # when its block ranges are not summarised yet.
+    line = '1.2.3.{n} - - [17/May/2015:10:05:0{n} +0000] "GET /a HTTP/1.1" 200 1 "-" "x"'
+    for name, numbers in (("first.log", range(1, 4)), ("second.log", range(4, 6))):
+        (tmp_path / name).write_text("".join(line.format(n=n) + "\n" for n in numbers))
+        loaders.load_file(conn, tmp_path / name, "combined")
+    indexes = conn.execute(
+        "select indrelid::regclass::text, am.amname, pg_get_indexdef(indexrelid, 1, true)"
+        " from pg_index join pg_class on pg_class.oid = indexrelid"
+        " join pg_am as am on am.oid = pg_class.relam"
+        " where indrelid in ('raw.curriculum_requests'::regclass, 'raw.web_requests'::regclass)"
+        " and am.amname = 'brin' order by 1"
+    ).fetchall()
+    assert indexes == [
+        ("raw.curriculum_requests", "brin", "loaded_at"),
+        ("raw.web_requests", "brin", "loaded_at"),
+    ]
+    first_load = conn.execute(
+        "select loaded_at from raw.loaded_files where source_file like '%first.log'"
+    ).fetchone()
+    assert first_load is not None
+    with conn.transaction():
+        conn.execute("set local enable_seqscan = off")
+        query = "select ip from raw.web_requests where loaded_at > %s order by ip"
+        plan = " ".join(row[0] for row in conn.execute("explain " + query, first_load))
+        assert "Bitmap Index Scan on web_requests_loaded_at" in plan
+        assert conn.execute(query, first_load).fetchall() == [("1.2.3.4",), ("1.2.3.5",)]
+
+
 # --------------------------------------------------------------------------------------
 # Replacing, refusing, transactions
 

@@ -1,10 +1,10 @@
 {#
     Every request with who made it, their cohort and program, the cohort phase, the
-    content's curriculum, the IP's blocks and flags, the user agent's classes and the
-    traffic class: stored once (8 models read it), incremental. A run enriches the
-    requests loaded since its last run, and again those whose enrichment changed since:
-    of an IP and user agent whose traffic class changed, of a user agent classified
-    again (new rules), of a cohort loaded again (a new export). Whether a request is
+    content's curriculum, the IP's blocks and flags (int_request_ips), the user agent's
+    classes and the traffic class: stored once (8 models read it), incremental. A run
+    enriches the requests loaded since its last run, and again those whose enrichment
+    changed since: of an IP and user agent whose traffic class changed, of a user agent
+    classified again (new rules), of a cohort loaded again (a new export). Whether a request is
     future-dated depends on "now", so it is not stored: readers use the macro
     `is_future_dated`.
 #}
@@ -69,6 +69,10 @@ module_curricula as (
     select * from {{ ref('module_curricula') }}
 ),
 
+ips as (
+    select * from {{ ref('int_request_ips') }}
+),
+
 user_agents as (
     select * from {{ ref('int_user_agents_classified') }}
 ),
@@ -82,8 +86,13 @@ keyed as (
         requests.*,
         {{ utc_to_local_date('requests.requested_at', var('curriculum_log_timezone')) }}
             as requested_date,
-        {{ ipv4_attributes('requests.ip', 'requests.ip_version') }}
+        ips.block_16,
+        ips.block_24,
+        coalesce(ips.is_private_ip, false) as is_private_ip,
+        coalesce(ips.is_reserved_ip, false) as is_reserved_ip
     from requests
+    left join ips
+        on requests.ip = ips.ip
 ),
 
 joined as (

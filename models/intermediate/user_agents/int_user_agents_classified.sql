@@ -17,13 +17,6 @@
 
 with
 
-requests as (
-    select * from {{ ref('int_requests_unioned') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('first_loaded_at') }}
-    {% endif %}
-),
-
 user_agent_rules as (
     select * from {{ ref('user_agent_rules') }}
 ),
@@ -89,14 +82,15 @@ rules_checksum as (
 ),
 
 new_user_agents as (
-    select
-        coalesce(user_agent, '') as user_agent,
-        min(loaded_at) as first_loaded_at
-    from requests
-    group by coalesce(user_agent, '')
+    {#- Read from the staging views, not int_requests_unioned: the classification (and
+        its unit test) runs beside the stacking of the requests, not after it. #}
+    select seen.*
+    from (
+        {{ distinct_logged_values('user_agent', missing="''", first=true) }}
+    ) as seen
     {% if is_incremental() %}
-    having
-        coalesce(user_agent, '') not in (
+    where
+        seen.user_agent not in (
             select classified.user_agent from {{ this }} as classified
         )
     {% endif %}
