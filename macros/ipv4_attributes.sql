@@ -1,10 +1,8 @@
 {#
     Columns derived from a validated IP (`ip_version` 4 or 6): the /16 and /24 block
     keys, and whether it is a private or reserved address rather than a public
-    Internet client. Private: RFC 1918, carrier-grade NAT (100.64/10), loopback,
-    link-local. Reserved: 0/8, 192.0.0/24, documentation (192.0.2/24, 198.51.100/24,
-    203.0.113/24), benchmarking (198.18/15), multicast and class E. IPv6 addresses get
-    no blocks and no flags.
+    Internet client (the ranges: doc blocks private_ip and reserved_ip, in
+    models/docs/definitions.md). IPv6 addresses get no blocks and no flags.
 #}
 {% macro ipv4_attributes(ip, ip_version) -%}
     {%- set first = ipv4_octet(ip, 1) -%}

@@ -53,6 +53,8 @@ TERMS: dict[str, list[str]] = {
     ],
     "traffic_class": [r"who sends the traffic, one class per ip"],
     "valid_ip": [r"well-formed ipv4 or ipv6"],
+    "private_ip": [r"carrier-grade nat \(100\.64/10\)"],
+    "reserved_ip": [r"benchmarking \(198\.18/15\)"],
 }
 # Words of the project's own specification that a BI user does not know.
 INTERNAL_WORDS = re.compile(r"\banalys[ie]s [a-e]\b|\bquestions? [0-9]|\bthe mission\b", re.I)

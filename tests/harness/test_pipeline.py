@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -209,6 +210,22 @@ def assert_scans(conn: psycopg.Connection, query: str, table: str, *, executed: 
     assert scans and all(("never executed" not in line) == executed for line in scans), scans
 
 
+@contextmanager
+def catalog_gate_lifted(
+    conn: psycopg.Connection, test_sql: str, table: str, *lift: str
+) -> Iterator[None]:
+    """The data test `test_sql` passes without scanning `table` (the catalog says the
+    constraint holds); inside the block, in a transaction rolled back after it, the
+    statements `lift` have removed the constraint and the test scans the rows."""
+    assert conn.execute(test_sql).fetchall() == []
+    assert_scans(conn, test_sql, table, executed=False)
+    with conn.transaction(force_rollback=True):
+        for statement in lift:
+            conn.execute(statement)
+        assert_scans(conn, test_sql, table, executed=True)
+        yield
+
+
 def test_request_keys_are_enforced_on_write_and_their_unique_tests_read_the_catalog(
     full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
 ) -> None:
@@ -228,23 +245,19 @@ def test_request_keys_are_enforced_on_write_and_their_unique_tests_read_the_cata
                     f"insert into {relation} select * from {relation} where request_id = %s",
                     (request_id,),
                 )
-            # So the test does not group the rows: the table is never scanned.
-            assert conn.execute(test_sql).fetchall() == []
-            assert_scans(conn, test_sql, table, executed=False)
-            # Without the index the same test groups every row and finds a repeated key.
+            # So the test does not group the rows: the table is never scanned. Without
+            # the index the same test groups every row and finds a repeated key.
             (index,) = conn.execute(
                 "select indexrelid::regclass::text from pg_index"
                 " where indrelid = %s::regclass and indisunique",
                 (relation,),
             ).fetchone() or (None,)
-            with conn.transaction(force_rollback=True):
-                conn.execute(f"drop index {index}")
+            with catalog_gate_lifted(conn, test_sql, table, f"drop index {index}"):
                 conn.execute(
                     f"insert into {relation} select * from {relation} where request_id = %s",
                     (request_id,),
                 )
                 assert conn.execute(test_sql).fetchall() == [(request_id, 2)]
-                assert_scans(conn, test_sql, table, executed=True)
 
 
 def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
@@ -257,26 +270,27 @@ def test_composite_key_test_reads_the_catalog_only_when_the_key_is_enforced(
         folder, "source_unique_combination_of_columns_curriculum_requests_file_id__line_number"
     )
     raw = "raw.curriculum_requests"
-    with warehouse.connect(database) as conn:
-        assert conn.execute(test_sql).fetchall() == []
-        assert_scans(conn, test_sql, "curriculum_requests", executed=False)
-        with conn.transaction(force_rollback=True):
-            # Still unique, but with line_number nullable a plain unique index takes
-            # nulls as distinct while the test groups them together: the rows are grouped.
-            conn.execute(f"alter table {raw} drop constraint curriculum_requests_pkey")
-            conn.execute(f"alter table {raw} alter column line_number drop not null")
-            conn.execute(f"create unique index on {raw} (file_id, line_number)")
-            assert_scans(conn, test_sql, "curriculum_requests", executed=True)
-            conn.execute(
-                f"insert into {raw} (file_id, source_file, line_number, line_key, requested_at,"
-                " user_id, ip) select file_id, source_file, null, 'duplicate:' || n,"
-                f" requested_at, user_id, ip from (select * from {raw} limit 1) as one_row,"
-                " generate_series(1, 2) as n"
-            )
-            (file_id,) = conn.execute(
-                f"select file_id from {raw} where line_number is null limit 1"
-            ).fetchone() or (None,)
-            assert conn.execute(test_sql).fetchall() == [(file_id, None, 2)]
+    # Still unique, but with line_number nullable a plain unique index takes nulls as
+    # distinct while the test groups them together: the rows are grouped.
+    lift = [
+        f"alter table {raw} drop constraint curriculum_requests_pkey",
+        f"alter table {raw} alter column line_number drop not null",
+        f"create unique index on {raw} (file_id, line_number)",
+    ]
+    with (
+        warehouse.connect(database) as conn,
+        catalog_gate_lifted(conn, test_sql, "curriculum_requests", *lift),
+    ):
+        conn.execute(
+            f"insert into {raw} (file_id, source_file, line_number, line_key, requested_at,"
+            " user_id, ip) select file_id, source_file, null, 'duplicate:' || n,"
+            f" requested_at, user_id, ip from (select * from {raw} limit 1) as one_row,"
+            " generate_series(1, 2) as n"
+        )
+        (file_id,) = conn.execute(
+            f"select file_id from {raw} where line_number is null limit 1"
+        ).fetchone() or (None,)
+        assert conn.execute(test_sql).fetchall() == [(file_id, None, 2)]
 
 
 def test_not_null_test_reads_the_catalog_only_when_the_column_refuses_nulls(
@@ -288,11 +302,8 @@ def test_not_null_test_reads_the_catalog_only_when_the_column_refuses_nulls(
     test_sql = compiled_test(folder, "source_not_null_curriculum_requests_ip")
     raw = "raw.curriculum_requests"
     with warehouse.connect(database) as conn:
-        assert conn.execute(test_sql).fetchall() == []
-        assert_scans(conn, test_sql, "curriculum_requests", executed=False)
-        with conn.transaction(force_rollback=True):
-            conn.execute(f"alter table {raw} alter column ip drop not null")
-            assert_scans(conn, test_sql, "curriculum_requests", executed=True)
+        lift = f"alter table {raw} alter column ip drop not null"
+        with catalog_gate_lifted(conn, test_sql, "curriculum_requests", lift):
             first = f"(select min(line_key) from {raw})"
             assert rows_after(
                 conn, f"update {raw} set ip = null where line_key = {first}", test_sql

@@ -4,8 +4,8 @@
     classes and the traffic class: stored once (8 models read it), incremental. A run
     enriches the requests loaded since its last run, and again those whose enrichment
     changed since: of an IP and user agent whose traffic class changed, of a user agent
-    classified again (new rules), of a cohort loaded again (a new export). Whether a request is
-    future-dated depends on "now", so it is not stored: readers use the macro
+    classified again (new rules), of a cohort loaded again (a new export). Whether a
+    request is future-dated depends on "now", so it is not stored: readers use the macro
     `is_future_dated`.
 #}
 {# The unique index on request_id is the key, checked on every write (incremental runs
