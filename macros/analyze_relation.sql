@@ -4,10 +4,14 @@
     would assume a tiny table: at 10M requests the planner expected 7,700 rows where
     5.65M came, and sorted 589 MB on disk instead of hashing in memory. A post-hook of
     every model (dbt_project.yml); views and ephemeral models have nothing to analyze.
-    An incremental model is analyzed only when it has no statistics yet (a first build
-    or a full refresh) or has grown by more than a tenth since them: analyzing a large
-    table after a small incremental batch cost more than the batch (4 s of a 5 s model
-    at 200,000 requests), and its plans do not change.
+    An incremental model is analyzed only when it has no column statistics yet (a first
+    build or a full refresh: pg_stats has no row for it; the row estimate is no sign,
+    as creating an index sets it) or has grown by more than a tenth since them:
+    analyzing a large table after a small incremental batch cost more than the batch
+    (4 s of a 5 s model at 200,000 requests), and its plans do not change.
+    The sample is small (the var `analyze_statistics_target`, `set local`: this
+    transaction only): at 1M requests it analyzes a table in 25-50 ms instead of
+    0.1-0.8 s, and the plans that need statistics get them all the same.
 #}
 {% macro analyze_relation(relation) -%}
     {{ return(adapter.dispatch('analyze_relation', 'access_analytics')(relation)) }}
@@ -17,19 +21,28 @@
 {%- endmacro %}
 
 {% macro postgres__analyze_relation(relation) -%}
+    {%- set target = var('analyze_statistics_target') | int -%}
     {%- if config.get('materialized') == 'table' -%}
+        set local default_statistics_target = {{ target }};
         analyze {{ relation }}
     {%- elif config.get('materialized') == 'incremental' -%}
         do $$
         begin
             if (
                 select
-                    stats.reltuples < 0
+                    not exists (
+                        select
+                        from pg_catalog.pg_stats as column_stats
+                        where
+                            column_stats.schemaname = '{{ relation.schema }}'
+                            and column_stats.tablename = '{{ relation.identifier }}'
+                    )
                     or pg_relation_size(stats.oid)
                     > 1.1 * stats.relpages * current_setting('block_size')::bigint
-                from pg_class as stats
+                from pg_catalog.pg_class as stats
                 where stats.oid = '{{ relation }}'::regclass
             ) then
+                perform set_config('default_statistics_target', '{{ target }}', true);
                 execute 'analyze {{ relation }}';
             end if;
         end
