@@ -49,6 +49,8 @@ COMPARED = {
     " page_requests, first_seen_at, last_seen_at, error_requests, off_hours_requests,"
     " bot_user_agent_requests, time_resolution, peak_requests_per_minute,"
     " peak_pages_per_minute, peak_daily_paths, peak_daily_lessons",
+    "intermediate.int_traffic_suspect_gap_days": "grain, suspect_key, day_started_at, ip,"
+    " intervals, gap_seconds_sum, gap_seconds_squared_sum",
     "intermediate.int_traffic_suspect_values": "grain, suspect_key, value_kind, seen_value, ip,"
     " is_page, is_bot",
     "intermediate.int_traffic_suspect_intervals": "grain, suspect_key, intervals,"
@@ -250,3 +252,52 @@ def test_four_incremental_batches_equal_a_full_refresh(
         kept = count(full, "select count(*) from intermediate.int_requests_sessionized")
         assert left_out > 0
         assert left_out + kept == EVENTS
+
+
+# One IP at UTC-12:00, combined log format: local time and offset as the log writes them.
+GAP_LINE = (
+    '203.0.113.7 - - [{}] "GET /lessons/one HTTP/1.1" 200 512 "-"'
+    ' "Mozilla/5.0 (X11; Linux x86_64)"\n'
+)
+GAP_DAYS = (
+    "select grain, to_char(day_started_at at time zone 'UTC', 'YYYY-MM-DD'), intervals,"
+    " gap_seconds_sum, gap_seconds_squared_sum from intermediate.int_traffic_suspect_gap_days"
+    " order by 1, 2"
+)
+
+
+def test_a_late_request_recomputes_the_next_day_with_all_its_requests(
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
+) -> None:
+    # int_traffic_suspect_gap_days recomputes the UTC day after a changed one (its first
+    # gap may start on the changed day) and finds the requests to read through the (ip,
+    # local_date) index, within three days of a changed request's local date. At
+    # -12:00, 2 April (UTC) has requests on two local dates, 1 and 2 April; a late
+    # request at 23:50 UTC on 1 April (local 11:50) must bring all of them back.
+    first, late = tmp_path / "first.log", tmp_path / "late.log"
+    first.write_text(
+        "".join(
+            GAP_LINE.format(f"{local} -1200")
+            for local in ("01/Apr/2021:12:10:00", "02/Apr/2021:01:00:00", "02/Apr/2021:01:10:00")
+        )
+    )
+    late.write_text(GAP_LINE.format("01/Apr/2021:11:50:00 -1200"))
+    selected = ("--select", "+int_traffic_suspect_gap_days")
+    load(database, "combined", first)
+    built = dbt(database, "build", *selected, "--exclude-resource-type", "unit_test")
+    assert built.returncode == 0, built.stdout[-4000:]
+    load(database, "combined", late)
+    ran = dbt(database, "run", *selected)
+    assert ran.returncode == 0, ran.stdout[-4000:]
+    with warehouse.connect(database) as conn:
+        gap_days = conn.execute(GAP_DAYS).fetchall()
+    # 2 April: 23:50 -> 00:10 (1,200 s) and 13:00 -> 13:10 (600 s); 00:10 -> 13:00 is
+    # longer than a visit's gap and not counted.
+    assert gap_days == [
+        (grain, day, intervals, total, squares)
+        for grain in ("ip", "ip_user_agent")
+        for day, intervals, total, squares in (
+            ("2021-04-01", 0, 0, 0),
+            ("2021-04-02", 2, 1_800, 1_800_000),
+        )
+    ]
