@@ -11,7 +11,7 @@
     (4 s of a 5 s model at 200,000 requests), and its plans do not change.
     The sample is small (the var `analyze_statistics_target`, `set local`: this
     transaction only): at 1M requests it analyzes a table in 25-50 ms instead of
-    0.1-0.8 s, and the plans that need statistics get them all the same.
+    0.1-0.8 s, and the plans measured there were as good (docs/performance.md).
 #}
 {% macro analyze_relation(relation) -%}
     {{ return(adapter.dispatch('analyze_relation', 'access_analytics')(relation)) }}
