@@ -3,7 +3,8 @@
     collects them only when autovacuum gets round to it, so the next model's plan
     would assume a tiny table: at 10M requests the planner expected 7,700 rows where
     5.65M came, and sorted 589 MB on disk instead of hashing in memory. A post-hook of
-    every model (dbt_project.yml); views and ephemeral models have nothing to analyze.
+    every model, after its commit and flush_table_statistics (dbt_project.yml); views
+    and ephemeral models have nothing to analyze.
     An incremental model is analyzed only when it has no column statistics yet (a first
     build or a full refresh: pg_stats has no row for it; the row estimate is no sign,
     as creating an index sets it) or has grown by more than a tenth since them:
@@ -47,5 +48,25 @@
             end if;
         end
         $$
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    Hands this session's counts of changed rows to PostgreSQL's statistics at once: the
+    post-hook before analyze_relation, after the model's commit. A session reports them
+    when it next goes idle, but at most once a second; reported after the analyze, they
+    counted as changes since it, so autovacuum analyzed every table the build made a
+    second time, with PostgreSQL's full sample, while the build ran on.
+#}
+{% macro flush_table_statistics() -%}
+    {{ return(adapter.dispatch('flush_table_statistics', 'access_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__flush_table_statistics() -%}
+{%- endmacro %}
+
+{% macro postgres__flush_table_statistics() -%}
+    {%- if config.get('materialized') in ('table', 'incremental') -%}
+        select pg_stat_force_next_flush()
     {%- endif -%}
 {%- endmacro %}
