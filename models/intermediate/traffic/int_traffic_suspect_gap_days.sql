@@ -45,8 +45,8 @@
 {%- endset %}
 {#- The requests to read, found through the (ip, local_date) index: a local date is
     within a day of the UTC date (doc block local_time), so each is within three days of
-    the local date of a changed request of its IP. (Without it the UTC days matched no index: an incremental run read every request
-    twice.) #}
+    the local date of a changed request of its IP. (Without it the UTC days matched no
+    index: an incremental run read every request twice.) #}
 {%- set near_local_dates = [] %}
 {%- for shift in range(-3, 4) %}
 {%- do near_local_dates.append(
