@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 
 from access_analytics import demo_data, warehouse
 from conftest import PROJECT_DIR, run_cli
@@ -317,8 +318,8 @@ def test_the_build_analyzes_every_table_it_makes_with_a_small_sample(
     # makes (`last_analyze`: autovacuum's own analyze does not count). An incremental
     # model with an index was skipped: creating the index sets the row estimate, which
     # stood for "has statistics", so the models after it were planned without any. The
-    # sample is the var analyze_statistics_target (10): a histogram of 11 bounds, not
-    # PostgreSQL's 101. The analyze leaves no changed rows uncounted: they were reported
+    # sample is the var analyze_statistics_target (10): a histogram of one bound more
+    # (11), not PostgreSQL's 101. The analyze leaves no changed rows uncounted: they were reported
     # after it, so autovacuum analyzed every table again with the full sample (and its
     # histogram of 101 bounds replaced the build's).
     database, _, _ = full_build_warehouse
@@ -342,7 +343,8 @@ def test_the_build_analyzes_every_table_it_makes_with_a_small_sample(
     assert tables > 40
     assert unanalyzed == []
     assert changed_since == []
-    assert bounds == [(11,)]
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    assert bounds == [(project["vars"]["analyze_statistics_target"] + 1,)]
 
 
 def test_a_compile_leaves_the_warehouse_free(
