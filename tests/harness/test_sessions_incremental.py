@@ -55,6 +55,7 @@ COMPARED = {
     " is_page, is_bot",
     "intermediate.int_traffic_suspect_intervals": "grain, suspect_key, intervals,"
     " round(mean_gap_seconds::numeric, 6), round(stddev_gap_seconds::numeric, 6)",
+    "intermediate.int_traffic_lesson_paths": "log_kind, path",
     "intermediate.int_traffic_suspect_indicators": "grain, suspect_key, ip, user_agent,"
     " log_kind, requests, page_requests, asset_requests, first_seen_at, last_seen_at,"
     " active_days, peak_requests_per_minute, peak_pages_per_minute, distinct_paths,"
@@ -301,3 +302,48 @@ def test_a_late_request_recomputes_the_next_day_with_all_its_requests(
             ("2021-04-02", 2, 1_800, 1_800_000),
         )
     ]
+
+
+def test_an_ip_that_turns_scanner_takes_its_earlier_requests_out_of_the_sessions(
+    database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
+) -> None:
+    # Two lesson views look human; the next day the same IP and user agent probe for
+    # exploits, and the pair's class becomes scanner. The incremental run must write the
+    # earlier requests again (int_requests_enriched: the pairs whose class changed) and
+    # take them out of the sessions (int_sessionization_scope: requests enriched again).
+    first, probes = tmp_path / "first.log", tmp_path / "probes.log"
+    first.write_text(
+        "".join(
+            SCANNER_LINE.format(moment, "/lessons/one")
+            for moment in ("01/Apr/2021:10:00:00 +0000", "01/Apr/2021:10:05:00 +0000")
+        )
+    )
+    probes.write_text(
+        "".join(
+            SCANNER_LINE.format(f"02/Apr/2021:03:0{minute}:00 +0000", path)
+            for minute, path in enumerate(("/wp-login.php", "/.env", "/xmlrpc.php"))
+        )
+    )
+    selected = ("--select", "+int_requests_sessionized_all_traffic")
+    load(database, "combined", first)
+    built = dbt(database, "build", *selected, "--exclude-resource-type", "unit_test")
+    assert built.returncode == 0, built.stdout[-4000:]
+    classes = (
+        "select enriched.traffic_class, sessionized.is_in_sessions, count(*)"
+        " from intermediate.int_requests_enriched as enriched"
+        " join intermediate.int_requests_sessionized_all_traffic as sessionized"
+        " using (request_id) group by 1, 2 order by 1, 2"
+    )
+    with warehouse.connect(database) as conn:
+        assert conn.execute(classes).fetchall() == [("human", True, 2)]
+    load(database, "combined", probes)
+    ran = dbt(database, "run", *selected)
+    assert ran.returncode == 0, ran.stdout[-4000:]
+    with warehouse.connect(database) as conn:
+        assert conn.execute(classes).fetchall() == [("scanner", False, 5)]
+
+
+SCANNER_LINE = (
+    '198.51.100.23 - - [{}] "GET {} HTTP/1.1" 200 512 "-"'
+    ' "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/115.0"\n'
+)

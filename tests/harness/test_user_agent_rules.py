@@ -170,14 +170,16 @@ def test_editing_a_seed_reclassifies_on_the_next_plain_build(
     assert loaded.returncode == 0, loaded.stderr
     project = _project_copy(tmp_path)
 
-    def build() -> dict[str, tuple[bool, str | None, str]]:
+    def build() -> dict[str, tuple[bool, str | None, str, int, bool]]:
         built = subprocess.run(
             # A plain build (no --full-refresh); tests are run by the other modules.
             [
                 str(Path(sys.executable).parent / "dbt"),
                 "build",
                 "--select",
-                "+int_user_agents_classified",
+                # The requests' tables after it too: they write the requests of a user
+                # agent classified again (macro user_agents_classified_again).
+                "+int_requests_enriched",
                 "--exclude-resource-type",
                 "test",
                 "unit_test",
@@ -194,16 +196,25 @@ def test_editing_a_seed_reclassifies_on_the_next_plain_build(
             return {
                 row[0]: row[1:]
                 for row in connection.execute(
-                    "select user_agent, is_bot, bot_source, rules_checksum"
-                    " from intermediate.int_user_agents_classified"
+                    "select agents.user_agent, agents.is_bot, agents.bot_source,"
+                    " agents.rules_checksum, facts.is_bot, enriched.is_bot"
+                    " from intermediate.int_user_agents_classified as agents"
+                    " join intermediate.int_requests_traffic_facts as facts"
+                    " on facts.user_agent = agents.user_agent"
+                    " join intermediate.int_requests_enriched as enriched"
+                    " on enriched.request_id = facts.request_id"
                 )
             }
 
     before = build()
     assert before[agents[0]][:2] == (False, None)
+    assert before[agents[0]][3:] == (0, False)
     with (project / "seeds" / "user_agent_overrides.csv").open("a", encoding="utf-8") as seed:
         seed.write("900,is_bot,AmigaVoyager,true,a test override\n")
     after = build()
     assert after[agents[0]][:2] == (True, "override")
     assert after[agents[1]][:2] == (False, None)
     assert {row[2] for row in after.values()} != {row[2] for row in before.values()}
+    # The request loaded before is written again with the new class.
+    assert after[agents[0]][3:] == (1, True)
+    assert after[agents[1]][3:] == (0, False)

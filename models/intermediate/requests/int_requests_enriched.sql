@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_requests_traffic_facts') }}
 {#
     Every request with who made it, their cohort and program, the cohort phase, the
     content's curriculum, the IP's blocks and flags (int_request_ips), the user agent's
@@ -9,7 +10,8 @@
     `is_future_dated`.
 #}
 {# The unique index on request_id is the key, checked on every write (incremental runs
-    too): the key's unique test reads the catalog (macro key_not_enforced). #}
+    too): the key's unique test reads the catalog (macro key_not_enforced). The index on
+    enriched_at gives an incremental run its watermark without reading every row. #}
 {{
     config(
         materialized='incremental',
@@ -18,35 +20,47 @@
             {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},
+            {'columns': ['enriched_at']},
         ],
         pre_hook="{{ prefer_hash_joins() }}",
     )
 }}
 
-{#- The batch of an incremental run: new requests, and those whose enrichment changed. #}
+{#- The batch of an incremental run: new requests, and those whose enrichment changed,
+    each read through an index. A user agent classified again or a cohort loaded again
+    (rare, and without an index) adds its condition only when there is one. #}
 {%- set batch = 'true' %}
 {%- if is_incremental() %}
 {%- set enriched_until = incremental_watermark('enriched_at') %}
-{%- set batch %}
-        unioned.loaded_at > {{ incremental_watermark('loaded_at') }}
-        or (unioned.ip, coalesce(unioned.user_agent, '')) in (
-            select
-                traffic_classes.ip,
-                traffic_classes.user_agent
-            from {{ ref('int_ip_user_agent_traffic_classes') }} as traffic_classes
-            where traffic_classes.classified_at > {{ enriched_until }}
-        )
-        or coalesce(unioned.user_agent, '') in (
-            select user_agents.user_agent
-            from {{ ref('int_user_agents_classified') }} as user_agents
-            where user_agents.classified_at > {{ enriched_until }}
-        )
-        or unioned.cohort_id in (
+{%- set loaded_until = incremental_watermark('loaded_at') %}
+{%- set reclassified = user_agents_classified_again(enriched_until, loaded_until) %}
+{#- The requests of the pairs whose traffic class is new or changed: the pairs through
+    their index on classified_at, their requests through the facts' index on the IP. #}
+{%- set reclassified_pairs_requests %}
+            select facts.request_id
+            from {{ ref('int_ip_user_agent_traffic_classes') }} as reclassified
+            inner join {{ ref('int_requests_traffic_facts') }} as facts
+                on
+                    reclassified.ip = facts.ip
+                    and reclassified.user_agent = facts.user_agent
+            where reclassified.classified_at > {{ enriched_until }}
+{%- endset %}
+{%- set reloaded_cohorts %}
             select cohorts.cohort_id
             from {{ ref('stg_curriculum__cohorts') }} as cohorts
             where cohorts.loaded_at > {{ enriched_until }}
-        )
 {%- endset %}
+{%- set conditions = [
+    'unioned.loaded_at > ' ~ loaded_until,
+    in_subquery('unioned.request_id', reclassified_pairs_requests),
+] %}
+{%- if reclassified is not none %}
+{%- do conditions.append("coalesce(unioned.user_agent, '') in (" ~ reclassified ~ ')') %}
+{%- endif %}
+{%- if execute and run_query(reloaded_cohorts ~ ' limit 1').rows | length > 0 %}
+{%- do conditions.append('unioned.cohort_id in (' ~ reloaded_cohorts ~ ')') %}
+{%- endif %}
+{%- set batch = '(' ~ conditions | join(' or ') ~ ')' %}
 {%- endif %}
 
 with

@@ -6,7 +6,9 @@
     (Loads are serialised, so `loaded_at` only grows.)
 #}
 {# The unique index on request_id is the key, checked on every write (incremental runs
-    too): the key's unique test reads the catalog (macro key_not_enforced). #}
+    too): the key's unique test reads the catalog (macro key_not_enforced). The index on
+    source_file lets an incremental run read the requests of the files with new lines
+    only (int_log_time_resolutions, int_requests_traffic_facts). #}
 {{
     config(
         materialized='incremental',
@@ -15,6 +17,7 @@
             {'columns': ['request_id'], 'unique': True},
             {'columns': ['user_key', 'requested_at']},
             {'columns': ['loaded_at']},
+            {'columns': ['source_file']},
             {'columns': ['requested_at']},
         ],
     )

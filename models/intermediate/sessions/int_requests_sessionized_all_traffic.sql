@@ -25,10 +25,10 @@
     when a user's requests all left the sessions.
 #}
 
-{#- An incremental run reads only the users in the scope, through the index on user_key. #}
-{%- set in_scope = in_subquery(
-    'enriched.user_key',
-    'select scope.user_key from (' ~ sessionized_batch_scope() ~ ') as scope',
+{#- An incremental run reads only the recent requests of the users in the scope, through
+    the index on (user_key, requested_at). #}
+{%- set in_scope = sessionized_batch_bounds(
+    'enriched', sessionized_batch_scope()
 ) if is_incremental() else 'true' %}
 
 {# The columns the readers of the sessions use, no more: every request is a row here. #}

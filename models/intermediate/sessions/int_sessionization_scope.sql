@@ -1,6 +1,5 @@
 -- depends_on: {{ ref('int_requests_enriched') }}
 -- depends_on: {{ ref('int_requests_unioned') }}
--- depends_on: {{ ref('int_ip_user_agent_traffic_classes') }}
 {{
     config(
         materialized='incremental',
@@ -16,10 +15,11 @@
     fct_sessions, fct_activities) join the rows stamped after their own last run
     (macro sessionized_batch_scope), so a model that missed a run catches up.
 
-    A user is recomputed when it has new requests: loaded since the last
-    sessionization, dated after that run's "now" (future-dated then, not any more), or
-    of an IP and user agent whose traffic class changed since (an IP's class can change
-    as data arrives). It is recomputed from the start of the visit holding (or
+    A user is recomputed when it has requests enriched since the last sessionization
+    (new ones, and those whose enrichment changed: an IP and user agent got another
+    traffic class as data arrived, a user agent was classified again, a cohort loaded
+    again), or dated after that run's "now" (future-dated then, not any more), each
+    found through an index. It is recomputed from the start of the visit holding (or
     preceding) its earliest new request: earlier visits cannot change, and a visit start
     is also a session and activity start, so the recomputed part starts clean. The
     sessions as they were come from the sessionization's own table, read directly (the
@@ -37,6 +37,14 @@ with
 
 {% if sessionized is not none and not flags.FULL_REFRESH %}
 
+{#- The last run's "now" (plus the tolerance): one value per run, growing with the runs,
+    so it is that of any row of the latest run, found through the index on sessionized_at. #}
+{%- set sessionized_until = incremental_watermark(
+    'sessionized_until',
+    '(select * from ' ~ sessionized ~ ' where sessionized_at = '
+    ~ incremental_watermark('sessionized_at', sessionized) ~ ' limit 1) as latest_run',
+) %}
+
 new_requests as (
     select
         user_key,
@@ -45,17 +53,12 @@ new_requests as (
     where
         not {{ is_future_dated('requested_at') }}
         and (
-            loaded_at > {{ incremental_watermark('loaded_at', sessionized) }}
-            or requested_at > {{ incremental_watermark('sessionized_until', sessionized) }}
-            or (ip, coalesce(user_agent, '')) in (
-                select
-                    traffic_classes.ip,
-                    traffic_classes.user_agent
-                from {{ ref('int_ip_user_agent_traffic_classes') }} as traffic_classes
-                where
-                    traffic_classes.classified_at
-                    > {{ incremental_watermark('sessionized_at', sessionized) }}
-            )
+            enriched_at > {{ incremental_watermark('sessionized_at', sessionized) }}
+            or {{ in_subquery(
+                'request_id',
+                'select unioned.request_id from ' ~ ref('int_requests_unioned')
+                ~ ' as unioned where unioned.requested_at > ' ~ sessionized_until,
+            ) }}
         )
     group by user_key
 ),

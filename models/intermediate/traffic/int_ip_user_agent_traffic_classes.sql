@@ -1,13 +1,14 @@
--- depends_on: {{ ref('int_traffic_suspect_indicators') }}
 {#
     The traffic class of every request, by its IP and user agent: a request from a
     non-human IP has the IP's class; else a bot's user agent makes it declared_bot, a
     missing one (in a file that carries the field) automated; else it is human.
-    Incremental: a run classifies again the pairs of the IPs whose indicators it
-    recomputed (int_traffic_suspect_indicators, `indicated_at`) and writes only the
-    pairs that are new or whose class changed, with `classified_at` = the run's time,
-    so the incremental sessions know whose requests to re-sessionize (an IP's class
-    can change as data arrives).
+    The pairs and their flags are the suspects of grain `ip_user_agent`
+    (int_traffic_suspect_indicators: one row per pair, not its requests).
+    Incremental: a run classifies again the pairs whose indicators it recomputed
+    (`indicated_at`: all pairs of the IPs with new or changed requests) and writes only
+    the pairs that are new or whose class changed, with `classified_at` = the run's
+    time, so the incremental sessions know whose requests to re-sessionize (an IP's
+    class can change as data arrives).
 #}
 {{
     config(
@@ -21,16 +22,11 @@
 
 with
 
-facts as (
-    select * from {{ ref('int_requests_traffic_facts') }}
-    {% if is_incremental() %}
-    where {{ in_subquery(
-        'ip',
-        'select indicators.ip from ' ~ ref('int_traffic_suspect_indicators')
-        ~ " as indicators where indicators.grain = 'ip' and indicators.indicated_at > "
-        ~ incremental_watermark('classified_at'),
-    ) }}
-    {% endif %}
+indicators as (
+    select * from {{ ref('int_traffic_suspect_indicators') }}
+    {%- if is_incremental() %}
+    where indicated_at > {{ incremental_watermark('classified_at') }}
+    {%- endif %}
 ),
 
 suspects as (
@@ -42,10 +38,10 @@ pairs as (
     select
         ip,
         user_agent,
-        max(is_bot) as is_bot,
-        max(is_missing_user_agent) as is_missing_user_agent
-    from facts
-    group by ip, user_agent
+        has_bot_user_agent,
+        missing_user_agent_requests > 0 as has_missing_user_agent
+    from indicators
+    where grain = 'ip_user_agent'
 ),
 
 classified as (
@@ -54,8 +50,8 @@ classified as (
         pairs.user_agent,
         case
             when suspects.traffic_class != 'human' then suspects.traffic_class
-            when pairs.is_bot = 1 then 'declared_bot'
-            when pairs.is_missing_user_agent = 1 then 'automated'
+            when pairs.has_bot_user_agent then 'declared_bot'
+            when pairs.has_missing_user_agent then 'automated'
             else 'human'
         end as traffic_class
     from pairs

@@ -11,7 +11,9 @@
 {# The unique index on request_id is the key, checked on every write (incremental runs
     too): the key's unique test reads the catalog (macro key_not_enforced). The index on
     (ip, local_date) lets an incremental run of the suspects' tables read the changed
-    (IP, day) groups only, not a busy IP's whole history (macro traffic_facts_batch). #}
+    (IP, day) groups only, not a busy IP's whole history (macro traffic_facts_batch). The
+    indexes on facts_at and loaded_at give an incremental run its watermarks without
+    reading every row. #}
 {{
     config(
         materialized='incremental',
@@ -22,24 +24,29 @@
             {'columns': ['request_id'], 'unique': True},
             {'columns': ['ip', 'local_date']},
             {'columns': ['facts_at']},
+            {'columns': ['loaded_at']},
         ],
     )
 }}
 
-{#- The batch of an incremental run: the requests of files with new lines, and of user
-    agents classified again. #}
+{#- The batch of an incremental run: the requests of the files with new lines (through
+    the index on int_requests_unioned.source_file), and of the user agents classified
+    again that earlier requests carry (new rules). #}
 {%- set batch = 'true' %}
 {%- if is_incremental() %}
-{%- set batch %}
-        (
-            files.loaded_at > {{ incremental_watermark('loaded_at') }}
-            or coalesce(requests.user_agent, '') in (
-                select reclassified.user_agent
-                from {{ ref('int_user_agents_classified') }} as reclassified
-                where reclassified.classified_at > {{ incremental_watermark('facts_at') }}
-            )
-        )
-{%- endset %}
+{%- set loaded_until = incremental_watermark('loaded_at') %}
+{%- set reclassified = user_agents_classified_again(
+    incremental_watermark('facts_at'), loaded_until
+) %}
+{%- set batch = in_subquery(
+    'requests.source_file',
+    'select changed.source_file from ' ~ ref('int_log_time_resolutions')
+    ~ ' as changed where changed.loaded_at > ' ~ loaded_until,
+) %}
+{%- if reclassified is not none %}
+{%- set batch = '(' ~ batch ~ " or coalesce(requests.user_agent, '') in ("
+    ~ reclassified ~ '))' %}
+{%- endif %}
 {%- endif %}
 
 {% set off_start = var('off_hours_start') %}

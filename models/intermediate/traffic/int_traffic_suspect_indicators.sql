@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_requests_traffic_facts') }}
 {#
     Indicators: every measure the traffic rules read, one row per suspect (an IP, or an
     IP + user agent): totals and peaks merged from its days (int_traffic_suspect_day_totals),
@@ -17,13 +18,12 @@
     )
 }}
 
-{#- The curriculum: every distinct page path of every request, per log kind. #}
+{#- The curriculum: the distinct page paths per log kind. #}
 {% set lesson_paths_sql %}
     select
         log_kind,
-        count(distinct path) as lesson_paths
-    from {{ ref('int_requests_traffic_facts') }}
-    where is_page = 1
+        count(*) as lesson_paths
+    from {{ ref('int_traffic_lesson_paths') }}
     group by log_kind
 {% endset %}
 
