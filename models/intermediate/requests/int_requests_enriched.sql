@@ -45,7 +45,7 @@
                     and reclassified.user_agent = facts.user_agent
             where reclassified.classified_at > {{ enriched_until }}
 {%- endset %}
-{%- set reloaded_cohorts %}
+{%- set reloaded_cohorts_sql %}
             select cohorts.cohort_id
             from {{ ref('stg_curriculum__cohorts') }} as cohorts
             where cohorts.loaded_at > {{ enriched_until }}
@@ -57,7 +57,8 @@
 {%- if reclassified is not none %}
 {%- do conditions.append("coalesce(unioned.user_agent, '') in (" ~ reclassified ~ ')') %}
 {%- endif %}
-{%- if execute and run_query(reloaded_cohorts ~ ' limit 1').rows | length > 0 %}
+{%- set reloaded_cohorts = subquery_if_any(reloaded_cohorts_sql) %}
+{%- if reloaded_cohorts is not none %}
 {%- do conditions.append('unioned.cohort_id in (' ~ reloaded_cohorts ~ ')') %}
 {%- endif %}
 {%- set batch = '(' ~ conditions | join(' or ') ~ ')' %}

@@ -29,7 +29,7 @@ page_requests as (
         path,
         facts_at
     from {{ ref('int_requests_traffic_facts') }}
-    where is_page = 1 and path is not null and {{ batch }}
+    where is_page = 1 and {{ batch }}
 ),
 
 final as (
