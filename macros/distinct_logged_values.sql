@@ -10,10 +10,7 @@
 {% macro distinct_logged_values(column, missing=none, first=false) -%}
     {%- set loaded = 'first_loaded_at' if first else 'loaded_at' %}
     {%- set value = column if missing is none else 'coalesce(' ~ column ~ ', ' ~ missing ~ ')' %}
-    {%- set batch = 'true' %}
-    {%- if is_incremental() %}
-    {%- set batch = 'loaded_at > ' ~ incremental_watermark(loaded) %}
-    {%- endif -%}
+    {%- set batch = lines_loaded_since_last_run(loaded) -%}
     select
         {{ value }} as {{ column }},
         {{ 'min' if first else 'max' }}(loaded_at) as {{ loaded }}

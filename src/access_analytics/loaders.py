@@ -187,7 +187,9 @@ create table if not exists raw.web_requests (
 );
 
 -- The incremental models read the lines loaded after their watermark (`loaded_at >
--- ...`): a BRIN index finds them without reading the whole table. Loads are serialised,
+-- ...`), by the ids of the files loaded since through the primary key (macro
+-- lines_loaded_since_last_run); when more than a thousand files are new, by `loaded_at`
+-- alone, which a BRIN index finds without reading the whole table. Loads are serialised,
 -- so `loaded_at` mostly grows with the table's pages and a block range holds one or two
 -- values; it costs next to nothing to keep. autosummarize lets autovacuum summarise a
 -- range once it is full; a range not yet summarised is always read, so results never

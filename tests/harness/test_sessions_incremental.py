@@ -304,13 +304,16 @@ def test_a_late_request_recomputes_the_next_day_with_all_its_requests(
     ]
 
 
-def test_an_ip_that_turns_scanner_takes_its_earlier_requests_out_of_the_sessions(
+def test_a_later_load_rewrites_the_earlier_requests_whose_class_or_cohort_changed(
     database: warehouse.Settings, dbt: DbtRunner, tmp_path: Path
 ) -> None:
     # Two lesson views look human; the next day the same IP and user agent probe for
     # exploits, and the pair's class becomes scanner. The incremental run must write the
     # earlier requests again (int_requests_enriched: the pairs whose class changed) and
     # take them out of the sessions (int_sessionization_scope: requests enriched again).
+    # Beside them a student's two curriculum requests, during the cohort until a new
+    # cohort export ends it earlier: the run must write them again as after the cohort
+    # (int_requests_enriched: the cohorts loaded again), with no new request of theirs.
     first, probes = tmp_path / "first.log", tmp_path / "probes.log"
     first.write_text(
         "".join(
@@ -324,7 +327,24 @@ def test_an_ip_that_turns_scanner_takes_its_earlier_requests_out_of_the_sessions
             for minute, path in enumerate(("/wp-login.php", "/.env", "/xmlrpc.php"))
         )
     )
+    student = tmp_path / "student.csv"
+    student.write_text(
+        "date,time,path,user_id,cohort_id,ip,user_agent\n"
+        + "".join(
+            f'2021-03-20,{moment},javascript-i/functions,7,1,203.0.113.7,"{BROWSER}"\n'
+            for moment in ("12:00:00", "12:10:00")
+        )
+    )
+    cohorts = []
+    for end_date in ("2021-04-30", "2021-03-15"):
+        cohorts.append(tmp_path / f"cohorts_{end_date}.csv")
+        cohorts[-1].write_text(
+            "id,name,slack,start_date,end_date,created_at,updated_at,deleted_at,program_id\n"
+            f"1,Apex,#apex,2021-01-04,{end_date},NULL,NULL,NULL,2\n"
+        )
     selected = ("--select", "+int_requests_sessionized_all_traffic")
+    load(database, "cohorts", cohorts[0])
+    load(database, "csv", student)
     load(database, "combined", first)
     built = dbt(database, "build", *selected, "--exclude-resource-type", "unit_test")
     assert built.returncode == 0, built.stdout[-4000:]
@@ -332,18 +352,23 @@ def test_an_ip_that_turns_scanner_takes_its_earlier_requests_out_of_the_sessions
         "select enriched.traffic_class, sessionized.is_in_sessions, count(*)"
         " from intermediate.int_requests_enriched as enriched"
         " join intermediate.int_requests_sessionized_all_traffic as sessionized"
-        " using (request_id) group by 1, 2 order by 1, 2"
+        " using (request_id) where enriched.log_kind = 'web' group by 1, 2 order by 1, 2"
+    )
+    phases = (
+        "select cohort_phase, count(*) from intermediate.int_requests_enriched"
+        " where log_kind = 'curriculum' group by 1"
     )
     with warehouse.connect(database) as conn:
         assert conn.execute(classes).fetchall() == [("human", True, 2)]
+        assert conn.execute(phases).fetchall() == [("during", 2)]
     load(database, "combined", probes)
+    load(database, "cohorts", cohorts[1])
     ran = dbt(database, "run", *selected)
     assert ran.returncode == 0, ran.stdout[-4000:]
     with warehouse.connect(database) as conn:
         assert conn.execute(classes).fetchall() == [("scanner", False, 5)]
+        assert conn.execute(phases).fetchall() == [("after", 2)]
 
 
-SCANNER_LINE = (
-    '198.51.100.23 - - [{}] "GET {} HTTP/1.1" 200 512 "-"'
-    ' "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/115.0"\n'
-)
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/115.0"
+SCANNER_LINE = f'198.51.100.23 - - [{{}}] "GET {{}} HTTP/1.1" 200 512 "-" "{BROWSER}"\n'

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_loads__loaded_files') }}
 {#
     Each distinct client IP as the logs write it, validated once (macro ip_parts), with
     its IPv4 blocks and flags (macro ipv4_attributes): the request models join this

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_loads__loaded_files') }}
 {#
     Each distinct path as written in the logs, normalised and parsed once: the request
     models join this small table instead of running the path regexes on every request.

@@ -1,9 +1,11 @@
+-- depends_on: {{ ref('stg_loads__loaded_files') }}
 {#
     Both kinds of logs as one request stream with the columns they share, parsed once
     and stored: incremental, a run adds the rows of files loaded since the last run.
     Paths are parsed once per distinct path (int_request_paths), IPs validated once per
     distinct IP (int_request_ips), and joined.
-    (Loads are serialised, so `loaded_at` only grows.)
+    (Loads are serialised, so `loaded_at` only grows; the new lines are read by their
+    files' ids, macro lines_loaded_since_last_run.)
 #}
 {# The unique index on request_id is the key, checked on every write (incremental runs
     too): the key's unique test reads the catalog (macro key_not_enforced). The index on
@@ -23,20 +25,18 @@
     )
 }}
 
+{%- set new_lines = lines_loaded_since_last_run() %}
+
 with
 
 curriculum_requests as (
     select * from {{ ref('stg_curriculum__requests') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
-    {% endif %}
+    where {{ new_lines }}
 ),
 
 web_requests as (
     select * from {{ ref('stg_web__requests') }}
-    {% if is_incremental() %}
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
-    {% endif %}
+    where {{ new_lines }}
 ),
 
 unioned as (

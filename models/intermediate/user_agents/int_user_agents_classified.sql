@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_loads__loaded_files') }}
 {{
     config(
         materialized='incremental',

@@ -7,6 +7,7 @@ source as (
 renamed as (
     select
         {{ line_key() }} as request_id,
+        file_id,
         source_file,
         line_number,
         {{ local_to_utc('requested_at', var('curriculum_log_timezone')) }} as requested_at,
