@@ -24,21 +24,15 @@
     {%- set tail = config.require('tail_column') -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
 
-    {#- The same bounds on the target's rows alone, so that they are read through its
-        index on (key, tail): a join to the keys alone cannot be estimated, and
-        PostgreSQL read the whole table (seconds at 10M requests for a day's users). #}
+    {#- The same bounds on the target's rows alone (macro key_tail_bounds), so that
+        they are read through its index on (key, tail). #}
     {%- set batch_keys = replace_key_tail_batch_keys(batch) %}
     delete from {{ target }} as existing
     using ({{ batch_keys }}) as batch_keys
     where
         existing.{{ key }} = batch_keys.{{ key }}
         and existing.{{ tail }} >= batch_keys.replace_from
-        and {{ in_subquery(
-            'existing.' ~ key, 'select bounds.' ~ key ~ ' from (' ~ batch_keys ~ ') as bounds'
-        ) }}
-        and existing.{{ tail }} >= (
-            select min(bounds.replace_from) from ({{ batch_keys }}) as bounds
-        );
+        and {{ key_tail_bounds('existing', key, tail, batch_keys, 'replace_from') }};
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

@@ -55,6 +55,7 @@ TERMS: dict[str, list[str]] = {
     "valid_ip": [r"well-formed ipv4 or ipv6"],
     "private_ip": [r"carrier-grade nat \(100\.64/10\)"],
     "reserved_ip": [r"benchmarking \(198\.18/15\)"],
+    "loaded_file_id": [r"the loaded file version the line was first loaded from"],
 }
 # Words of the project's own specification that a BI user does not know.
 INTERNAL_WORDS = re.compile(r"\banalys[ie]s [a-e]\b|\bquestions? [0-9]|\bthe mission\b", re.I)

@@ -153,6 +153,22 @@ def run(dbt: DbtRunner, database: warehouse.Settings) -> None:
     assert ran.returncode == 0, ran.stdout[-4000:]
 
 
+def load_then(
+    dbt: DbtRunner,
+    database: warehouse.Settings,
+    loads: list[tuple[str, Path]],
+    command: str,
+    select: str,
+) -> None:
+    """Load the files (format, path), then `dbt COMMAND --select SELECT`; a build leaves
+    out the unit tests (they do not read the loaded data)."""
+    for file_format, path in loads:
+        load(database, file_format, path)
+    unit_tests = ("--exclude-resource-type", "unit_test") if command == "build" else ()
+    result = dbt(database, command, "--select", select, *unit_tests)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
 # How many dbt runs sessionized the requests that are there now.
 SESSIONIZING_RUNS = (
     "select count(distinct sessionized_at) from intermediate.int_requests_sessionized_all_traffic"
@@ -283,13 +299,8 @@ def test_a_late_request_recomputes_the_next_day_with_all_its_requests(
         )
     )
     late.write_text(GAP_LINE.format("01/Apr/2021:11:50:00 -1200"))
-    selected = ("--select", "+int_traffic_suspect_gap_days")
-    load(database, "combined", first)
-    built = dbt(database, "build", *selected, "--exclude-resource-type", "unit_test")
-    assert built.returncode == 0, built.stdout[-4000:]
-    load(database, "combined", late)
-    ran = dbt(database, "run", *selected)
-    assert ran.returncode == 0, ran.stdout[-4000:]
+    load_then(dbt, database, [("combined", first)], "build", "+int_traffic_suspect_gap_days")
+    load_then(dbt, database, [("combined", late)], "run", "+int_traffic_suspect_gap_days")
     with warehouse.connect(database) as conn:
         gap_days = conn.execute(GAP_DAYS).fetchall()
     # 2 April: 23:50 -> 00:10 (1,200 s) and 13:00 -> 13:10 (600 s); 00:10 -> 13:00 is
@@ -342,12 +353,9 @@ def test_a_later_load_rewrites_the_earlier_requests_whose_class_or_cohort_change
             "id,name,slack,start_date,end_date,created_at,updated_at,deleted_at,program_id\n"
             f"1,Apex,#apex,2021-01-04,{end_date},NULL,NULL,NULL,2\n"
         )
-    selected = ("--select", "+int_requests_sessionized_all_traffic")
-    load(database, "cohorts", cohorts[0])
-    load(database, "csv", student)
-    load(database, "combined", first)
-    built = dbt(database, "build", *selected, "--exclude-resource-type", "unit_test")
-    assert built.returncode == 0, built.stdout[-4000:]
+    selected = "+int_requests_sessionized_all_traffic"
+    first_loads = [("cohorts", cohorts[0]), ("csv", student), ("combined", first)]
+    load_then(dbt, database, first_loads, "build", selected)
     classes = (
         "select enriched.traffic_class, sessionized.is_in_sessions, count(*)"
         " from intermediate.int_requests_enriched as enriched"
@@ -361,10 +369,7 @@ def test_a_later_load_rewrites_the_earlier_requests_whose_class_or_cohort_change
     with warehouse.connect(database) as conn:
         assert conn.execute(classes).fetchall() == [("human", True, 2)]
         assert conn.execute(phases).fetchall() == [("during", 2)]
-    load(database, "combined", probes)
-    load(database, "cohorts", cohorts[1])
-    ran = dbt(database, "run", *selected)
-    assert ran.returncode == 0, ran.stdout[-4000:]
+    load_then(dbt, database, [("combined", probes), ("cohorts", cohorts[1])], "run", selected)
     with warehouse.connect(database) as conn:
         assert conn.execute(classes).fetchall() == [("scanner", False, 5)]
         assert conn.execute(phases).fetchall() == [("after", 2)]
