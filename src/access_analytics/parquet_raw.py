@@ -16,8 +16,10 @@ replacement of a loaded file does not delete the lines it dropped (Parquet files
 immutable here): they stay, and the load says so.
 
 A load writes its files under hidden names (Spark skips names that start with ``_``)
-and renames them when all are complete, the row of ``loaded_files`` last: a load killed
-half-way leaves nothing that Spark reads.
+and renames them when all are complete, the row of ``loaded_files`` last. A load killed
+before that row is published can leave its lines published without it; the next load
+removes them first (``_drop_unpublished_loads``), so a retry loads them again rather
+than counting them as duplicates of lines that no loaded file holds.
 """
 
 from __future__ import annotations
@@ -93,6 +95,30 @@ def ensure_raw_folders(raw_dir: Path) -> None:
         folder = raw_dir / table
         if not any(folder.glob("*.parquet")):
             _publish(_write(folder, "empty.parquet", schema.empty_table()))
+
+
+def _file_name(file_id: int) -> str:
+    """The name of a load's file in every raw table's folder."""
+    return f"file-{file_id:010d}.parquet"
+
+
+def _drop_unpublished_loads(raw_dir: Path) -> list[Path]:
+    """Remove what a killed load left: its hidden files, and the published lines and
+    rejected lines of a file id that has no `loaded_files` row. Returns the removed
+    published files."""
+    file_ids = _read(raw_dir, "loaded_files", ("file_id",))["file_id"].to_pylist()
+    published = {_file_name(file_id) for file_id in file_ids}
+    removed = []
+    for table in TABLES:
+        for path in (raw_dir / table).glob("_file-*.parquet"):
+            path.unlink()
+        if table == "loaded_files":
+            continue
+        for path in sorted((raw_dir / table).glob("file-*.parquet")):
+            if path.name not in published:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _read(raw_dir: Path, table: str, columns: Sequence[str]) -> pa.Table:
@@ -297,6 +323,7 @@ def load_file(
     started = time.perf_counter()
     file = loaders._file_to_load(path, file_format, source)
     ensure_raw_folders(raw_dir)
+    _drop_unpublished_loads(raw_dir)
     unchanged = _unchanged(raw_dir, file, file_format, started)
     if unchanged is not None:
         return unchanged
@@ -305,7 +332,7 @@ def load_file(
     spec = loaders.FORMATS[file_format]
     loaded_keys, file_id = _loaded_keys_and_next_id(raw_dir, spec.table)
     loaded_at = datetime.now(timezone.utc).isoformat(sep=" ")
-    name = f"file-{file_id:010d}.parquet"
+    name = _file_name(file_id)
 
     new = pc.invert(pc.is_in(texts["line_key"], value_set=pa.array(list(loaded_keys), pa.string())))
     texts = texts.filter(new)

@@ -132,6 +132,41 @@ def test_parquet_reload_changes_nothing_and_overlap_loads_new_lines_once(tmp_pat
     assert (requests, rejected) == (3, 2)
 
 
+def test_a_load_killed_before_its_loaded_files_row_is_loaded_again_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines and rejects of a load are published before its `loaded_files` row: a
+    load killed in between leaves them without it, and the retry loads them again."""
+    raw, path = tmp_path / "raw", _write(tmp_path / "a.csv", LINES)
+    publish = parquet_raw._publish
+
+    def killed_at_the_record(hidden: Path) -> None:
+        if hidden.parent.name == "loaded_files" and hidden.name.startswith("_file-"):
+            raise KeyboardInterrupt
+        publish(hidden)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(parquet_raw, "_publish", killed_at_the_record)
+        with pytest.raises(KeyboardInterrupt):
+            parquet_raw.load_file(raw, path, "csv")
+    left = sorted(path.relative_to(raw).as_posix() for path in raw.rglob("*file-*.parquet"))
+    assert left == [
+        "curriculum_requests/file-0000000001.parquet",
+        "loaded_files/_file-0000000001.parquet",
+        "rejected_lines/file-0000000001.parquet",
+    ]
+    retried = parquet_raw.load_file(raw, path, "csv")
+    # 8 lines: the header, 4 rows (a line repeated in one file is two requests), 3
+    # rejected; none a duplicate of the lines the killed load left.
+    assert (retried.status, retried.rows_loaded, retried.lines_rejected) == ("loaded", 4, 3)
+    assert retried.lines_duplicate == 0
+    requests = pq.read_table(raw / "curriculum_requests")["line_number"].to_pylist()
+    assert sorted(requests) == [2, 5, 6, 7]
+    assert sorted(pq.read_table(raw / "rejected_lines")["line_number"].to_pylist()) == [3, 4, 8]
+    assert pq.read_table(raw / "loaded_files")["file_id"].to_pylist() == [1]
+    assert not list(raw.rglob("_file-*.parquet"))
+
+
 def test_a_file_of_another_format_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     path = _write(tmp_path / "cohorts.csv", ["id,name", *(f"{n},x" for n in range(1200))])
     with pytest.raises(loaders.LoadError, match="does not look like"):
