@@ -56,6 +56,8 @@ TERMS: dict[str, list[str]] = {
     "private_ip": [r"carrier-grade nat \(100\.64/10\)"],
     "reserved_ip": [r"benchmarking \(198\.18/15\)"],
     "loaded_file_id": [r"the loaded file version the line was first loaded from"],
+    "block_level": [r"the level of an ip block", r"'/16' or '/24'\."],
+    "parent_block_16": [r"the /16 block (the block belongs to|that an ip block lies in)"],
 }
 # Words of the project's own specification that a BI user does not know.
 INTERNAL_WORDS = re.compile(r"\banalys[ie]s [a-e]\b|\bquestions? [0-9]|\bthe mission\b", re.I)

@@ -127,13 +127,8 @@ class Builds:
     """Both engines' builds of the same files, and the marts to compare."""
 
     def __init__(
-        self,
-        files: demo_data.DemoFiles,
-        postgres: warehouse.Settings,
-        spark_dir: Path,
-        marts: dict[str, list[str]],
+        self, postgres: warehouse.Settings, spark_dir: Path, marts: dict[str, list[str]]
     ) -> None:
-        self.files = files
         self.postgres = postgres
         self.spark_dir = spark_dir
         self.marts = marts  # relation name (schema.table) -> columns
@@ -181,11 +176,14 @@ def _start_spark(spark_dir: Path) -> Any:
     few thousand rows: the metastore in memory (no Derby), no adaptive execution and no
     code generation (22% less JVM CPU here: each statement's planning and compiling cost
     more than its data); the JVM's quick JIT only and the serial collector, as in
-    profiles.yml."""
+    profiles.yml. Cores and driver memory as there: AA_SPARK_CORES (default 2) and
+    AA_SPARK_MEMORY (default: Spark's own, 1g, enough for these rows)."""
     from pyspark.sql import SparkSession
 
+    memory = os.environ.get("AA_SPARK_MEMORY")
     settings = {
-        "spark.master": "local[2]",
+        **({"spark.driver.memory": memory} if memory else {}),
+        "spark.master": f"local[{os.environ.get('AA_SPARK_CORES', '2')}]",
         "spark.sql.catalogImplementation": "in-memory",
         "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
         "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
@@ -270,9 +268,7 @@ def builds(
         print(f"\nspark: {next(line for line in built.stdout.splitlines() if 'PASS=' in line)}")
         for step, taken in seconds.items():
             print(f"  {step}: {taken:.0f} s")
-        yield Builds(
-            files, postgres, spark_dir, _marts(folder / "spark_dbt" / "target" / "manifest.json")
-        )
+        yield Builds(postgres, spark_dir, _marts(folder / "spark_dbt" / "target" / "manifest.json"))
     finally:
         print(f"\nspark: {_stop_spark()}")
     _drop(settings, postgres)
@@ -334,9 +330,8 @@ def test_load_outcomes_count_every_line_on_spark(builds: Builds) -> None:
 # The four-batch test runs dbt in this process (conftest's _dbt_in), so its five dbt
 # commands share one JVM and one Spark session: a dbt process of its own starts a JVM,
 # the Spark session and the Derby metastore for each command (40 to 70 s of a loaded
-# machine each). Its catalog is Spark's in-memory one (AA_SPARK_CATALOG, profiles.yml):
-# it lives as long as the session, which is all the test needs, and has no Derby
-# database to start or lock.
+# machine each). Its catalog is Spark's in-memory one (AA_SPARK_CATALOG=in-memory,
+# docs/configuration.md): it lives as long as the session, which is all the test needs.
 def _session_rows(queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of each query (name -> SQL) in this process's Spark session (dbt's)."""
     from pyspark.sql import SparkSession
