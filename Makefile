@@ -36,8 +36,9 @@ define install
 	@# Bytecode of every module, compiled on every core: where PYTHONDONTWRITEBYTECODE is set
 	@# (as on this machine), Python never writes it later, and every process (each dbt, load
 	@# and lint command of the tests) would compile dbt and its libraries anew (about 100 s
-	@# of the suite's wall time); pip's own compile step does it on one core.
-	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib > /dev/null
+	@# of the suite's wall time); pip's own compile step does it on one core. The libraries'
+	@# own test folders (2,400 of 8,400 files) are never imported: skipped.
+	$(BIN)/python -m compileall -qq -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
 endef
 
 $(STAMP): pyproject.toml

@@ -234,12 +234,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     report = side_by_side.side_by_side(
         settings, demo_dir, args.rounds, _say, incremental=not args.no_incremental
     )
-    growth, sizes = side_by_side.growth_factors(
+    growth = side_by_side.growth_factors(
         settings.project_dir / "target" / "bench",
         args.events,
         side_by_side.model_seconds(report),
+        side_by_side.code_version(settings.project_dir),
     )
-    print(side_by_side.render(report, growth, sizes))
+    print(side_by_side.render(report, growth))
     if any(text for found in report.differences.values() for text in found.values()):
         _say("the answers differ (see above): the project or a reference is wrong")
         return 1

@@ -4,7 +4,9 @@ each model between two sizes) checked on hand-made runs with known figures."""
 
 from __future__ import annotations
 
+import functools
 import json
+import subprocess
 from pathlib import Path
 
 from access_analytics.bench import side_by_side
@@ -64,7 +66,7 @@ def _report() -> Report:
 
 
 def test_the_table_gives_medians_and_ratios_of_the_interleaved_runs() -> None:
-    lines = side_by_side.render(_report(), None, None).splitlines()
+    lines = side_by_side.render(_report(), None).splitlines()
     rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| ")}
     # Medians: project 105 s, pandas 35 s, DuckDB 15 s.
     assert rows["project"] == (
@@ -84,7 +86,7 @@ def test_the_table_gives_medians_and_ratios_of_the_interleaved_runs() -> None:
 
 
 def test_the_loader_line_gives_the_median_of_the_rounds_ratios() -> None:
-    text = side_by_side.render(_report(), None, None)
+    text = side_by_side.render(_report(), None)
     # Rounds 60% and 20%: the median of the ratios (40%), not the ratio of the medians
     # (50,000 / 150,000 = 33%).
     assert "loader 40% of COPY (rounds: 60%, 20%)" in text
@@ -93,7 +95,7 @@ def test_the_loader_line_gives_the_median_of_the_rounds_ratios() -> None:
 
 
 def test_the_build_lines_count_tests_and_unit_tests_and_compare_with_the_floors() -> None:
-    text = side_by_side.render(_report(), None, None)
+    text = side_by_side.render(_report(), None)
     assert "12.0 s; bare lag over the same rows: 4.0 s (3.0x); lag + running sum: 6.0 s" in text
     # Models 15 s (the seed is neither), tests 2.5 + 1.5 s; 400 MiB for a 200 MiB CSV.
     assert "models 15.0 s and tests 4.0 s summed over threads" in text
@@ -102,20 +104,55 @@ def test_the_build_lines_count_tests_and_unit_tests_and_compare_with_the_floors(
 
 
 def test_growth_factors_compare_with_the_nearest_size_measured_before(tmp_path: Path) -> None:
-    (tmp_path / "model_seconds_100000.json").write_text(json.dumps({"a": 1.0, "b": 2.0}))
+    # 100,000 saved with its commit; 10,000,000 in the older format (seconds alone).
+    saved = {"commit": "abc1234", "seconds": {"a": 1.0, "b": 2.0}}
+    (tmp_path / "model_seconds_100000.json").write_text(json.dumps(saved))
     (tmp_path / "model_seconds_10000000.json").write_text(json.dumps({"a": 50.0}))
-    factors, sizes = side_by_side.growth_factors(
-        tmp_path, 1_000_000, {"a": 4.0, "b": 20.0, "c": 1.0}
+    growth = side_by_side.growth_factors(
+        tmp_path, 1_000_000, {"a": 4.0, "b": 20.0, "c": 1.0}, "abc1234"
     )
+    assert growth is not None
     # 100,000 is nearer to 1,000,000 than 10,000,000 is; "c" was not measured there.
-    assert factors == {"a": 4.0, "b": 10.0}
-    assert sizes == (100_000, 1_000_000)
-    assert json.loads((tmp_path / "model_seconds_1000000.json").read_text())["b"] == 20.0
-    rows = side_by_side.render(_report(), {"fct_sessions": 2.5}, (100_000, 1_000_000))
+    assert growth.factors == {"a": 4.0, "b": 10.0}
+    assert growth.sizes == (100_000, 1_000_000)
+    assert growth.commits == ("abc1234", "abc1234")
+    written = json.loads((tmp_path / "model_seconds_1000000.json").read_text())
+    assert written == {"commit": "abc1234", "seconds": {"a": 4.0, "b": 20.0, "c": 1.0}}
+    rows = side_by_side.render(
+        _report(),
+        side_by_side.Growth({"fct_sessions": 2.5}, (100_000, 1_000_000), ("abc1234", "abc1234")),
+    )
     assert "| model | seconds | growth 100,000 → 1,000,000 requests |" in rows
     assert "| fct_sessions | 3.0 | 2.5x |" in rows
     assert "| int_requests_sessionized_all_traffic | 12.0 | — |" in rows
+    assert "different code" not in rows
+
+
+def test_growth_between_two_commits_says_so(tmp_path: Path) -> None:
+    (tmp_path / "model_seconds_10000000.json").write_text(json.dumps({"a": 50.0}))
+    growth = side_by_side.growth_factors(tmp_path, 1_000_000, {"a": 4.0}, "def5678+changes")
+    assert growth is not None
+    assert growth.factors == {"a": 12.5}
+    assert growth.commits == ("def5678+changes", "unknown")
+    text = side_by_side.render(_report(), growth)
+    assert (
+        "The growth compares different code: 1,000,000 requests ran commit def5678+changes,"
+        " 10,000,000 ran unknown" in text
+    )
+
+
+def test_the_code_version_is_the_commit_and_whether_files_changed(tmp_path: Path) -> None:
+    assert side_by_side.code_version(tmp_path) == "unknown"
+    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True)
+    run(["git", "init", "-q"])
+    (tmp_path / "a.sql").write_text("select 1\n")
+    run(["git", "add", "a.sql"])
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a"])
+    commit = run(["git", "rev-parse", "--short", "HEAD"], text=True).stdout.strip()
+    assert side_by_side.code_version(tmp_path) == commit
+    (tmp_path / "a.sql").write_text("select 2\n")
+    assert side_by_side.code_version(tmp_path) == commit + "+changes"
 
 
 def test_the_first_size_measured_has_no_growth(tmp_path: Path) -> None:
-    assert side_by_side.growth_factors(tmp_path, 1_000, {"a": 1.0}) == (None, None)
+    assert side_by_side.growth_factors(tmp_path, 1_000, {"a": 1.0}, "abc1234") is None

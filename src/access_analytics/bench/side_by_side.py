@@ -401,7 +401,16 @@ def _spread(values: Sequence[float]) -> str:
     return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
-def render(report: Report, growth: dict[str, float] | None, sizes: tuple[int, int] | None) -> str:
+@dataclass
+class Growth:
+    """Each model's growth factor between two sizes, and the code each size ran."""
+
+    factors: dict[str, float]
+    sizes: tuple[int, int]
+    commits: tuple[str, str]  # of the smaller and the larger size
+
+
+def render(report: Report, growth: Growth | None) -> str:
     """The report as Markdown tables."""
     by_impl = {
         impl: [run for run in report.runs if run.implementation == impl] for impl in IMPLEMENTATIONS
@@ -412,7 +421,7 @@ def render(report: Report, growth: dict[str, float] | None, sizes: tuple[int, in
         *_implementation_table(report, by_impl),
         *_answer_lines(report, by_impl["project"]),
         *_build_lines(report, by_impl["project"], models),
-        *_model_table(models, growth, sizes),
+        *_model_table(models, growth),
     ]
     return "\n".join(lines)
 
@@ -548,22 +557,26 @@ def _loader_line(project_runs: list[Run]) -> str:
     )
 
 
-def _model_table(
-    models: dict[str, dict[str, Any]],
-    growth: dict[str, float] | None,
-    sizes: tuple[int, int] | None,
-) -> list[str]:
-    """Seconds per model, slowest first, with the growth factor between two sizes."""
+def _model_table(models: dict[str, dict[str, Any]], growth: Growth | None) -> list[str]:
+    """Seconds per model, slowest first, with the growth factor between two sizes (and a
+    warning when the two sizes ran different code)."""
     header = "| model | seconds |" + (
-        f" growth {sizes[0]:,} → {sizes[1]:,} requests |" if growth and sizes else ""
+        f" growth {growth.sizes[0]:,} → {growth.sizes[1]:,} requests |" if growth else ""
     )
     lines = ["", header, "|---|---:|" + ("---:|" if growth else "")]
     for name, node in sorted(models.items(), key=lambda item: -item[1]["seconds"]):
         row = f"| {name} | {node['seconds']:.1f} |"
         if growth:
-            factor = growth.get(name)
+            factor = growth.factors.get(name)
             row += f" {factor:.1f}x |" if factor is not None else " — |"
         lines.append(row)
+    if growth and len(set(growth.commits)) > 1:
+        lines += [
+            "",
+            f"The growth compares different code: {growth.sizes[0]:,} requests ran commit"
+            f" {growth.commits[0]}, {growth.sizes[1]:,} ran {growth.commits[1]}; run `make"
+            " bench` at both sizes on one commit for a fair factor.",
+        ]
     return lines
 
 
@@ -576,26 +589,55 @@ def model_seconds(report: Report) -> dict[str, float]:
     }
 
 
+def code_version(project_dir: Path) -> str:
+    """The project's commit (short), with `+changes` when the working tree differs from
+    it; `unknown` outside a git clone."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+changes" if changed else "")
+
+
 def growth_factors(
-    work: Path, events: int, seconds: dict[str, float]
-) -> tuple[dict[str, float] | None, tuple[int, int] | None]:
-    """Save this size's model times; return each model's growth factor against the
-    nearest other size measured before (from target/bench/model_seconds_<events>.json)."""
+    work: Path, events: int, seconds: dict[str, float], commit: str
+) -> Growth | None:
+    """Save this size's model times and commit; return each model's growth factor against
+    the nearest other size measured before (target/bench/model_seconds_<events>.json)."""
     work.mkdir(parents=True, exist_ok=True)
-    (work / f"model_seconds_{events}.json").write_text(json.dumps(seconds, indent=1))
+    saved = {"commit": commit, "seconds": seconds}
+    (work / f"model_seconds_{events}.json").write_text(json.dumps(saved, indent=1))
     others = sorted(int(path.stem.rsplit("_", 1)[1]) for path in work.glob("model_seconds_*.json"))
     others = [size for size in others if size != events]
     if not others:
-        return None, None
+        return None
     other = min(others, key=lambda size: abs(size - events))
-    before = json.loads((work / f"model_seconds_{other}.json").read_text())
+    found = json.loads((work / f"model_seconds_{other}.json").read_text())
+    # A file saved before the commit was recorded holds the seconds alone.
+    before, before_commit = (
+        (found["seconds"], found["commit"]) if "seconds" in found else (found, "unknown")
+    )
     small, large = (before, seconds) if other < events else (seconds, before)
     factors = {
         name: large[name] / small[name]
         for name in seconds
         if name in before and small.get(name, 0) > 0
     }
-    return factors, (min(other, events), max(other, events))
+    commits = (before_commit, commit) if other < events else (commit, before_commit)
+    return Growth(factors, (min(other, events), max(other, events)), commits)
 
 
 if __name__ == "__main__":
