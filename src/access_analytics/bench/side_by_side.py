@@ -592,21 +592,15 @@ def model_seconds(report: Report) -> dict[str, float]:
 def code_version(project_dir: Path) -> str:
     """The project's commit (short), with `+changes` when the working tree differs from
     it; `unknown` outside a git clone."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=project_dir, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+changes" if changed else "")
