@@ -28,17 +28,21 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 14
 	@echo "variables: EVENTS=$(EVENTS) SEED=$(SEED) DOCS_PORT=$(DOCS_PORT) (e.g. make build EVENTS=200000)"
 
-# One pip call installs the package with the extras $(1), then compiles the bytecode.
+# One pip call installs the package with the extras $(1), then compiles the bytecode. One
+# install at a time: `make -j2 test lint` asks for two sets of extras, and two pips in one
+# virtualenv break it; the second waits for the lock file (flock, where there is one).
+LOCKED := $(if $(shell command -v flock),flock $(VENV).lock,)
 define install
-	@[ -x $(BIN)/python ] || { echo "creating the virtualenv in $(VENV) (first use only, about a minute)"; \
-	  $(PYTHON) -m venv $(VENV); }
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e '.[$(1)]'
+	@$(LOCKED) sh -c '[ -x $(BIN)/python ] || { \
+	  echo "creating the virtualenv in $(VENV) (first use only, about a minute)"; \
+	  $(PYTHON) -m venv $(VENV); }'
+	$(LOCKED) $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e '.[$(1)]'
 	@# Bytecode of every module, compiled on every core: where PYTHONDONTWRITEBYTECODE is set
 	@# (as on this machine), Python never writes it later, and every process (each dbt, load
 	@# and lint command of the tests) would compile dbt and its libraries anew (about 100 s
 	@# of the suite's wall time); pip's own compile step does it on one core. The libraries'
 	@# own test folders (2,400 of 8,400 files) are never imported: skipped.
-	$(BIN)/python -m compileall -qq -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
+	$(LOCKED) $(BIN)/python -m compileall -qq -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
 endef
 
 $(STAMP): pyproject.toml

@@ -225,9 +225,7 @@ def _stop_spark() -> str:
 def _spark_dbt(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`dbt ARGS` on Spark in this process (the environment `env`), its target and logs
     in `folder`."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(warehouse, "dbt_env", lambda _database: env)
-        return _dbt_in(warehouse.settings_from_env(PROJECT_DIR), folder, args, SPARK_TIMEOUT)
+    return _dbt_in(env, folder, args, SPARK_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
