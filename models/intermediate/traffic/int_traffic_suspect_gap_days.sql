@@ -30,17 +30,13 @@
 {%- set recomputed = 'true' %}
 {%- set read = 'true' %}
 {%- if is_incremental() %}
-{%- set changed %}
-    select ip, {{ day }} as day_started_at, local_date
-    from {{ ref('int_requests_traffic_facts') }}
-    where facts_at > {{ incremental_watermark('facts_at') }}
-{%- endset %}
+{#- The IPs and UTC days with new or changed requests: one CTE (changed_days, below),
+    read by every grain. #}
 {%- set recomputed %}
     (ip, {{ day }}) in (
-        select ip, day_started_at from ({{ changed }}) as changed_days
+        select ip, day_started_at from changed_days
         union
-        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }}
-        from ({{ changed }}) as changed_days
+        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }} from changed_days
     )
 {%- endset %}
 {#- The requests to read, found through the (ip, local_date) index: a local date is
@@ -51,18 +47,16 @@
 {%- for shift in range(-3, 4) %}
 {%- do near_local_dates.append(
     'select ip, cast(' ~ dbt.dateadd('day', shift, 'local_date') ~ ' as date)'
-    ~ ' from (' ~ changed ~ ') as changed_days'
+    ~ ' from changed_days'
 ) %}
 {%- endfor %}
 {%- set read %}
     ((ip, {{ day }}) in (
-        select ip, day_started_at from ({{ changed }}) as changed_days
+        select ip, day_started_at from changed_days
         union
-        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }}
-        from ({{ changed }}) as changed_days
+        select ip, {{ dbt.dateadd('day', 1, 'day_started_at') }} from changed_days
         union
-        select ip, {{ dbt.dateadd('day', -1, 'day_started_at') }}
-        from ({{ changed }}) as changed_days
+        select ip, {{ dbt.dateadd('day', -1, 'day_started_at') }} from changed_days
     ))
     and (ip, local_date) in ({{ near_local_dates | join(' union ') }})
 {%- endset %}
@@ -84,6 +78,13 @@
 {%- endset %}
 
 with
+{% if is_incremental() %}
+changed_days as (
+    select ip, {{ day }} as day_started_at, local_date
+    from {{ ref('int_requests_traffic_facts') }}
+    where facts_at > {{ incremental_watermark('facts_at') }}
+),
+{% endif %}
 {% for grain, columns in suspect_grains().items() %}
 {{ grain }}_gaps as (
     select
