@@ -28,34 +28,38 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 14
 	@echo "variables: EVENTS=$(EVENTS) SEED=$(SEED) DOCS_PORT=$(DOCS_PORT) (e.g. make build EVENTS=200000)"
 
-# One pip call installs the package with the extras $(1), then compiles the bytecode. One
-# install at a time: `make -j2 test lint` asks for two sets of extras, and two pips in one
-# virtualenv break it; the second waits for the lock file (flock, where there is one).
+# One pip call installs the package with the extras $(1), compiles the bytecode and touches
+# the stamps $(2) (the first is this install's). One install at a time: `make -j2 test
+# lint` asks for two sets of extras, and two pips in one virtualenv break it. The second
+# waits for the lock file (flock, where there is one), then skips its install when the
+# first already made its stamp (the spark extra includes the other).
+# Bytecode of every module, compiled on every core: where PYTHONDONTWRITEBYTECODE is set
+# (as on this machine), Python never writes it later, and every process (each dbt, load
+# and lint command of the tests) would compile dbt and its libraries anew (about 100 s of
+# the suite's wall time); pip's own compile step does it on one core. The libraries' own
+# test folders (2,400 of 8,400 files) are never imported: skipped.
 LOCKED := $(if $(shell command -v flock),flock $(VENV).lock,)
 define install
-	@$(LOCKED) sh -c '[ -x $(BIN)/python ] || { \
-	  echo "creating the virtualenv in $(VENV) (first use only, about a minute)"; \
-	  $(PYTHON) -m venv $(VENV); }'
-	$(LOCKED) $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e '.[$(1)]'
-	@# Bytecode of every module, compiled on every core: where PYTHONDONTWRITEBYTECODE is set
-	@# (as on this machine), Python never writes it later, and every process (each dbt, load
-	@# and lint command of the tests) would compile dbt and its libraries anew (about 100 s
-	@# of the suite's wall time); pip's own compile step does it on one core. The libraries'
-	@# own test folders (2,400 of 8,400 files) are never imported: skipped.
-	$(LOCKED) $(BIN)/python -m compileall -qq -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
+	@$(LOCKED) sh -c '\
+	  if [ $(firstword $(2)) -nt pyproject.toml ]; then exit 0; fi; \
+	  [ -x $(BIN)/python ] || { \
+	    echo "creating the virtualenv in $(VENV) (first use only, about a minute)"; \
+	    $(PYTHON) -m venv $(VENV); } && \
+	  echo "installing the package with the extras $(1)" && \
+	  $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e ".[$(1)]" && \
+	  $(BIN)/python -m compileall -qq -j 0 -x "/tests?/" $(VENV)/lib > /dev/null && \
+	  touch $(2)'
 endef
 
 $(STAMP): pyproject.toml
-	$(call install,$(EXTRAS))
-	@touch $(STAMP)
+	$(call install,$(EXTRAS),$(STAMP))
 
 venv: $(STAMP) ## create the virtualenv with the pinned dependencies
 
 # The spark extra includes everything $(STAMP) installs: on a new machine one pip call.
 $(SPARK_STAMP): pyproject.toml
 	@echo "installing the spark extra (dbt-spark, pyspark: about 500 MB, first use only); Spark needs Java 17"
-	$(call install,$(EXTRAS)$(comma)spark)
-	@touch $(STAMP) $(SPARK_STAMP)
+	$(call install,$(EXTRAS)$(comma)spark,$(SPARK_STAMP) $(STAMP))
 
 spark-venv: $(SPARK_STAMP) ## add the optional spark extra (dbt-spark, pyspark) to the virtualenv
 
@@ -131,4 +135,4 @@ clean: ## stop and delete the warehouse, dbt output and generated data
 	rm -rf .warehouse target logs data reports .pytest_cache
 
 distclean: clean ## also delete the virtualenv
-	rm -rf $(VENV) src/*.egg-info
+	rm -rf $(VENV) $(VENV).lock src/*.egg-info

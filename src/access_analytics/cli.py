@@ -231,6 +231,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _prepare(settings)
     demo_dir = _ensure_demo(settings, args.events, args.seed)
+    # The code measured: taken before the run, which can take an hour at 10M.
+    version = side_by_side.code_version(settings.project_dir)
     report = side_by_side.side_by_side(
         settings, demo_dir, args.rounds, _say, incremental=not args.no_incremental
     )
@@ -238,7 +240,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         settings.project_dir / "target" / "bench",
         args.events,
         side_by_side.model_seconds(report),
-        side_by_side.code_version(settings.project_dir),
+        version,
     )
     print(side_by_side.render(report, growth))
     if any(text for found in report.differences.values() for text in found.values()):

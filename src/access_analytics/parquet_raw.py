@@ -17,13 +17,15 @@ immutable here): they stay, and the load says so.
 
 A load writes its files under hidden names (Spark skips names that start with ``_``)
 and renames them when all are complete, the row of ``loaded_files`` last. A load killed
-before that row is published can leave its lines published without it; the next load
-removes them first (``_drop_unpublished_loads``), so a retry loads them again rather
-than counting them as duplicates of lines that no loaded file holds.
+before that row is published can leave its lines published without it; the next load,
+of any file, removes them first and says so (``_drop_unpublished_loads``), so loading
+that file again loads them in full rather than counting them as duplicates of lines
+that no loaded file holds. Loads take turns (a lock file in the raw folder).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import time
@@ -93,7 +95,7 @@ def ensure_raw_folders(raw_dir: Path) -> None:
     Spark can declare a table that nothing was loaded into yet)."""
     for table, schema in schemas().items():
         folder = raw_dir / table
-        if not any(folder.glob("*.parquet")):
+        if not any(folder.glob("[!_.]*.parquet")):
             _publish(_write(folder, "empty.parquet", schema.empty_table()))
 
 
@@ -103,14 +105,14 @@ def _file_name(file_id: int) -> str:
 
 
 def _drop_unpublished_loads(raw_dir: Path) -> list[Path]:
-    """Remove what a killed load left: its hidden files, and the published lines and
-    rejected lines of a file id that has no `loaded_files` row. Returns the removed
-    published files."""
+    """Remove what a killed load left: its hidden files (written, not yet renamed), and
+    the published lines and rejected lines of a file id that has no `loaded_files` row.
+    Returns the removed published files."""
     file_ids = _read(raw_dir, "loaded_files", ("file_id",))["file_id"].to_pylist()
     published = {_file_name(file_id) for file_id in file_ids}
     removed = []
     for table in TABLES:
-        for path in (raw_dir / table).glob("_file-*.parquet"):
+        for path in (raw_dir / table).glob("_*.parquet"):
             path.unlink()
         if table == "loaded_files":
             continue
@@ -319,11 +321,32 @@ def load_file(
     progress_every: int = 1_000_000,
 ) -> loaders.LoadResult:
     """Load one file into the Parquet raw tables under ``raw_dir``; what
-    ``loaders.load_file`` does for PostgreSQL (one load at a time)."""
+    ``loaders.load_file`` does for PostgreSQL. One load at a time: a second waits for the
+    lock file ``raw_dir/_load.lock`` (a load that started while another was publishing
+    would take that one's lines for a killed load's)."""
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    with open(raw_dir / "_load.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _load_file(raw_dir, path, file_format, source, progress, progress_every)
+
+
+def _load_file(
+    raw_dir: Path,
+    path: Path,
+    file_format: str,
+    source: str | None,
+    progress: Callable[[str], None] | None,
+    progress_every: int,
+) -> loaders.LoadResult:
     started = time.perf_counter()
     file = loaders._file_to_load(path, file_format, source)
+    for removed in _drop_unpublished_loads(raw_dir):
+        if progress:
+            progress(
+                f"removed {removed.parent.name}/{removed.name}: the lines of a load killed"
+                " before it finished (loading that file again loads them in full)"
+            )
     ensure_raw_folders(raw_dir)
-    _drop_unpublished_loads(raw_dir)
     unchanged = _unchanged(raw_dir, file, file_format, started)
     if unchanged is not None:
         return unchanged

@@ -276,7 +276,7 @@ def dbt_in(
         parse.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved, parse)
     try:
-        return _dbt_in(warehouse.dbt_env(database), folder, args, timeout)
+        return _dbt_in(lambda: warehouse.dbt_env(database), folder, args, timeout)
     finally:
         if saved is not None and parse.is_file():
             shutil.copyfile(parse, saved)
@@ -288,13 +288,14 @@ class _DbtTimedOut(KeyboardInterrupt):
 
 
 def _dbt_in(
-    env: Mapping[str, str], folder: Path, args: Sequence[str], timeout: int
+    env: Callable[[], Mapping[str, str]], folder: Path, args: Sequence[str], timeout: int
 ) -> subprocess.CompletedProcess[str]:
     """`dbt ARGS` in this process, through dbt's programmatic API: a new dbt process
     costs about 4 s of CPU for importing dbt alone. The result is the `dbt` command's:
     returncode 0 (success), 1 (failed nodes) or 2 (error), the console output in stdout.
-    During the call the environment is `env` (warehouse.dbt_env of a database, for
-    PostgreSQL) and the working folder the project, as for a dbt process; dbt's state of
+    During the call the environment is what `env` returns in an empty environment
+    (warehouse.dbt_env of a database: the connection's variables only) and the working
+    folder the project, as for a dbt process; dbt's state of
     the previous call is reset as dbt's own test harness does (dbt.tests.util.run_dbt).
     After `timeout` seconds dbt is interrupted and subprocess.TimeoutExpired raised (main
     thread only)."""
@@ -311,7 +312,7 @@ def _dbt_in(
     stdout, stderr = io.StringIO(), io.StringIO()
     saved_environ, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(env())
     os.chdir(PROJECT_DIR)
     try:
         # dbt's loggers write to the sys.stdout of the moment they are set up.

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from access_analytics.bench import side_by_side
 from access_analytics.bench.side_by_side import Report, Run
@@ -130,28 +133,65 @@ def test_growth_factors_compare_with_the_nearest_size_measured_before(tmp_path: 
 
 def test_growth_between_two_commits_says_so(tmp_path: Path) -> None:
     (tmp_path / "model_seconds_10000000.json").write_text(json.dumps({"a": 50.0}))
-    growth = side_by_side.growth_factors(tmp_path, 1_000_000, {"a": 4.0}, "def5678+changes")
+    growth = side_by_side.growth_factors(tmp_path, 1_000_000, {"a": 4.0}, "def5678+0a1b2c3d")
     assert growth is not None
     assert growth.factors == {"a": 12.5}
-    assert growth.commits == ("def5678+changes", "unknown")
+    assert growth.commits == ("def5678+0a1b2c3d", "unknown")
     text = side_by_side.render(_report(), growth)
     assert (
-        "The growth compares different code: 1,000,000 requests ran commit def5678+changes,"
-        " 10,000,000 ran unknown" in text
+        "The growth may compare different code: 1,000,000 requests ran commit"
+        " def5678+0a1b2c3d, 10,000,000 ran unknown" in text
+    )
+    growth = side_by_side.Growth({"a": 12.5}, (1_000_000, 10_000_000), ("def5678", "abc1234"))
+    assert (
+        "The growth compares different code: 1,000,000 requests ran commit def5678,"
+        " 10,000,000 ran abc1234; run `make bench` at both sizes on one commit"
+        in side_by_side.render(_report(), growth)
     )
 
 
-def test_the_code_version_is_the_commit_and_whether_files_changed(tmp_path: Path) -> None:
+def test_the_code_version_is_the_commit_and_a_hash_of_the_code_changes(tmp_path: Path) -> None:
     assert side_by_side.code_version(tmp_path) == "unknown"
-    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True)
+    # Git of this test only: not a repository or settings inherited from the caller.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    run = functools.partial(subprocess.run, cwd=tmp_path, check=True, capture_output=True, env=env)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "a.sql").write_text("select 1\n")
     run(["git", "init", "-q"])
-    (tmp_path / "a.sql").write_text("select 1\n")
-    run(["git", "add", "a.sql"])
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a"])
+    run(["git", "add", "models/a.sql"])
+    run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-qm",
+            "a",
+        ]
+    )
     commit = run(["git", "rev-parse", "--short", "HEAD"], text=True).stdout.strip()
-    assert side_by_side.code_version(tmp_path) == commit
-    (tmp_path / "a.sql").write_text("select 2\n")
-    assert side_by_side.code_version(tmp_path) == commit + "+changes"
+    with pytest.MonkeyPatch.context() as patch:
+        for key in os.environ:
+            if key.startswith("GIT_"):
+                patch.delenv(key)
+        assert side_by_side.code_version(tmp_path) == commit
+        # Docs are no code.
+        (tmp_path / "notes.md").write_text("measured\n")
+        assert side_by_side.code_version(tmp_path) == commit
+        (tmp_path / "models" / "a.sql").write_text("select 2\n")
+        first = side_by_side.code_version(tmp_path)
+        (tmp_path / "models" / "a.sql").write_text("select 3\n")
+        second = side_by_side.code_version(tmp_path)
+        # A new model not yet added is a change too.
+        (tmp_path / "models" / "b.sql").write_text("select 4\n")
+        third = side_by_side.code_version(tmp_path)
+    assert [version.split("+")[0] for version in (first, second, third)] == [commit] * 3
+    assert len({first, second, third}) == 3
+    assert all(len(version.split("+")[1]) == 8 for version in (first, second, third))
 
 
 def test_the_first_size_measured_has_no_growth(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ file loads only its new lines. No Spark needed: the files are read back with pya
 from __future__ import annotations
 
 import datetime
+import fcntl
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,13 @@ def test_a_load_killed_before_its_loaded_files_row_is_loaded_again_in_full(
         "loaded_files/_file-0000000001.parquet",
         "rejected_lines/file-0000000001.parquet",
     ]
-    retried = parquet_raw.load_file(raw, path, "csv")
+    said: list[str] = []
+    retried = parquet_raw.load_file(raw, path, "csv", progress=said.append)
+    assert said == [
+        f"removed {folder}/file-0000000001.parquet: the lines of a load killed before it"
+        " finished (loading that file again loads them in full)"
+        for folder in ("rejected_lines", "curriculum_requests")
+    ]
     # 8 lines: the header, 4 rows (a line repeated in one file is two requests), 3
     # rejected; none a duplicate of the lines the killed load left.
     assert (retried.status, retried.rows_loaded, retried.lines_rejected) == ("loaded", 4, 3)
@@ -165,6 +172,27 @@ def test_a_load_killed_before_its_loaded_files_row_is_loaded_again_in_full(
     assert sorted(pq.read_table(raw / "rejected_lines")["line_number"].to_pylist()) == [3, 4, 8]
     assert pq.read_table(raw / "loaded_files")["file_id"].to_pylist() == [1]
     assert not list(raw.rglob("_file-*.parquet"))
+
+
+def test_parquet_loads_take_turns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load holds the raw folder's lock file: another cannot take it meanwhile."""
+    raw, load = tmp_path / "raw", parquet_raw._load_file
+    refused = []
+
+    def while_loading(*args: Any) -> Any:
+        with open(raw / "_load.lock", "a") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                refused.append(True)
+        return load(*args)
+
+    monkeypatch.setattr(parquet_raw, "_load_file", while_loading)
+    loaded = parquet_raw.load_file(raw, _write(tmp_path / "a.csv", LINES[:2]), "csv")
+    assert (loaded.status, loaded.rows_loaded, refused) == ("loaded", 1, [True])
+    # Released afterwards.
+    with open(raw / "_load.lock", "a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def test_a_file_of_another_format_is_refused_and_nothing_is_written(tmp_path: Path) -> None:

@@ -176,8 +176,8 @@ def _start_spark(spark_dir: Path) -> Any:
     few thousand rows: the metastore in memory (no Derby), no adaptive execution and no
     code generation (22% less JVM CPU here: each statement's planning and compiling cost
     more than its data); the JVM's quick JIT only and the serial collector, as in
-    profiles.yml. Cores and driver memory as there: AA_SPARK_CORES (default 2) and
-    AA_SPARK_MEMORY (default: Spark's own, 1g, enough for these rows)."""
+    profiles.yml. AA_SPARK_CORES as there (default 2); AA_SPARK_MEMORY when set (else
+    Spark's own 1g, enough for these rows, not the profile's 3g)."""
     from pyspark.sql import SparkSession
 
     memory = os.environ.get("AA_SPARK_MEMORY")
@@ -225,7 +225,7 @@ def _stop_spark() -> str:
 def _spark_dbt(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`dbt ARGS` on Spark in this process (the environment `env`), its target and logs
     in `folder`."""
-    return _dbt_in(env, folder, args, SPARK_TIMEOUT)
+    return _dbt_in(lambda: env, folder, args, SPARK_TIMEOUT)
 
 
 @pytest.fixture(scope="module")

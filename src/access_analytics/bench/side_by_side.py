@@ -11,6 +11,7 @@ beside it (proportional set size, so shared buffers count once).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -570,10 +571,11 @@ def _model_table(models: dict[str, dict[str, Any]], growth: Growth | None) -> li
             factor = growth.factors.get(name)
             row += f" {factor:.1f}x |" if factor is not None else " — |"
         lines.append(row)
-    if growth and len(set(growth.commits)) > 1:
+    if growth and (len(set(growth.commits)) > 1 or "unknown" in growth.commits):
+        verb = "may compare" if "unknown" in growth.commits else "compares"
         lines += [
             "",
-            f"The growth compares different code: {growth.sizes[0]:,} requests ran commit"
+            f"The growth {verb} different code: {growth.sizes[0]:,} requests ran commit"
             f" {growth.commits[0]}, {growth.sizes[1]:,} ran {growth.commits[1]}; run `make"
             " bench` at both sizes on one commit for a fair factor.",
         ]
@@ -589,21 +591,42 @@ def model_seconds(report: Report) -> dict[str, float]:
     }
 
 
+# What the bench's figures depend on (docs and reports do not count as a change).
+CODE_PATHS = (
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "src",
+    "dbt_project.yml",
+    "profiles.yml",
+    "pyproject.toml",
+)
+
+
 def code_version(project_dir: Path) -> str:
-    """The project's commit (short), with `+changes` when the working tree differs from
-    it; `unknown` outside a git clone."""
+    """The project's commit (short); with `+` and a hash of the differences when the code
+    (CODE_PATHS, new files included) differs from it, so two different edits of one
+    commit are two versions; `unknown` outside a git clone."""
 
     def git(*args: str) -> str:
         return subprocess.run(
             ["git", *args], cwd=project_dir, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        ).stdout
 
     try:
-        commit = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no")
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        changes = git("diff", "HEAD", "--", *CODE_PATHS)
+        new_files = git("ls-files", "--others", "--exclude-standard", "--", *CODE_PATHS).split()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return commit + ("+changes" if changed else "")
+    if not changes and not new_files:
+        return commit
+    digest = hashlib.sha256(changes.encode())
+    for name in sorted(new_files):
+        digest.update(name.encode() + b"\0" + (project_dir / name).read_bytes())
+    return f"{commit}+{digest.hexdigest()[:8]}"
 
 
 def growth_factors(
