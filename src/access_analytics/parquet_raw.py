@@ -104,10 +104,12 @@ def _file_name(file_id: int) -> str:
     return f"file-{file_id:010d}.parquet"
 
 
-def _drop_unpublished_loads(raw_dir: Path) -> list[Path]:
+def _drop_unpublished_loads(
+    raw_dir: Path, progress: Callable[[str], None] | None = None
+) -> list[Path]:
     """Remove what a killed load left: its hidden files (written, not yet renamed), and
-    the published lines and rejected lines of a file id that has no `loaded_files` row.
-    Returns the removed published files."""
+    the published lines and rejected lines of a file id that has no `loaded_files` row
+    (each named to `progress`). Returns the removed published files."""
     file_ids = _read(raw_dir, "loaded_files", ("file_id",))["file_id"].to_pylist()
     published = {_file_name(file_id) for file_id in file_ids}
     removed = []
@@ -120,6 +122,11 @@ def _drop_unpublished_loads(raw_dir: Path) -> list[Path]:
             if path.name not in published:
                 path.unlink()
                 removed.append(path)
+                if progress:
+                    progress(
+                        f"removed {table}/{path.name}: the lines of a load killed before it"
+                        " finished (loading that file again loads them in full)"
+                    )
     return removed
 
 
@@ -340,12 +347,7 @@ def _load_file(
 ) -> loaders.LoadResult:
     started = time.perf_counter()
     file = loaders._file_to_load(path, file_format, source)
-    for removed in _drop_unpublished_loads(raw_dir):
-        if progress:
-            progress(
-                f"removed {removed.parent.name}/{removed.name}: the lines of a load killed"
-                " before it finished (loading that file again loads them in full)"
-            )
+    _drop_unpublished_loads(raw_dir, progress)
     ensure_raw_folders(raw_dir)
     unchanged = _unchanged(raw_dir, file, file_format, started)
     if unchanged is not None:
