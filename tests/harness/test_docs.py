@@ -57,6 +57,7 @@ TERMS: dict[str, list[str]] = {
     "reserved_ip": [r"benchmarking \(198\.18/15\)"],
     "loaded_file_id": [r"the loaded file version the line was first loaded from"],
     "block_level": [r"the level of an ip block", r"'/16' or '/24'\."],
+    "request_id": [r"key of the (request's )?loaded line"],
     "parent_block_16": [r"the /16 block (the block belongs to|that an ip block lies in)"],
 }
 # Words of the project's own specification that a BI user does not know.

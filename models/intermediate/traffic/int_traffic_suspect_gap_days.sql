@@ -26,7 +26,6 @@
 }}
 
 {%- set day = dbt.date_trunc('day', 'requested_at') %}
-{%- set next_day = dbt.dateadd('day', 1, day) %}
 {%- set recomputed = 'true' %}
 {%- set read = 'true' %}
 {%- if is_incremental() %}
