@@ -173,10 +173,10 @@ def load_then(
 SESSIONIZING_RUNS = (
     "select count(distinct sessionized_at) from intermediate.int_requests_sessionized_all_traffic"
 )
-# The batch (1 to 4) a request was loaded from, by its line key.
+# The batch (1 to 4) a request was loaded from, read from its file's name.
 BATCH_OF_REQUEST = (
-    "select line_key as request_id, substring(source_file from 'batch_(\\d)\\.csv$')::int"
-    " as batch, requested_at from raw.curriculum_requests"
+    "select request_id, substring(source_file from 'batch_(\\d)\\.csv$')::int"
+    " as batch, requested_at from staging.stg_curriculum__requests"
 )
 # Full-refresh sessions with requests of more than one batch: the incremental runs had to
 # continue or re-sessionize a session built by an earlier run ...

@@ -349,9 +349,9 @@ def _one(session_rows: list[tuple[Any, ...]]) -> int:
 # test_sessions_incremental's queries, with the batch of a request read from its file's
 # name by Spark's regexp_extract (PostgreSQL's `substring(... from regex)` is not Spark's).
 SPARK_BATCH_OF_REQUEST = (
-    "select line_key as request_id,"
+    "select request_id,"
     " cast(regexp_extract(source_file, 'batch_([0-9])[.]csv$', 1) as int) as batch,"
-    " requested_at from raw.curriculum_requests"
+    " requested_at from staging.stg_curriculum__requests"
 )
 
 

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        {{ line_key() }} as request_id,
+        {{ request_key() }} as request_id,
         file_id,
         source_file,
         line_number,
