@@ -332,9 +332,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def dbt_arguments(args: argparse.Namespace) -> list[str]:
+    """The arguments for dbt of `dbt` and `build`: those after the command's own, without
+    the `--` that must come before them (`build -- --select fct_sessions`)."""
+    given: list[str] = args.dbt_args
+    return given[1:] if given[:1] == ["--"] else given
+
+
 def cmd_dbt(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    dbt_args = dbt_arguments(args)
     if args.target == spark_target.TARGET:
         _spark_ready()
         return run_dbt(settings, dbt_args, spark_target.dbt_env(settings.project_dir))
@@ -357,7 +364,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             result = loaders.load_file(conn, out_dir / name, file_format, progress=_say)
             _say("  " + result.summary())
     _say("[4/4] dbt build")
-    code = run_dbt(settings, ["build", *args.dbt_args])
+    code = run_dbt(settings, ["build", *dbt_arguments(args)])
     seconds = time.perf_counter() - started
     if code != 0:
         _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
@@ -391,7 +398,8 @@ def _build_spark(settings: warehouse.Settings, args: argparse.Namespace) -> int:
     _say(f"  loaded in {time.perf_counter() - step:.0f} s")
     _say("[4/4] dbt build on Spark")
     step = time.perf_counter()
-    code = run_dbt(settings, ["build", *args.dbt_args], spark_target.dbt_env(settings.project_dir))
+    spark_env = spark_target.dbt_env(settings.project_dir)
+    code = run_dbt(settings, ["build", *dbt_arguments(args)], spark_env)
     seconds = time.perf_counter() - started
     if code != 0:
         _say(f"dbt build on Spark failed (exit {code}) after {seconds:.0f} s; see the output above")
@@ -549,7 +557,11 @@ def _add_build_commands(
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
     _target_argument(sub)
-    sub.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build")
+    sub.add_argument(
+        "dbt_args",
+        nargs=argparse.REMAINDER,
+        help="extra arguments for dbt build, after --: build -- --select +fct_sessions",
+    )
     sub.set_defaults(func=cmd_build)
 
     sub = commands.add_parser(

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import yaml
 
-from access_analytics import demo_data, warehouse
+from access_analytics import cli, demo_data, warehouse
 from conftest import PROJECT_DIR, run_cli
 
 SMALL_EVENTS = 30_000
@@ -361,6 +361,15 @@ def test_a_compile_leaves_the_warehouse_free(
     with warehouse.connect(database) as conn:
         held = conn.execute("select count(*) from private.build_lock").fetchone()
     assert held == (0,)
+
+
+@pytest.mark.parametrize("command", ["build", "dbt"])
+def test_dbt_arguments_after_the_double_dash_reach_dbt_without_it(command: str) -> None:
+    # argparse takes `--select` for an option of its own unless `--` comes first; dbt took
+    # the `--` for the end of its options and refused the rest.
+    args = cli.build_parser().parse_args([command, "--", "--select", "+fct_sessions"])
+    assert cli.dbt_arguments(args) == ["--select", "+fct_sessions"]
+    assert cli.dbt_arguments(cli.build_parser().parse_args([command])) == []
 
 
 def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tuple[object, ...]]:
