@@ -334,7 +334,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def dbt_arguments(args: argparse.Namespace) -> list[str]:
     """The arguments for dbt of `dbt` and `build`: those after the command's own, without
-    the `--` that must come before them (`build -- --select fct_sessions`)."""
+    the `--` that must come before them when the first starts with `-` (`build --
+    --select fct_sessions`)."""
     given: list[str] = args.dbt_args
     return given[1:] if given[:1] == ["--"] else given
 

@@ -364,7 +364,7 @@ def test_a_compile_leaves_the_warehouse_free(
 
 
 @pytest.mark.parametrize("command", ["build", "dbt"])
-def test_dbt_arguments_after_the_double_dash_reach_dbt_without_it(command: str) -> None:
+def test_the_double_dash_before_the_dbt_arguments_is_dropped(command: str) -> None:
     # argparse takes `--select` for an option of its own unless `--` comes first; dbt took
     # the `--` for the end of its options and refused the rest.
     args = cli.build_parser().parse_args([command, "--", "--select", "+fct_sessions"])
