@@ -13,6 +13,9 @@ TEST_WORKERS ?= 3
 # The engine of `make build`: postgres (the embedded PostgreSQL) or spark (a local Spark
 # session, the optional spark extra; docs/spark.md).
 TARGET ?= postgres
+# UNIT_TESTS=1: `make build` runs the dbt unit tests too (left out by default: they check
+# the SQL on fixed rows, not the data; `make test` runs them).
+UNIT_TESTS ?=
 SPARK_STAMP := $(VENV)/.installed-spark
 # The extras of every virtualenv (pyproject.toml); the spark extra is added by $(SPARK_STAMP).
 EXTRAS := dev,bench
@@ -76,7 +79,7 @@ browser: ## install Debian's chromium (the docs test renders the docs site in it
 	    --no-install-recommends chromium > /dev/null && echo "chromium installed: $$(command -v chromium)"; }
 
 build: $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP)) ## start PostgreSQL (TARGET=spark: a local Spark), generate and load the demo data, dbt build
-	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED)
+	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED) $(if $(UNIT_TESTS),--unit-tests)
 
 test: ## run every test (pytest: loaders, generator, structure, dbt builds on PostgreSQL and Spark, docs in Chromium)
 	@# The virtualenv (with the spark extra: the cross-engine test), Chromium and Java install

@@ -340,6 +340,13 @@ def dbt_arguments(args: argparse.Namespace) -> list[str]:
     return given[1:] if given[:1] == ["--"] else given
 
 
+def build_arguments(args: argparse.Namespace) -> list[str]:
+    """`dbt build`'s arguments for `build`: the unit tests left out unless --unit-tests
+    (warehouse.UNIT_TESTS_LEFT_OUT), then the user's own (dbt_arguments)."""
+    left_out = [] if args.unit_tests else list(warehouse.UNIT_TESTS_LEFT_OUT)
+    return ["build", *left_out, *dbt_arguments(args)]
+
+
 def cmd_dbt(args: argparse.Namespace) -> int:
     settings = _settings(args)
     dbt_args = dbt_arguments(args)
@@ -365,7 +372,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             result = loaders.load_file(conn, out_dir / name, file_format, progress=_say)
             _say("  " + result.summary())
     _say("[4/4] dbt build")
-    code = run_dbt(settings, ["build", *dbt_arguments(args)])
+    code = run_dbt(settings, build_arguments(args))
     seconds = time.perf_counter() - started
     if code != 0:
         _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
@@ -400,7 +407,7 @@ def _build_spark(settings: warehouse.Settings, args: argparse.Namespace) -> int:
     _say("[4/4] dbt build on Spark")
     step = time.perf_counter()
     spark_env = spark_target.dbt_env(settings.project_dir)
-    code = run_dbt(settings, ["build", *dbt_arguments(args)], spark_env)
+    code = run_dbt(settings, build_arguments(args), spark_env)
     seconds = time.perf_counter() - started
     if code != 0:
         _say(f"dbt build on Spark failed (exit {code}) after {seconds:.0f} s; see the output above")
@@ -558,6 +565,12 @@ def _add_build_commands(
     sub.add_argument("--events", type=_positive, default=DEFAULT_EVENTS)
     sub.add_argument("--seed", type=int, default=DEFAULT_SEED)
     _target_argument(sub)
+    sub.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="run the unit tests too (left out by default: they check the SQL on fixed"
+        " rows, not the data; make test runs them)",
+    )
     sub.add_argument(
         "dbt_args",
         nargs=argparse.REMAINDER,

@@ -195,6 +195,13 @@ def connect(
         ) from None
 
 
+# What `access-analytics build` (`make build`) and `make bench` leave out of their
+# `dbt build`: the unit tests. They check the SQL on fixed rows, not the data, so a build
+# of new data learns nothing from them; `make test` runs them (every model's, in the
+# full build of tests/harness/conftest.py), and `build --unit-tests` runs them too.
+UNIT_TESTS_LEFT_OUT = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_env(settings: Settings, dbname: str | None = None) -> dict[str, str]:
     """Environment for a dbt process so that profiles.yml resolves to this warehouse."""
     env = dict(os.environ)

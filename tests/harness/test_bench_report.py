@@ -51,6 +51,7 @@ def _report() -> Report:
         "floors": {"bare lag": 4.0, "lag + running sum": 6.0},
         "full_build": {
             "dbt_seconds": 50.0,
+            "unit_test_seconds": 7.0,
             "server_peak_kib": 1024 * 1024,
             "disk_bytes": 400 * 2**20,
             "nodes": nodes,
@@ -103,6 +104,7 @@ def test_the_build_lines_count_tests_and_unit_tests_and_compare_with_the_floors(
     # Models 15 s (the seed is neither), tests 2.5 + 1.5 s; 400 MiB for a 200 MiB CSV.
     assert "models 15.0 s and tests 4.0 s summed over threads" in text
     assert "PostgreSQL peak 1,024 MiB; warehouse 400 MiB = 2.0x the CSV" in text
+    assert "then the unit tests (make test runs them, make build leaves them out): 7.0 s" in text
     assert "slowest tests: unique_fct_sessions_session_id 2.5 s, int_x_rule 1.5 s" in text
 
 

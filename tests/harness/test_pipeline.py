@@ -372,6 +372,32 @@ def test_the_double_dash_before_the_dbt_arguments_is_dropped(command: str) -> No
     assert cli.dbt_arguments(cli.build_parser().parse_args([command])) == []
 
 
+def test_build_leaves_the_unit_tests_out_unless_asked(
+    database: warehouse.Settings, dbt: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    # `access-analytics build` (make build) runs what dbt selects for these arguments:
+    # every model, seed and data test, no unit test; with --unit-tests every unit test too.
+    parser = cli.build_parser()
+    default = cli.build_arguments(parser.parse_args(["build", "--", "--select", "+fct_sessions"]))
+    assert default == ["build", "--exclude-resource-type", "unit_test", "--select", "+fct_sessions"]
+    asked = cli.build_arguments(parser.parse_args(["build", "--unit-tests"]))
+    assert asked == ["build"]
+
+    def listed(arguments: list[str]) -> set[str]:
+        result = dbt(database, "ls", *arguments[1:], "--output", "json", "--quiet")
+        assert result.returncode == 0, result.stdout[-3000:]
+        return {json.loads(line)["resource_type"] for line in result.stdout.splitlines()}
+
+    assert listed(cli.build_arguments(parser.parse_args(["build"]))) == {
+        "model",
+        "seed",
+        "test",
+        "exposure",
+        "source",
+    }
+    assert "unit_test" in listed(asked)
+
+
 def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tuple[object, ...]]:
     """The rows of the data test `test_sql` after `update`, which is rolled back."""
     with conn.transaction(force_rollback=True):

@@ -20,19 +20,30 @@ fct_sessions as (
     select * from {{ ref('fct_sessions') }}
 ),
 
+{# The web log's sessionized requests, the columns the steps below use: PostgreSQL
+   keeps a CTE read by two steps whole, so the other logs' requests are left out here. #}
+web_requests as (
+    select
+        request_id,
+        session_id,
+        requested_at,
+        is_asset
+    from int_requests_sessionized
+    where log_kind = 'web'
+),
+
 external_requests as (
     select
-        int_requests_sessionized.request_id,
-        int_requests_sessionized.session_id,
-        int_requests_sessionized.requested_at,
-        int_requests_sessionized.is_asset,
+        web_requests.request_id,
+        web_requests.session_id,
+        web_requests.requested_at,
+        web_requests.is_asset,
         int_requests_referred.referrer_host
-    from int_requests_sessionized
+    from web_requests
     inner join int_requests_referred
-        on int_requests_sessionized.request_id = int_requests_referred.request_id
+        on web_requests.request_id = int_requests_referred.request_id
     where
-        int_requests_sessionized.log_kind = 'web'
-        and not coalesce(int_requests_referred.referrer_is_internal, false)
+        not coalesce(int_requests_referred.referrer_is_internal, false)
         and int_requests_referred.referrer_host is not null
 ),
 
@@ -51,17 +62,13 @@ referred_requests as (
    same second. #}
 entries as (
     select
-        int_requests_sessionized.session_id,
-        int_requests_sessionized.request_id,
+        session_id,
+        request_id,
         row_number() over (
-            partition by int_requests_sessionized.session_id
-            order by
-                int_requests_sessionized.requested_at,
-                int_requests_sessionized.is_asset,
-                int_requests_sessionized.request_id
+            partition by session_id
+            order by requested_at, is_asset, request_id
         ) as position_in_session
-    from int_requests_sessionized
-    where int_requests_sessionized.log_kind = 'web'
+    from web_requests
 ),
 
 referred_sessions as (
