@@ -367,21 +367,7 @@ def side_by_side(
         project, answers.definitions(settings.project_dir).session_gap_seconds
     )
     say("the whole dbt build (every model and data test, full refresh), then the unit tests ...")
-    target = work / "full_build"
-    with PeakMemory(None, server) as peak:
-        full = benchmarks.dbt_timed(
-            project, target, ["build", *warehouse.UNIT_TESTS_LEFT_OUT, "--full-refresh"]
-        )
-    unit_tests = benchmarks.dbt_timed(
-        project, work / "unit_tests", ["test", "--select", "test_type:unit"]
-    )
-    extras["full_build"] = {
-        "dbt_seconds": full.dbt_seconds,
-        "unit_test_seconds": unit_tests.dbt_seconds,
-        "server_peak_kib": peak.server_peak_kib,
-        "disk_bytes": database_bytes(project),
-        "nodes": node_times(target / "run_results.json"),
-    }
+    extras["full_build"] = _whole_build(project, work, server)
     warehouse.drop_database(settings, database)
     if incremental:
         say("incremental run after one more day vs full refresh (sessions models) ...")
@@ -396,6 +382,27 @@ def side_by_side(
         extras=extras,
         load=(load_before, os.getloadavg()),
     )
+
+
+def _whole_build(project: warehouse.Settings, work: Path, server: int | None) -> dict[str, Any]:
+    """The whole ``dbt build --full-refresh`` as ``make build`` runs it (every model and
+    data test: warehouse.UNIT_TESTS_LEFT_OUT), with the server's peak memory, the
+    database's size and each node's seconds; then the unit tests alone."""
+    target = work / "full_build"
+    with PeakMemory(None, server) as peak:
+        full = benchmarks.dbt_timed(
+            project, target, ["build", *warehouse.UNIT_TESTS_LEFT_OUT, "--full-refresh"]
+        )
+    unit_tests = benchmarks.dbt_timed(
+        project, work / "unit_tests", ["test", "--select", "test_type:unit"]
+    )
+    return {
+        "dbt_seconds": full.dbt_seconds,
+        "unit_test_seconds": unit_tests.dbt_seconds,
+        "server_peak_kib": peak.server_peak_kib,
+        "disk_bytes": database_bytes(project),
+        "nodes": node_times(target / "run_results.json"),
+    }
 
 
 def _events(demo_dir: Path) -> int:
