@@ -6,7 +6,16 @@
     least `traffic_class_min_score` together; else it is human. `score` adds the weights
     of every fired rule (the suspicion ranking), `reasons` names them.
 #}
-{{ config(materialized='table') }}
+{#- Indexed by IP: each incremental run of int_ip_user_agent_traffic_classes looks up
+    the IP of every pair it recomputed. The planner cannot know how many pairs are new
+    (no index on their watermark), and without this one it chose to scan this table once
+    per pair: 23 s instead of 0.2 s for 4,816 pairs at 1M requests. #}
+{{
+    config(
+        materialized='table',
+        indexes=[{'columns': ['ip']}],
+    )
+}}
 
 {% set rules = var('traffic_rules') %}
 {% set at_least_min = 'requests >= ' ~ var('traffic_min_requests') %}
