@@ -79,7 +79,7 @@ browser: ## install Debian's chromium (the docs test renders the docs site in it
 	    --no-install-recommends chromium > /dev/null && echo "chromium installed: $$(command -v chromium)"; }
 
 build: $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP)) ## start PostgreSQL (TARGET=spark: a local Spark), generate and load the demo data, dbt build
-	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED) $(if $(UNIT_TESTS),--unit-tests)
+	$(BIN)/access-analytics build --target $(TARGET) --events $(EVENTS) --seed $(SEED) $(if $(filter 1,$(UNIT_TESTS)),--unit-tests)
 
 test: ## run every test (pytest: loaders, generator, structure, dbt builds on PostgreSQL and Spark, docs in Chromium)
 	@# The virtualenv (with the spark extra: the cross-engine test), Chromium and Java install

@@ -43,7 +43,6 @@ def _report() -> Report:
         "int_requests_sessionized_all_traffic": {"kind": "model", "seconds": 12.0},
         "fct_sessions": {"kind": "model", "seconds": 3.0},
         "unique_fct_sessions_session_id": {"kind": "test", "seconds": 2.5},
-        "int_x_rule": {"kind": "unit_test", "seconds": 1.5},
         "programs": {"kind": "seed", "seconds": 9.0},
     }
     extras = {
@@ -98,14 +97,14 @@ def test_the_loader_line_gives_the_median_of_the_rounds_ratios() -> None:
     assert "plain COPY of the same 7 typed columns right after it: 150,000 rows/s" in text
 
 
-def test_the_build_lines_count_tests_and_unit_tests_and_compare_with_the_floors() -> None:
+def test_the_build_lines_count_data_tests_time_unit_tests_apart_and_compare_with_floors() -> None:
     text = side_by_side.render(_report(), None)
     assert "12.0 s; bare lag over the same rows: 4.0 s (3.0x); lag + running sum: 6.0 s" in text
-    # Models 15 s (the seed is neither), tests 2.5 + 1.5 s; 400 MiB for a 200 MiB CSV.
-    assert "models 15.0 s and tests 4.0 s summed over threads" in text
+    # Models 15 s (the seed is neither), data tests 2.5 s; 400 MiB for a 200 MiB CSV.
+    assert "models 15.0 s and tests 2.5 s summed over threads" in text
     assert "PostgreSQL peak 1,024 MiB; warehouse 400 MiB = 2.0x the CSV" in text
     assert "then the unit tests (make test runs them, make build leaves them out): 7.0 s" in text
-    assert "slowest tests: unique_fct_sessions_session_id 2.5 s, int_x_rule 1.5 s" in text
+    assert "slowest tests: unique_fct_sessions_session_id 2.5 s" in text
 
 
 def test_growth_factors_compare_with_the_nearest_size_measured_before(tmp_path: Path) -> None:

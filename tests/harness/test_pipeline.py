@@ -377,6 +377,8 @@ def test_build_leaves_the_unit_tests_out_unless_asked(
 ) -> None:
     # `access-analytics build` (make build) runs what dbt selects for these arguments:
     # every model, seed and data test, no unit test; with --unit-tests every unit test too.
+    # (This checks the arguments, not that each caller passes them: cmd_build and
+    # _build_spark call build_arguments, side_by_side uses warehouse.UNIT_TESTS_LEFT_OUT.)
     parser = cli.build_parser()
     default = cli.build_arguments(parser.parse_args(["build", "--", "--select", "+fct_sessions"]))
     assert default == ["build", "--exclude-resource-type", "unit_test", "--select", "+fct_sessions"]
@@ -388,6 +390,7 @@ def test_build_leaves_the_unit_tests_out_unless_asked(
         assert result.returncode == 0, result.stdout[-3000:]
         return {json.loads(line)["resource_type"] for line in result.stdout.splitlines()}
 
+    # Sources and exposures are listed by `dbt ls` by default; `dbt build` runs neither.
     assert listed(cli.build_arguments(parser.parse_args(["build"]))) == {
         "model",
         "seed",
@@ -395,6 +398,7 @@ def test_build_leaves_the_unit_tests_out_unless_asked(
         "exposure",
         "source",
     }
+    # The project has unit tests, which dbt selects without the flag.
     assert "unit_test" in listed(asked)
 
 
