@@ -13,8 +13,8 @@ TEST_WORKERS ?= 3
 # The engine of `make build`: postgres (the embedded PostgreSQL) or spark (a local Spark
 # session, the optional spark extra; docs/spark.md).
 TARGET ?= postgres
-# UNIT_TESTS=1: `make build` runs the dbt unit tests too (left out by default: they check
-# the SQL on fixed rows, not the data; `make test` runs them).
+# UNIT_TESTS=1: `make build` runs the dbt unit tests too (why they are left out:
+# UNIT_TESTS_LEFT_OUT in src/access_analytics/warehouse.py).
 UNIT_TESTS ?=
 SPARK_STAMP := $(VENV)/.installed-spark
 # The extras of every virtualenv (pyproject.toml); the spark extra is added by $(SPARK_STAMP).
