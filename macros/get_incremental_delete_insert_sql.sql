@@ -16,3 +16,20 @@
     {%- endfor -%}
     {{ spark_overwrite_incremental(arg_dict, batch_keys, matches | join(' and ')) }}
 {%- endmacro %}
+
+{#
+    PostgreSQL: dbt's own delete + insert. With config `delete_within` (a column the
+    unique key determines, such as `ip`, with an index on the target), the delete also
+    keeps to the batch's values of that column (macro in_subquery), so it reads the
+    target's rows of those values through the index instead of every row: a row whose
+    key is in the batch has its batch row's value, so no row to replace is left out.
+#}
+{% macro postgres__get_incremental_delete_insert_sql(arg_dict) -%}
+    {%- set within = config.get('delete_within') -%}
+    {%- if within -%}
+        {%- set batch_values = 'select distinct ' ~ within ~ ' from ' ~ arg_dict['temp_relation'] -%}
+        {%- do arg_dict.update({'incremental_predicates': (arg_dict['incremental_predicates'] or [])
+            + [in_subquery('DBT_INTERNAL_DEST.' ~ within, batch_values)]}) -%}
+    {%- endif -%}
+    {{ return(dbt.default__get_incremental_delete_insert_sql(arg_dict)) }}
+{%- endmacro %}

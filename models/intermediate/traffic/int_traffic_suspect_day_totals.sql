@@ -25,6 +25,7 @@
         unique_key=['grain', 'suspect_key', 'local_date'],
         on_schema_change='fail',
         indexes=[{'columns': ['ip']}],
+        delete_within='ip',
         pre_hook="{{ prefer_sequential_reads() }}",
     )
 }}

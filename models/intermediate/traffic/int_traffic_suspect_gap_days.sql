@@ -22,6 +22,7 @@
         unique_key=['grain', 'suspect_key', 'day_started_at'],
         on_schema_change='fail',
         indexes=[{'columns': ['ip']}],
+        delete_within='ip',
     )
 }}
 

@@ -18,6 +18,7 @@
         unique_key=['grain', 'suspect_key', 'value_kind', 'seen_value'],
         on_schema_change='fail',
         indexes=[{'columns': ['ip']}],
+        delete_within='ip',
         pre_hook="{{ prefer_sequential_reads() }}",
     )
 }}
