@@ -119,6 +119,7 @@ OTHER_NAMES = {
     "unique_combination_of_columns",
     "accepted_values",
     "primary_key",
+    "delete_within",
     "ip_list",
     "ip_block",
 }

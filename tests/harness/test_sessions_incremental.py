@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import itertools
 import random
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,13 @@ from conftest import run_cli
 
 EVENTS = 12_000
 LATE_SHARE = 0.02  # of each of the first three batches, delivered one or two batches late
+
+# The incremental models whose delete keeps to the batch's IPs (config delete_within).
+DELETED_WITHIN_IP = (
+    "int_traffic_suspect_values",
+    "int_traffic_suspect_day_totals",
+    "int_traffic_suspect_gap_days",
+)
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -219,6 +227,16 @@ def test_four_incremental_batches_equal_a_full_refresh(
             build(dbt, database)
         else:
             run(dbt, database)
+
+    # The traffic tables with config delete_within deleted only within the batch's IPs
+    # (through their index on ip; docs/performance.md, fourteenth session).
+    log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
+    for model in DELETED_WITHIN_IP:
+        assert re.search(
+            rf'delete from "[^"]+"\."intermediate"\."{model}" as DBT_INTERNAL_DEST\s+where'
+            rf"[^;]*\s+and DBT_INTERNAL_DEST\.ip = any\(array\(select distinct ip from",
+            log,
+        ), model
 
     with warehouse.connect(database) as conn:
         # The runs were incremental: later runs re-sessionized only some users.
