@@ -1,8 +1,8 @@
 {#
     Spark (parquet, no Delta): dbt's `delete+insert` strategy. The rows of the target
     whose `unique_key` is in the batch are replaced by the batch, by rewriting the
-    affected part of the table (macro spark_overwrite_incremental). On PostgreSQL dbt's
-    own delete + insert runs.
+    affected part of the table (macro spark_overwrite_incremental). The config
+    `delete_within` of the PostgreSQL version below does not apply here.
 #}
 {% macro spark__get_incremental_delete_insert_sql(arg_dict) -%}
     {%- set unique_key = arg_dict['unique_key'] -%}
