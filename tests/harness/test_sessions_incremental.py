@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import random
 import re
 import subprocess
@@ -26,13 +27,6 @@ from conftest import run_cli
 
 EVENTS = 12_000
 LATE_SHARE = 0.02  # of each of the first three batches, delivered one or two batches late
-
-# The incremental models whose delete keeps to the batch's IPs (config delete_within).
-DELETED_WITHIN_IP = (
-    "int_traffic_suspect_values",
-    "int_traffic_suspect_day_totals",
-    "int_traffic_suspect_gap_days",
-)
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -228,14 +222,21 @@ def test_four_incremental_batches_equal_a_full_refresh(
         else:
             run(dbt, database)
 
-    # The deletes of the traffic tables with config delete_within keep to their batch's
-    # IPs, so they can read the target through its index on ip (the SQL only: the plans
-    # are measured in docs/performance.md, fourteenth session).
+    # The deletes of the models with config delete_within (dbt's manifest) keep to their
+    # batch's values of that column, so they can read the target through its index (the
+    # SQL only: the plans are measured in docs/performance.md, fourteenth session).
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    within = {
+        node["name"]: node["config"]["delete_within"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("delete_within")
+    }
+    assert within, "no model sets delete_within"
     log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
-    for model in DELETED_WITHIN_IP:
+    for model, column in within.items():
         assert re.search(
             rf'delete from "[^"]+"\."intermediate"\."{model}" as DBT_INTERNAL_DEST\s+where'
-            rf"[^;]*\s+and DBT_INTERNAL_DEST\.ip = any\(array\(select distinct ip"
+            rf"[^;]*\s+and DBT_INTERNAL_DEST\.{column} = any\(array\(select distinct {column}"
             rf' from "{model}__dbt_tmp',
             log,
         ), model
