@@ -8,8 +8,9 @@
     of its requests are written again) hold for all of the value's requests.
     Incremental: a run writes the values of the requests written since its last run
     (requests are never taken away, so a value once seen stays).
-    Each grain groups its requests by its own columns (suspect_grains()), each
-    grouping reading the facts itself: a CTE read by several would be written whole.
+    Each grain groups by its own columns (suspect_grains()). The finest grain reads
+    the facts, each grouping itself: a CTE of the facts read by several would be
+    written whole. The coarser grain groups the finest grain's rows again.
 #}
 {{
     config(
@@ -39,24 +40,53 @@
     ('user_agent', '0', 'max(is_bot)'),
 ] %}
 
+{#- Only the finest grain (the last: IP + user agent) reads the requests. A coarser
+    grain's values are the finest grain's rows grouped again: the distinct paths of an
+    IP are the distinct paths of its IP + user agent rows, and the flags are maxima.
+    Three reads of the requests, not one per grain and kind. #}
+{%- set grains = suspect_grains() %}
+{%- set finest = (grains | list)[-1] %}
+
 with
+{% for grain, columns in grains.items() | list | reverse %}
+{%- for value_kind, is_page, is_bot in value_kinds %}
+{%- set keys = (columns + [value_kind]) | unique | join(', ') %}
+
+{%- if grain == finest %}
+{%- set source = '(' ~ facts ~ ') as facts' %}
+{%- set flags = [is_page, is_bot] %}
+{%- else %}
+{%- set source = finest ~ '_' ~ value_kind ~ '_values' %}
+{%- set flags = ['max(is_page)', 'max(is_bot)'] %}
+{%- endif %}
+
+{{ grain }}_{{ value_kind }}_values as (
+    select
+        {{ keys }},
+        {{ flags[0] }} as is_page,
+        {{ flags[1] }} as is_bot,
+        max(facts_at) as facts_at
+    from {{ source }}
+    {%- if grain == finest and value_kind == 'path' %}
+    where path is not null
+    {%- endif %}
+    group by {{ keys }}
+),
+{%- endfor %}
+{% endfor %}
 
 grain_values as (
-    {%- for grain, columns in suspect_grains().items() %}
+    {%- for grain in grains %}
     {%- set last_grain = loop.last %}
     {%- for value_kind, is_page, is_bot in value_kinds %}
     select
         {{ suspect_grain_columns(grain) }},
         '{{ value_kind }}' as value_kind,
         {{ value_kind }} as seen_value,
-        {{ is_page }} as is_page,
-        {{ is_bot }} as is_bot,
-        max(facts_at) as facts_at
-    from ({{ facts }}) as facts
-    {%- if value_kind == 'path' %}
-    where path is not null
-    {%- endif %}
-    group by {{ (columns + [value_kind]) | unique | join(', ') }}
+        is_page,
+        is_bot,
+        facts_at
+    from {{ grain }}_{{ value_kind }}_values
     {%- if not (last_grain and loop.last) %}
 
     union all
