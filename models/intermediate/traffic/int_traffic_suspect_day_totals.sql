@@ -16,6 +16,11 @@
     Each grain groups the requests by its own columns (suspect_grains(): the IP, or the
     IP and the user agent), and each step reads the facts itself: PostgreSQL would
     write a CTE read by several steps to disk whole, every column of every request.
+    Every group by starts with the IP and the local day, the columns the facts are
+    stored in and indexed by (macro stored_in_order), and a full build groups the rows
+    in the order it reads them instead of hashing them (pre-hook group_in_index_order):
+    at 10M requests the hash aggregates spilled to disk, 76.8 s and 1.7 GB of memory,
+    against 38.3 s and 11 MB (docs/performance.md).
     Incremental: a run recomputes the (IP, local day) groups of new or changed requests.
 #}
 {{
@@ -26,7 +31,7 @@
         on_schema_change='fail',
         indexes=[{'columns': ['ip']}],
         delete_within='ip',
-        pre_hook="{{ prefer_sequential_reads() }}",
+        pre_hook="{{ group_in_index_order() }}",
     )
 }}
 
@@ -52,7 +57,9 @@
 
 with
 {% for grain, columns in suspect_grains().items() %}
-{%- set keys = columns | join(', ') %}
+{#- The grain's columns, the IP and the local day first: the order of the facts. #}
+{%- set day_columns = ['ip', 'local_date'] + (columns | reject('equalto', 'ip') | list) %}
+{%- set day_keys = day_columns | join(', ') %}
 
 {{ grain }}_totals as (
     select
@@ -76,19 +83,18 @@ with
         max(time_resolution) as time_resolution,
         max(facts_at) as facts_at
     from ({{ facts }}) as facts
-    group by {{ keys }}, local_date
+    group by {{ day_keys }}
 ),
 
 {{ grain }}_client_minutes as (
     select
-        {{ keys }},
-        local_date,
+        {{ day_keys }},
         user_key,
         requested_minute,
         count(*) as requests,
         sum(is_page) as pages
     from ({{ facts }}) as facts
-    group by {{ keys }}, local_date, user_key, requested_minute
+    group by {{ day_keys }}, user_key, requested_minute
 ),
 
 {{ grain }}_minute_peaks as (
@@ -98,30 +104,28 @@ with
         max(requests) as peak_requests_per_minute,
         max(pages) as peak_pages_per_minute
     from {{ grain }}_client_minutes
-    group by {{ keys }}, local_date
+    group by {{ day_keys }}
 ),
 
 {{ grain }}_client_day_paths as (
     select
-        {{ keys }},
-        local_date,
+        {{ day_keys }},
         user_key,
         path,
         max(is_page) as is_page
     from ({{ facts }}) as facts
     where path is not null
-    group by {{ keys }}, local_date, user_key, path
+    group by {{ day_keys }}, user_key, path
 ),
 
 {{ grain }}_client_days as (
     select
-        {{ keys }},
-        local_date,
+        {{ day_keys }},
         user_key,
         count(*) as day_paths,
         sum(is_page) as day_pages
     from {{ grain }}_client_day_paths
-    group by {{ keys }}, local_date, user_key
+    group by {{ day_keys }}, user_key
 ),
 
 {{ grain }}_path_peaks as (
@@ -131,7 +135,7 @@ with
         max(day_paths) as peak_daily_paths,
         max(day_pages) as peak_daily_lessons
     from {{ grain }}_client_days
-    group by {{ keys }}, local_date
+    group by {{ day_keys }}
 ),
 {% endfor %}
 {#- The parts of both grains stacked: one row per part and key, a measure null in the
@@ -180,7 +184,8 @@ final as (
         {%- endfor %}
         max(facts_at) as facts_at
     from day_parts
-    group by grain, ip, user_agent, local_date
+    {#- The IP and the day first, as the parts come out of their groups. #}
+    group by ip, local_date, grain, user_agent
 )
 
 select * from final
