@@ -3,9 +3,8 @@
     input is stored in (macro stored_in_order) and indexed by. PostgreSQL's planner
     prefers hash aggregates, which at 10M requests spilled to disk (four of them, in up
     to 21 batches each) where grouping the rows in the order they are read needs next to
-    no memory: int_traffic_suspect_day_totals alone took 76.8 s, its backend peaking at
-    1,696 MiB, and 48.1 s and 11 MiB without hashing; 38.3 s once the facts were also
-    stored in that order (docs/performance.md). Only when the model reads everything
+    no memory (measured at 10M: docs/performance.md, "The suspects' day totals
+    grouped as the facts are read"). Only when the model reads everything
     (not incremental): an incremental run groups a small batch, where a hash is right.
     The setting lasts for the model's transaction. No other engine needs it.
 #}

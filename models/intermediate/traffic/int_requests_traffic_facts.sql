@@ -155,8 +155,7 @@ final as (
 
 {#- Stored in the order of the (ip, local_date) index: int_traffic_suspect_day_totals
     groups by those columns first and int_traffic_suspect_gap_days walks the index, so
-    both read the heap's pages in order (macro stored_in_order; at 10M the day totals
-    48.1 s on unsorted and 38.3 s on sorted facts, the gap days 51.6 s and 39.1 s). A
-    full build stores this order; an incremental run appends its batch at the end. #}
+    both read the heap's pages in order (macro stored_in_order, which says when the
+    order holds; figures in docs/performance.md). #}
 select * from final
 {{ stored_in_order(['ip', 'local_date']) }}

@@ -19,9 +19,8 @@
     Every group by starts with the IP and the local day, the columns the facts are
     stored in and indexed by (macro stored_in_order), and a full build groups the rows
     in the order it reads them instead of hashing them (pre-hook group_in_index_order):
-    at 10M requests the hash aggregates spilled to disk, 76.8 s with a backend peak of
-    1,696 MiB, against 48.1 s and 11 MiB without them, and 38.3 s with the facts also
-    stored in that order (docs/performance.md).
+    at 10M requests the hash aggregates spilled to disk (figures: docs/performance.md,
+    "The suspects' day totals grouped as the facts are read").
     Incremental: a run recomputes the (IP, local day) groups of new or changed requests.
 #}
 {{
