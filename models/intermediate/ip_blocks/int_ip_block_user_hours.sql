@@ -1,9 +1,11 @@
 {#
-    The people of analysis E: a user is an IP and a user agent. Bots are left out
-    (they are nobody's OS mix; non-human traffic is not in int_requests_sessionized), and so are requests without an IPv4 block. Hours and
-    dates are local (the web log's own offset, or var `curriculum_log_timezone`). The requests are read from the
-    sessionized table, which holds every request but the future-dated ones: a table
-    scan is several times faster than the enriched view's joins.
+    The people of analysis E: a user is an IP and a user agent (its key, doc block
+    user_agent_key). Bots are left out (they are nobody's OS mix; non-human traffic is
+    not in int_requests_sessionized), and so are requests without an IPv4 block. Hours
+    and dates are local (the web log's own offset, or var `curriculum_log_timezone`).
+    The requests are read from the sessionized table, which holds every request but the
+    future-dated ones: a table scan is several times faster than the enriched view's
+    joins.
 #}
 with
 
@@ -14,7 +16,7 @@ requests as (
 people as (
     select
         ip,
-        coalesce(user_agent, '') as user_agent,
+        {{ user_agent_join_key('user_agent_key') }} as user_agent_key,
         block_16,
         block_24,
         coalesce(os_class, 'other') as os_class,
@@ -30,7 +32,7 @@ people as (
 user_hours as (
     select
         ip,
-        user_agent,
+        user_agent_key,
         block_16,
         block_24,
         os_class,
@@ -40,7 +42,7 @@ user_hours as (
     from people
     group by
         ip,
-        user_agent,
+        user_agent_key,
         block_16,
         block_24,
         os_class,
@@ -50,7 +52,9 @@ user_hours as (
 
 keyed as (
     select
-        {{ dbt.concat(['ip', "'|'", 'user_agent']) }} as block_user_key,
+        {{ dbt.concat([
+            'ip', "'|'", dbt.cast('user_agent_key', dbt.type_string())
+        ]) }} as block_user_key,
         user_hours.*,
         {{ day_of_week('activity_date') }} as day_of_week
     from user_hours

@@ -55,7 +55,9 @@
     in_subquery('unioned.request_id', reclassified_pairs_requests),
 ] %}
 {%- if reclassified is not none %}
-{%- do conditions.append("coalesce(unioned.user_agent, '') in (" ~ reclassified ~ ')') %}
+{%- do conditions.append(
+    user_agent_join_key('unioned.user_agent_key') ~ ' in (' ~ reclassified ~ ')'
+) %}
 {%- endif %}
 {%- set reloaded_cohorts = subquery_if_any(reloaded_cohorts_sql) %}
 {%- if reloaded_cohorts is not none %}
@@ -136,11 +138,12 @@ joined as (
     left join module_curricula
         on keyed.module = module_curricula.module
     left join user_agents
-        on coalesce(keyed.user_agent, '') = user_agents.user_agent
+        on {{ user_agent_join_key('keyed.user_agent_key') }} = user_agents.user_agent_key
     left join traffic_classes
         on
             keyed.ip = traffic_classes.ip
-            and coalesce(keyed.user_agent, '') = traffic_classes.user_agent
+            and {{ user_agent_join_key('keyed.user_agent_key') }}
+            = traffic_classes.user_agent_key
 ),
 
 classified as (

@@ -3,7 +3,8 @@
     Both kinds of logs as one request stream with the columns they share, parsed once
     and stored: incremental, a run adds the rows of files loaded since the last run.
     Paths are parsed once per distinct path (int_request_paths), IPs validated once per
-    distinct IP (int_request_ips), and joined.
+    distinct IP (int_request_ips), and joined. The user agent is stored as its key
+    (doc block user_agent_key), not as its text.
     (Loads are serialised, so `loaded_at` only grows; the new lines are read by their
     files' ids, macro lines_loaded_since_last_run.)
 #}
@@ -101,7 +102,15 @@ with_parts as (
         unioned.ip,
         ips.ip_version,
         coalesce(ips.is_valid_ip, false) as is_valid_ip,
-        unioned.user_agent,
+        {{ hash_bigint('unioned.user_agent') }} as user_agent_key,
+        {# A user is the logged-in account; without one, the IP and user agent. #}
+        case
+            when unioned.user_id is not null
+                then {{ dbt.concat(["'user:'", dbt.cast("unioned.user_id", dbt.type_string())]) }}
+            else {{ dbt.concat([
+                "'agent:'", "unioned.ip", "'|'", "coalesce(unioned.user_agent, '')"
+            ]) }}
+        end as user_key,
         paths.path,
         paths.module,
         paths.lesson,
@@ -124,12 +133,6 @@ with_parts as (
 keyed as (
     select
         with_parts.*,
-        {# A user is the logged-in account; without one, the IP and user agent. #}
-        case
-            when user_id is not null
-                then {{ dbt.concat(["'user:'", dbt.cast("user_id", dbt.type_string())]) }}
-            else {{ dbt.concat(["'agent:'", "ip", "'|'", "coalesce(user_agent, '')"]) }}
-        end as user_key,
         {# Wall-clock time where the request was made: the web log's own offset, the
            curriculum log's var `curriculum_log_timezone`. #}
         {{ request_local_timestamp('requested_at', 'utc_offset_minutes') }}

@@ -33,7 +33,7 @@
 
 {# The columns the readers of the sessions use, no more: every request is a row here. #}
 {% set request_columns = [
-    'log_kind', 'user_id', 'ip', 'block_16', 'block_24', 'user_agent', 'os_class',
+    'log_kind', 'user_id', 'ip', 'block_16', 'block_24', 'user_agent_key', 'os_class',
     'device_class', 'is_bot', 'traffic_class', 'is_in_sessions', 'path', 'module',
     'lesson', 'is_asset', 'is_lesson_view', 'requested_local_time', 'loaded_at',
 ] %}

@@ -31,7 +31,7 @@ requests as (
 steps as (
     select
         source_file,
-        user_agent,
+        user_agent_key,
         loaded_at,
         {{ dbt.date_trunc('minute', 'requested_at') }} as requested_minute,
         requested_at
@@ -50,7 +50,7 @@ files as (
             as backward_steps_within_minute,
         sum(case when is_backward_step and not is_same_minute then 1 else 0 end)
             as backward_steps_across_minutes,
-        count(user_agent) as lines_with_user_agent,
+        count(user_agent_key) as lines_with_user_agent,
         max(loaded_at) as loaded_at
     from steps
     group by source_file

@@ -44,8 +44,8 @@
     ~ ' as changed where changed.loaded_at > ' ~ loaded_until,
 ) %}
 {%- if reclassified is not none %}
-{%- set batch = '(' ~ batch ~ " or coalesce(requests.user_agent, '') in ("
-    ~ reclassified ~ '))' %}
+{%- set batch = '(' ~ batch ~ ' or '
+    ~ user_agent_join_key('requests.user_agent_key') ~ ' in (' ~ reclassified ~ '))' %}
 {%- endif %}
 {%- endif %}
 
@@ -94,7 +94,9 @@ facts as (
         requests.source_file,
         requests.ip,
         requests.ip_version,
-        coalesce(requests.user_agent, '') as user_agent,
+        {#- The text, as the suspects' pairs and int_ip_user_agent_traffic_classes
+            key on it ('' for a missing user agent). #}
+        coalesce(user_agents.user_agent, '') as user_agent,
         requests.user_key,
         requests.requested_at,
         {{ dbt.date_trunc('minute', 'requests.requested_at') }} as requested_minute,
@@ -111,7 +113,8 @@ facts as (
         case when coalesce(requests.is_error, false) then 1 else 0 end as is_error,
         {# A missing user agent is no bot's: it is its own signal, where the format has it. #}
         case
-            when requests.user_agent is not null and coalesce(user_agents.is_bot, false) then 1
+            when requests.user_agent_key is not null and coalesce(user_agents.is_bot, false)
+                then 1
             else 0
         end as is_bot,
         case when requests.path = 'robots.txt' then 1 else 0 end as is_robots_txt,
@@ -126,14 +129,14 @@ facts as (
             else 0
         end as is_non_http,
         case
-            when requests.user_agent is null and files.has_user_agent_field then 1 else 0
+            when requests.user_agent_key is null and files.has_user_agent_field then 1 else 0
         end as is_missing_user_agent,
         requests.loaded_at
     from requests
     inner join files
         on requests.source_file = files.source_file
     left join user_agents
-        on coalesce(requests.user_agent, '') = user_agents.user_agent
+        on {{ user_agent_join_key('requests.user_agent_key') }} = user_agents.user_agent_key
     left join probe_paths
         on requests.path = probe_paths.path
     where requests.ip is not null and {{ batch }}

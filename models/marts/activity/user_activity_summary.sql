@@ -19,7 +19,7 @@ requests_per_user as (
         min(requested_at) as first_seen_at,
         max(requested_at) as last_seen_at,
         count(*) as requests,
-        count(distinct user_agent) as devices,
+        count(distinct user_agent_key) as devices,
         count(distinct ip) as distinct_ips
     from int_requests_sessionized
     group by user_key

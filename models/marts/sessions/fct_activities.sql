@@ -25,7 +25,7 @@ activities as (
         max(requested_at) as activity_ended_at,
         count(*) as requests,
         count(distinct ip) as distinct_ips,
-        count(distinct user_agent) as distinct_user_agents,
+        count(distinct user_agent_key) as distinct_user_agents,
         max(sessionized_at) as sessionized_at
     from requests
     group by activity_id, user_key

@@ -29,7 +29,7 @@ sessions as (
         count(distinct case when is_lesson_view then path end) as distinct_lessons,
         sum(case when is_asset then 1 else 0 end) as asset_requests,
         count(distinct ip) as distinct_ips,
-        count(distinct user_agent) as distinct_user_agents,
+        count(distinct user_agent_key) as distinct_user_agents,
         count(distinct device_class) as distinct_device_classes,
         {{ dbt.bool_or('is_bot') }} as has_bot_user_agent,
         max(sessionized_at) as sessionized_at
