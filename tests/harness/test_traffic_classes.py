@@ -59,10 +59,10 @@ NOT_HUMAN = {
 ACCEPTANCE_SQL = """
 with requests as (
     select r.ip, r.path, r.is_asset, date_trunc('minute', r.requested_at) as minute,
-           coalesce(ua.is_bot, false) or r.user_agent is null as is_bot
+           coalesce(ua.is_bot, false) or r.user_agent_key is null as is_bot
     from intermediate.int_requests_unioned as r
     left join intermediate.int_user_agents_classified as ua
-        on coalesce(r.user_agent, '') = ua.user_agent
+        on r.user_agent_key = ua.user_agent_key
     where r.log_kind = 'web'
 ),
 per_minute as (
