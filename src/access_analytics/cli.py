@@ -376,6 +376,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     if code != 0:
         _say(f"dbt build failed (exit {code}) after {seconds:.0f} s; see the output above")
+        stale = stale_incremental_models(settings.project_dir / "target" / "run_results.json")
+        if stale:
+            _say(
+                f"{', '.join(stale)}: stored by an earlier version of the models, with other"
+                " columns; rebuild the warehouse's tables once with"
+                " `.venv/bin/access-analytics build -- --full-refresh`"
+            )
         return code
     _say(_row_counts(settings))
     for line in _reader_uris(settings):
@@ -383,6 +390,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     _say(f"built in {seconds:.0f} s. Connect with: psql {uri}")
     _say(_where_passwords_are(settings))
     return 0
+
+
+def stale_incremental_models(run_results: Path) -> list[str]:
+    """The incremental models that a failed build refused because their stored table has
+    other columns than the model now makes (dbt's `on_schema_change: fail`, set for the
+    whole project): tables of an earlier version of the project, which a full refresh
+    rebuilds. Empty when the build's results say nothing of the kind."""
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return sorted(
+        str(result["unique_id"]).rsplit(".", 1)[-1]
+        for result in results
+        if result.get("status") == "error" and "out of sync" in str(result.get("message") or "")
+    )
 
 
 def _build_spark(settings: warehouse.Settings, args: argparse.Namespace) -> int:

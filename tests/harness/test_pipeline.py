@@ -481,3 +481,48 @@ def test_not_null_columns_tests_only_the_rows_of_its_where_config(
         nulls = f"update {relation} set session_id = null, activity_id = null {first}"
         # session_id, session_started_at, visit_started_at, activity_id, activity_started_at
         assert rows_after(conn, nulls, test_sql) == [(1, 0, 0, 1, 0)]
+
+
+def test_a_build_refused_for_tables_of_an_earlier_version_names_them(tmp_path: Path) -> None:
+    # dbt's words for an incremental table whose columns differ from the model's (the
+    # project sets on_schema_change: fail), as a build of an older warehouse wrote them.
+    out_of_sync = (
+        "Compilation Error in model int_requests_unioned (models/intermediate/requests/"
+        "int_requests_unioned.sql)\n  \n                The source and target schemas on"
+        " this incremental model are out of sync!\n"
+    )
+    results = [
+        {
+            "unique_id": "model.access_analytics.int_requests_unioned",
+            "status": "error",
+            "message": out_of_sync,
+        },
+        {
+            "unique_id": "model.access_analytics.int_user_agents_classified",
+            "status": "error",
+            "message": out_of_sync.replace("int_requests_unioned", "int_user_agents_classified"),
+        },
+        {
+            "unique_id": "model.access_analytics.fct_sessions",
+            "status": "error",
+            "message": "Database Error in model fct_sessions: division by zero",
+        },
+        {
+            "unique_id": "model.access_analytics.int_request_paths",
+            "status": "success",
+            "message": "SELECT 450",
+        },
+        {"unique_id": "test.access_analytics.not_null_x", "status": "skipped", "message": None},
+    ]
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(json.dumps({"results": results}))
+    assert cli.stale_incremental_models(run_results) == [
+        "int_requests_unioned",
+        "int_user_agents_classified",
+    ]
+    # Another failure alone, no results file, or a file that is not dbt's: no such hint.
+    run_results.write_text(json.dumps({"results": results[2:]}))
+    assert cli.stale_incremental_models(run_results) == []
+    assert cli.stale_incremental_models(tmp_path / "missing.json") == []
+    run_results.write_text("not json")
+    assert cli.stale_incremental_models(run_results) == []
