@@ -95,7 +95,9 @@ facts as (
         requests.ip,
         requests.ip_version,
         {#- The text, as the suspects' pairs and int_ip_user_agent_traffic_classes
-            key on it ('' for a missing user agent). #}
+            key on it ('' for a missing user agent): every user agent is classified
+            (int_user_agents_classified reads every logged one; int_requests_enriched's
+            not-null test on device_class checks the same join). #}
         coalesce(user_agents.user_agent, '') as user_agent,
         requests.user_key,
         requests.requested_at,
