@@ -446,19 +446,19 @@ def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tup
 def test_not_null_columns_counts_the_nulls_of_each_column_in_one_test(
     full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
 ) -> None:
-    # int_requests_enriched's seven not-null columns are one test: it passes on the
-    # build, and one row with nulls in two of them fails it with each column's count.
+    # int_requests_enriched's eight not-null columns are one test: it passes on the
+    # build, and one row with nulls in three of them fails it with each column's count.
     database, _, folder = full_build_warehouse
     test_sql = compiled_test(folder, "not_null_columns_int_requests_enriched", prefix=True)
     relation = "intermediate.int_requests_enriched"
     first = f"(select min(request_id) from {relation})"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
-        nulls = f"update {relation} set is_staff = null, cohort_phase = null"
-        # traffic_class, is_staff, is_placeholder_cohort, cohort_phase,
+        nulls = f"update {relation} set device_class = null, is_staff = null, cohort_phase = null"
+        # traffic_class, device_class, is_staff, is_placeholder_cohort, cohort_phase,
         # is_cross_program, is_private_ip, is_reserved_ip
         assert rows_after(conn, f"{nulls} where request_id = {first}", test_sql) == [
-            (0, 1, 0, 1, 0, 0, 0)
+            (0, 1, 1, 0, 1, 0, 0, 0)
         ]
 
 
