@@ -102,7 +102,7 @@ with_parts as (
         unioned.ip,
         ips.ip_version,
         coalesce(ips.is_valid_ip, false) as is_valid_ip,
-        {{ hash_bigint('unioned.user_agent') }} as user_agent_key,
+        {{ user_agent_key('unioned.user_agent') }} as user_agent_key,
         {# A user is the logged-in account; without one, the IP and user agent. #}
         case
             when unioned.user_id is not null

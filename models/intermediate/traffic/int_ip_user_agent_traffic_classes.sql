@@ -64,7 +64,7 @@ final as (
         classified.ip,
         classified.user_agent,
         {#- The key int_requests_enriched joins on (doc block user_agent_key). #}
-        {{ hash_bigint('classified.user_agent') }} as user_agent_key,
+        {{ user_agent_key('classified.user_agent') }} as user_agent_key,
         classified.traffic_class,
         {{ dbt.current_timestamp() }} as classified_at
     from classified

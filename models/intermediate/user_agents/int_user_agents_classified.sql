@@ -240,7 +240,7 @@ final as (
     select
         classified.user_agent,
         {#- The key the request tables carry instead of the text. #}
-        {{ hash_bigint('classified.user_agent') }} as user_agent_key,
+        {{ user_agent_key('classified.user_agent') }} as user_agent_key,
         classified.os_family,
         case
             when classified.os_family = 'Windows' then 'windows'
