@@ -737,7 +737,7 @@ def test_real_project_broken_once_per_rule_fails_that_rule(
     model_id = f"model.{PROJECT}."
     dim_programs_lines = nodes[model_id + "dim_programs"]["raw_code"].count("\n") + 1
     # 5: the mart stops reading the intermediate model (reads the sessions instead).
-    nodes[model_id + "fct_lesson_views"]["depends_on"]["nodes"] = [
+    nodes[model_id + "user_daily_anomalies"]["depends_on"]["nodes"] = [
         model_id + "int_requests_sessionized"
     ]
     # 6: the cohort dimension reads the staging model again.

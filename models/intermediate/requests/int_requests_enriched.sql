@@ -68,8 +68,29 @@
 
 with
 
+{# The columns of the requests that readers of the enriched requests use, no more: every
+   request is a row here. (The web log's method and status and the IP's version stay in
+   int_requests_unioned, for the traffic facts; the user agent's families in
+   int_user_agents_classified.) #}
 requests as (
-    select unioned.*
+    select
+        unioned.request_id,
+        unioned.log_kind,
+        unioned.source_file,
+        unioned.line_number,
+        unioned.requested_at,
+        unioned.requested_local_time,
+        unioned.user_id,
+        unioned.cohort_id,
+        unioned.user_key,
+        unioned.ip,
+        unioned.user_agent_key,
+        unioned.path,
+        unioned.module,
+        unioned.lesson,
+        unioned.is_asset,
+        unioned.is_lesson_view,
+        unioned.loaded_at
     from {{ ref('int_requests_unioned') }} as unioned
     where {{ batch }}
 ),
@@ -124,9 +145,7 @@ joined as (
         cohorts.start_date as cohort_start_date,
         cohorts.end_date as cohort_end_date,
         module_curricula.curriculum as content_curriculum,
-        user_agents.os_family,
         user_agents.os_class,
-        user_agents.browser_family,
         user_agents.device_class,
         user_agents.is_bot,
         coalesce(traffic_classes.traffic_class, 'human') as traffic_class

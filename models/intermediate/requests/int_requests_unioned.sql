@@ -89,6 +89,9 @@ ips as (
     select * from {{ ref('int_request_ips') }}
 ),
 
+{# The columns the readers use: the web log's offset is read into the local time, and
+   the IP's validity and the path's depth, extension and home flag stay in
+   int_request_ips and int_request_paths. #}
 with_parts as (
     select
         unioned.request_id,
@@ -96,12 +99,14 @@ with_parts as (
         unioned.source_file,
         unioned.line_number,
         unioned.requested_at,
-        unioned.utc_offset_minutes,
+        {# Wall-clock time where the request was made: the web log's own offset, the
+           curriculum log's var `curriculum_log_timezone`. #}
+        {{ request_local_timestamp('unioned.requested_at', 'unioned.utc_offset_minutes') }}
+            as requested_local_time,
         unioned.user_id,
         unioned.cohort_id,
         unioned.ip,
         ips.ip_version,
-        coalesce(ips.is_valid_ip, false) as is_valid_ip,
         {{ user_agent_key('unioned.user_agent') }} as user_agent_key,
         {# A user is the logged-in account; without one, the IP and user agent. #}
         case
@@ -114,10 +119,7 @@ with_parts as (
         paths.path,
         paths.module,
         paths.lesson,
-        paths.path_depth,
-        paths.file_extension,
         coalesce(paths.is_asset, false) as is_asset,
-        coalesce(paths.is_home, false) as is_home,
         coalesce(paths.is_lesson_view, false) as is_lesson_view,
         unioned.method,
         unioned.status,
@@ -128,16 +130,6 @@ with_parts as (
         on unioned.raw_path = paths.raw_path
     left join ips
         on unioned.ip = ips.ip
-),
-
-keyed as (
-    select
-        with_parts.*,
-        {# Wall-clock time where the request was made: the web log's own offset, the
-           curriculum log's var `curriculum_log_timezone`. #}
-        {{ request_local_timestamp('requested_at', 'utc_offset_minutes') }}
-            as requested_local_time
-    from with_parts
 )
 
-select * from keyed
+select * from with_parts
