@@ -91,7 +91,7 @@ def test_every_program_with_students_in_session_is_ranked(demo: Demo) -> None:
         """
         select program_id, cohort_id, count(*)
         from intermediate.int_requests_enriched
-        where cohort_phase = 'during' and not is_asset and not is_home
+        where cohort_phase = 'during' and not is_asset and path <> '/'
             and path is not null and program_id is not null
         group by program_id, cohort_id
         order by program_id, cohort_id

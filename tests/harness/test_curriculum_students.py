@@ -122,7 +122,7 @@ def test_real_cohort_table_staff_and_placeholder_have_no_students_or_graduates(
         graduate_views = count(
             "select count(*) from intermediate.int_requests_enriched"
             " where requested_date > cohort_end_date and cohort_id not in (%s, %s)"
-            " and not is_asset and not is_home and path is not null",
+            " and not is_asset and path <> '/' and path is not null",
             REAL_STAFF_COHORT_ID,
             REAL_PLACEHOLDER_COHORT_ID,
         )
