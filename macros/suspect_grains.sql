@@ -5,5 +5,5 @@
     built for every request; suspect_key() writes the key on the grouped rows.
 #}
 {% macro suspect_grains() %}
-    {{ return({'ip': ['ip'], 'ip_user_agent': ['ip', 'user_agent']}) }}
+    {{ return({'ip': ['ip'], 'ip_user_agent': ['ip', 'user_agent_key']}) }}
 {% endmacro %}

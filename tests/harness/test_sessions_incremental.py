@@ -45,7 +45,7 @@ COMPARED = {
     " is_cross_program, block_24, os_class, device_class, is_bot, traffic_class",
     "intermediate.int_log_time_resolutions": "source_file, line_count,"
     " backward_steps_within_minute, time_resolution, has_user_agent_field",
-    "intermediate.int_requests_traffic_facts": "request_id, ip, user_agent, local_date,"
+    "intermediate.int_requests_traffic_facts": "request_id, ip, user_agent_key, local_date,"
     " local_hour, time_resolution, is_page, is_bot, is_missing_user_agent, is_off_hours",
     "intermediate.int_traffic_suspect_day_totals": "grain, suspect_key, local_date, requests,"
     " page_requests, first_seen_at, last_seen_at, error_requests, off_hours_requests,"

@@ -200,7 +200,7 @@ def test_editing_a_seed_reclassifies_on_the_next_plain_build(
                     " agents.rules_checksum, facts.is_bot, enriched.is_bot"
                     " from intermediate.int_user_agents_classified as agents"
                     " join intermediate.int_requests_traffic_facts as facts"
-                    " on facts.user_agent = agents.user_agent"
+                    " on facts.user_agent_key = agents.user_agent_key"
                     " join intermediate.int_requests_enriched as enriched"
                     " on enriched.request_id = facts.request_id"
                 )

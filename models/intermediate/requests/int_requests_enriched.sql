@@ -42,7 +42,7 @@
             inner join {{ ref('int_requests_traffic_facts') }} as facts
                 on
                     reclassified.ip = facts.ip
-                    and reclassified.user_agent = facts.user_agent
+                    and reclassified.user_agent_key = facts.user_agent_key
             where reclassified.classified_at > {{ enriched_until }}
 {%- endset %}
 {%- set reloaded_cohorts_sql %}

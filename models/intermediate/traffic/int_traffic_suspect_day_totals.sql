@@ -152,7 +152,7 @@ day_parts as (
     select
         grain,
         ip,
-        user_agent,
+        user_agent_key,
         {%- for measure in output_measures %}
         {%- if measure in measures %}
         {{ measure }},
@@ -172,20 +172,32 @@ day_parts as (
     {%- endfor %}
 ),
 
-final as (
+day_groups as (
     select
         grain,
-        {{ suspect_key() }} as suspect_key,
         local_date,
         ip,
-        user_agent,
-        {%- for measure in output_measures[:-1] %}
-        max({{ measure }}) as {{ measure }},
+        user_agent_key,
+        {%- for measure in output_measures %}
+        max({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
-        max(facts_at) as facts_at
     from day_parts
     {#- The IP and the day first, as the parts come out of their groups. #}
-    group by ip, local_date, grain, user_agent
+    group by ip, local_date, grain, user_agent_key
+),
+
+final as (
+    select
+        day_groups.grain,
+        {{ suspect_key() }} as suspect_key,
+        day_groups.local_date,
+        day_groups.ip,
+        user_agents.user_agent,
+        {%- for measure in output_measures %}
+        day_groups.{{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from day_groups
+    {{ suspect_user_agent_join('day_groups') }}
 )
 
 select * from final

@@ -65,7 +65,7 @@
 {%- set stamped %}
     select
         ip,
-        user_agent,
+        user_agent_key,
         {{ day }} as day_started_at,
         case
             when time_resolution = 'minute' then requested_minute else requested_at
@@ -105,7 +105,7 @@ counted as (
     select
         grain,
         ip,
-        user_agent,
+        user_agent_key,
         day_started_at,
         facts_at,
         case
@@ -125,16 +125,30 @@ counted as (
 gap_days as (
     select
         grain,
-        {{ suspect_key() }} as suspect_key,
         day_started_at,
         ip,
+        user_agent_key,
         count(gap_seconds) as intervals,
         cast(coalesce(sum(gap_seconds), 0) as {{ dbt.type_numeric() }}) as gap_seconds_sum,
         cast(coalesce(sum(gap_seconds * gap_seconds), 0) as {{ dbt.type_numeric() }})
             as gap_seconds_squared_sum,
         max(facts_at) as facts_at
     from counted
-    group by grain, ip, user_agent, day_started_at
+    group by grain, ip, user_agent_key, day_started_at
+),
+
+final as (
+    select
+        gap_days.grain,
+        {{ suspect_key() }} as suspect_key,
+        gap_days.day_started_at,
+        gap_days.ip,
+        gap_days.intervals,
+        gap_days.gap_seconds_sum,
+        gap_days.gap_seconds_squared_sum,
+        gap_days.facts_at
+    from gap_days
+    {{ suspect_user_agent_join('gap_days') }}
 )
 
-select * from gap_days
+select * from final

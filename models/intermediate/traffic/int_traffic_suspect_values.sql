@@ -33,11 +33,12 @@
     where {{ batch }}
 {%- endset %}
 
-{#- Per kind of value: the column, and the flags that hold for all of its requests. #}
+{#- Per kind of value: its column, and the flags that hold for all of its requests. A
+    user agent is grouped and written as its key (doc block user_agent_key). #}
 {%- set value_kinds = [
-    ('path', 'max(is_page)', '0'),
-    ('user_key', '0', '0'),
-    ('user_agent', '0', 'max(is_bot)'),
+    ('path', 'path', 'max(is_page)', '0'),
+    ('user_key', 'user_key', '0', '0'),
+    ('user_agent', 'user_agent_key', '0', 'max(is_bot)'),
 ] %}
 
 {#- Only the finest grain (the last: IP + user agent) reads the requests. A coarser
@@ -49,8 +50,8 @@
 
 with
 {% for grain, columns in grains.items() | list | reverse %}
-{%- for value_kind, is_page, is_bot in value_kinds %}
-{%- set keys = (columns + [value_kind]) | unique | join(', ') %}
+{%- for value_kind, column, is_page, is_bot in value_kinds %}
+{%- set keys = (columns + [column]) | unique | join(', ') %}
 
 {%- if grain == finest %}
 {%- set source = '(' ~ facts ~ ') as facts' %}
@@ -78,11 +79,15 @@ with
 grain_values as (
     {%- for grain in grains %}
     {%- set last_grain = loop.last %}
-    {%- for value_kind, is_page, is_bot in value_kinds %}
+    {%- for value_kind, column, is_page, is_bot in value_kinds %}
     select
         {{ suspect_grain_columns(grain) }},
         '{{ value_kind }}' as value_kind,
-        {{ value_kind }} as seen_value,
+        {% if column == value_kind -%}
+        {{ column }}
+        {%- else -%}
+        cast({{ column }} as {{ dbt.type_string() }})
+        {%- endif %} as seen_value,
         is_page,
         is_bot,
         facts_at
@@ -97,15 +102,16 @@ grain_values as (
 
 suspect_values as (
     select
-        grain,
+        grain_values.grain,
         {{ suspect_key() }} as suspect_key,
-        value_kind,
-        seen_value,
-        ip,
-        is_page,
-        is_bot,
-        facts_at
+        grain_values.value_kind,
+        grain_values.seen_value,
+        grain_values.ip,
+        grain_values.is_page,
+        grain_values.is_bot,
+        grain_values.facts_at
     from grain_values
+    {{ suspect_user_agent_join('grain_values') }}
 )
 
 select * from suspect_values
