@@ -8,6 +8,11 @@
     )
 }}
 
+{#- The request's columns a lesson view keeps. #}
+{%- set view_columns = [
+    'request_id', 'user_key', 'session_id', 'requested_at', 'path', 'module', 'lesson',
+] %}
+
 with
 
 requests as (
@@ -19,13 +24,7 @@ requests as (
    The home page is a page view (reading a lesson then going home ends the dwell). #}
 page_views as (
     select
-        request_id,
-        user_key,
-        session_id,
-        requested_at,
-        path,
-        module,
-        lesson,
+        {{ view_columns | join(',\n        ') }},
         is_lesson_view,
         lead(requested_at) over by_session as next_page_view_at
     from requests
@@ -36,13 +35,7 @@ page_views as (
 {# Lesson views (int_request_paths.is_lesson_view): not the home page. #}
 lesson_views as (
     select
-        request_id,
-        user_key,
-        session_id,
-        requested_at,
-        path,
-        module,
-        lesson,
+        {{ view_columns | join(',\n        ') }},
         {{ seconds_between('requested_at', 'next_page_view_at') }} as dwell_seconds,
         next_page_view_at is null as is_session_exit
     from page_views
