@@ -178,9 +178,10 @@ day_groups as (
         local_date,
         ip,
         user_agent_key,
-        {%- for measure in output_measures %}
-        max({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
+        {%- for measure in output_measures[:-1] %}
+        max({{ measure }}) as {{ measure }},
         {%- endfor %}
+        max(facts_at) as facts_at
     from day_parts
     {#- The IP and the day first, as the parts come out of their groups. #}
     group by ip, local_date, grain, user_agent_key
@@ -193,9 +194,10 @@ final as (
         day_groups.local_date,
         day_groups.ip,
         user_agents.user_agent,
-        {%- for measure in output_measures %}
-        day_groups.{{ measure }}{{ ',' if not loop.last }}
+        {%- for measure in output_measures[:-1] %}
+        day_groups.{{ measure }},
         {%- endfor %}
+        day_groups.facts_at
     from day_groups
     {{ suspect_user_agent_join('day_groups') }}
 )
