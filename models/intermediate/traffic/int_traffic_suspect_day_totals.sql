@@ -14,7 +14,7 @@
     whatever the planner guesses of the parts' sizes (joining them made it nest loops
     over two aggregates on a fuzzed file: 190 s instead of 0.5 s).
     Each grain groups the requests by its own columns (suspect_grains(): the IP, or the
-    IP and the user agent), and each step reads the facts itself: PostgreSQL would
+    IP and the user agent's key), and each step reads the facts itself: PostgreSQL would
     write a CTE read by several steps to disk whole, every column of every request.
     Every group by starts with the IP and the local day, the columns the facts are
     stored in and indexed by (macro stored_in_order), and a full build groups the rows

@@ -31,7 +31,7 @@ view_counts as (
 view_sessions as (
     select
         path,
-        count(*) as sessions
+        count(session_id) as sessions
     from (
         select distinct
             path,
