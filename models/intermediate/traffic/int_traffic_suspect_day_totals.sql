@@ -13,9 +13,10 @@
     a path, hence null), so `max` picks that row's value, and the plan stays linear
     whatever the planner guesses of the parts' sizes (joining them made it nest loops
     over two aggregates on a fuzzed file: 190 s instead of 0.5 s).
-    Each grain groups the requests by its own columns (suspect_grains(): the IP, or the
-    IP and the user agent's key), and each step reads the facts itself: PostgreSQL would
-    write a CTE read by several steps to disk whole, every column of every request.
+    Each part groups the requests once for both grains (macro suspect_grouping_sets:
+    one grouping set per grain, the IP's nested in the IP + user agent's, so one sorted
+    pass gives both), and each part reads the facts itself: PostgreSQL would write a CTE
+    read by several steps to disk whole, every column of every request.
     Every group by starts with the IP and the local day, the columns the facts are
     stored in and indexed by (macro stored_in_order), and a full build groups the rows
     in the order it reads them instead of hashing them (pre-hook group_in_index_order):
@@ -56,14 +57,11 @@
 {%- set output_measures = total_measures[:-1] + peak_measures + ['facts_at'] %}
 
 with
-{% for grain, columns in suspect_grains().items() %}
-{#- The grain's columns, the IP and the local day first: the order of the facts. #}
-{%- set day_columns = ['ip', 'local_date'] + (columns | reject('equalto', 'ip') | list) %}
-{%- set day_keys = day_columns | join(', ') %}
 
-{{ grain }}_totals as (
+{# Each part groups the requests once for both grains (suspect_grouping_sets()). #}
+totals as (
     select
-        {{ suspect_grain_columns(grain) }},
+        {{ suspect_grouping_columns() }},
         local_date,
         max(ip_version) as ip_version,
         min(log_kind) as log_kind,
@@ -83,67 +81,76 @@ with
         max(time_resolution) as time_resolution,
         max(facts_at) as facts_at
     from ({{ facts }}) as facts
-    group by {{ day_keys }}
+    {{ suspect_grouping_sets(['local_date']) }}
 ),
 
-{{ grain }}_client_minutes as (
+client_minutes as (
     select
-        {{ day_keys }},
+        {{ suspect_grouping_columns() }},
+        local_date,
         user_key,
         requested_minute,
         count(*) as requests,
         sum(is_page) as pages
     from ({{ facts }}) as facts
-    group by {{ day_keys }}, user_key, requested_minute
+    {{ suspect_grouping_sets(['local_date', 'user_key', 'requested_minute']) }}
 ),
 
-{{ grain }}_minute_peaks as (
+{# The rows of a set come out in the order of its columns: the IP and the day first,
+    which the groups below start with. #}
+minute_peaks as (
     select
-        {{ suspect_grain_columns(grain) }},
+        grain,
+        ip,
+        user_agent_key,
         local_date,
         max(requests) as peak_requests_per_minute,
         max(pages) as peak_pages_per_minute
-    from {{ grain }}_client_minutes
-    group by {{ day_keys }}
+    from client_minutes
+    group by ip, local_date, grain, user_agent_key
 ),
 
-{{ grain }}_client_day_paths as (
+client_day_paths as (
     select
-        {{ day_keys }},
+        {{ suspect_grouping_columns() }},
+        local_date,
         user_key,
         path,
         max(is_page) as is_page
     from ({{ facts }}) as facts
     where path is not null
-    group by {{ day_keys }}, user_key, path
+    {{ suspect_grouping_sets(['local_date', 'user_key', 'path']) }}
 ),
 
-{{ grain }}_client_days as (
+client_days as (
     select
-        {{ day_keys }},
+        grain,
+        ip,
+        user_agent_key,
+        local_date,
         user_key,
         count(*) as day_paths,
         sum(is_page) as day_pages
-    from {{ grain }}_client_day_paths
-    group by {{ day_keys }}, user_key
+    from client_day_paths
+    group by ip, local_date, grain, user_agent_key, user_key
 ),
 
-{{ grain }}_path_peaks as (
+path_peaks as (
     select
-        {{ suspect_grain_columns(grain) }},
+        grain,
+        ip,
+        user_agent_key,
         local_date,
         max(day_paths) as peak_daily_paths,
         max(day_pages) as peak_daily_lessons
-    from {{ grain }}_client_days
-    group by {{ day_keys }}
+    from client_days
+    group by ip, local_date, grain, user_agent_key
 ),
-{% endfor %}
-{#- The parts of both grains stacked: one row per part and key, a measure null in the
-    parts that do not compute it, so `max` picks each measure's one value. (The peaks'
-    nulls are typed: the totals come first, and the two peaks parts each lack two.) #}
+
+{# The three parts stacked: one row per part and key, a measure null in the parts
+    that do not compute it, so `max` picks each measure's one value. (The peaks' nulls
+    are typed: the totals come first, and the two peaks parts each lack two.) #}
 day_parts as (
-    {%- for grain in suspect_grains() %}
-    {%- set last_grain = loop.last %}
     {%- for part, measures in [
         ('totals', total_measures),
         ('minute_peaks', peak_measures[:2]),
@@ -163,12 +170,11 @@ day_parts as (
         {%- endif %}
         {%- endfor %}
         local_date
-    from {{ grain }}_{{ part }}
-    {%- if not (last_grain and loop.last) %}
+    from {{ part }}
+    {%- if not loop.last %}
 
     union all
     {% endif %}
-    {%- endfor %}
     {%- endfor %}
 ),
 
