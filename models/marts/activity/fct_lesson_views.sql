@@ -21,15 +21,29 @@ requests as (
 
 {# Page views only: a page's own images and json arrive right after it, so the time to
    the next request of any kind would make every image-heavy lesson look abandoned.
-   The home page is a page view (reading a lesson then going home ends the dwell). #}
+   The home page is a page view (reading a lesson then going home ends the dwell).
+   A session is a run of consecutive requests of one user, so the next page view in the
+   session is the user's next page view when that one has the same session_id. Ordered
+   by user and time, not by session_id (a hash), the rows are read in the order the
+   sessionization stored them: sorting them is cheap. #}
 page_views as (
     select
         {{ view_columns | join(',\n        ') }},
         is_lesson_view,
-        lead(requested_at) over by_session as next_page_view_at
+        lead(session_id) over by_user as next_session_id,
+        lead(requested_at) over by_user as next_requested_at
     from requests
     where not is_asset
-    window by_session as (partition by session_id order by requested_at, request_id)
+    window by_user as (partition by user_key order by requested_at, request_id)
+),
+
+in_session as (
+    select
+        {{ view_columns | join(',\n        ') }},
+        is_lesson_view,
+        case when next_session_id = session_id then next_requested_at end
+            as next_page_view_at
+    from page_views
 ),
 
 {# Lesson views (int_request_paths.is_lesson_view): not the home page. #}
@@ -38,7 +52,7 @@ lesson_views as (
         {{ view_columns | join(',\n        ') }},
         {{ seconds_between('requested_at', 'next_page_view_at') }} as dwell_seconds,
         next_page_view_at is null as is_session_exit
-    from page_views
+    from in_session
     where is_lesson_view
 )
 

@@ -16,6 +16,10 @@ requests as (
     {{ sessionized_batch_join('requests') }}
 ),
 
+{# One row per activity, grouped by user and start first (activity_id is a hash of the two):
+   the requests come in user order through the (user_key, requested_at) index of the
+   sessionized requests, so only each user's rows are sorted, in memory, not every
+   request by a hash (at 10M: docs/performance.md). #}
 activities as (
     select
         activity_id,
@@ -28,7 +32,7 @@ activities as (
         count(distinct user_agent_key) as distinct_user_agents,
         max(sessionized_at) as sessionized_at
     from requests
-    group by activity_id, user_key
+    group by user_key, activity_started_at, activity_id
 ),
 
 measured as (

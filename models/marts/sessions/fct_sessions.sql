@@ -16,6 +16,10 @@ requests as (
     {{ sessionized_batch_join('requests') }}
 ),
 
+{# One row per session, grouped by user and start first (session_id is a hash of the two):
+   the requests come in user order through the (user_key, requested_at) index of the
+   sessionized requests, so only each user's rows are sorted, in memory, not every
+   request by a hash (at 10M: docs/performance.md). #}
 sessions as (
     select
         session_id,
@@ -34,7 +38,7 @@ sessions as (
         {{ dbt.bool_or('is_bot') }} as has_bot_user_agent,
         max(sessionized_at) as sessionized_at
     from requests
-    group by session_id, user_key
+    group by user_key, session_started_at, session_id
 ),
 
 measured as (
