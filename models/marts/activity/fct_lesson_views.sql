@@ -22,8 +22,8 @@ requests as (
 {# Page views only: a page's own images and json arrive right after it, so the time to
    the next request of any kind would make every image-heavy lesson look abandoned.
    The home page is a page view (reading a lesson then going home ends the dwell).
-   The requests of a session are consecutive among its user's, so the next page view in
-   the session is the user's next page view when that one has the same session_id. Ordered
+   The requests of a session are consecutive among its user's (doc block session), so the
+   next page view in the session is the user's next page view with the same session_id. Ordered
    by user and time, not by session_id (a hash), the rows are read in the order the
    sessionization stored them: sorting them is cheap. #}
 page_views as (

@@ -16,10 +16,8 @@ requests as (
     {{ sessionized_batch_join('requests') }}
 ),
 
-{# One row per activity, grouped by user and start first (activity_id is a hash of the two):
-   the requests come in user order through the (user_key, requested_at) index of the
-   sessionized requests, so only each user's rows are sorted, in memory, not every
-   request by a hash (at 10M: docs/performance.md). #}
+{# One row per activity, grouped by user and start first (activity_id is their hash),
+   for the reason fct_sessions gives. #}
 activities as (
     select
         activity_id,

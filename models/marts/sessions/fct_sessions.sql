@@ -16,10 +16,10 @@ requests as (
     {{ sessionized_batch_join('requests') }}
 ),
 
-{# One row per session, grouped by user and start first (session_id is a hash of the two):
-   the requests come in user order through the (user_key, requested_at) index of the
-   sessionized requests, so only each user's rows are sorted, in memory, not every
-   request by a hash (at 10M: docs/performance.md). #}
+{# One row per session, grouped by user and start first (what identifies a session: doc
+   block session; session_id is their hash): the requests come in user order through the
+   (user_key, requested_at) index of the sessionized requests, so only each user's rows
+   are sorted, in memory, not every request by a hash (at 10M: docs/performance.md). #}
 sessions as (
     select
         session_id,
