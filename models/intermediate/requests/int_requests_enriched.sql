@@ -70,14 +70,13 @@ with
 
 {# The columns of the requests that readers of the enriched requests use, no more: every
    request is a row here. (The web log's method and status and the IP's version stay in
-   int_requests_unioned, for the traffic facts; the user agent's families in
+   int_requests_unioned, for the traffic facts, and so do the file and line a request
+   came from, for int_requests_future_dated; the user agent's families in
    int_user_agents_classified.) #}
 requests as (
     select
         unioned.request_id,
         unioned.log_kind,
-        unioned.source_file,
-        unioned.line_number,
         unioned.requested_at,
         unioned.requested_local_time,
         unioned.user_id,

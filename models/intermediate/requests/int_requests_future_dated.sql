@@ -1,8 +1,10 @@
-{# Requests dated after "now" plus the tolerance: kept out of sessions, listed here. #}
+{# Requests dated after "now" plus the tolerance: kept out of sessions, listed here.
+   Read from the unioned requests, which keep each request's file and line (and an
+   index on requested_at). #}
 with
 
 requests as (
-    select * from {{ ref('int_requests_enriched') }}
+    select * from {{ ref('int_requests_unioned') }}
 ),
 
 future_dated as (

@@ -91,7 +91,6 @@ facts as (
     select
         requests.request_id,
         requests.log_kind,
-        requests.source_file,
         requests.ip,
         requests.ip_version,
         {#- The key (doc block user_agent_key), not the text: the suspects' tables group
