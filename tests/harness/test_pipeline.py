@@ -469,18 +469,20 @@ def test_not_null_columns_tests_only_the_rows_of_its_where_config(
     # is_in_sessions`): a null outside them passes, one inside fails.
     database, _, folder = full_build_warehouse
     test_sql = compiled_test(
-        folder, "not_null_columns_int_requests_sessionized_all_traffic_session_id", prefix=True
+        folder,
+        "not_null_columns_int_requests_sessionized_all_traffic_session_started_at",
+        prefix=True,
     )
     relation = "intermediate.int_requests_sessionized_all_traffic"
     first = f"where request_id = (select min(request_id) from {relation} where is_in_sessions)"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
         # Taken out of the sessions, its null session columns are not tested.
-        out = f"update {relation} set is_in_sessions = false, session_id = null {first}"
+        out = f"update {relation} set is_in_sessions = false, session_started_at = null {first}"
         assert rows_after(conn, out, test_sql) == []
-        nulls = f"update {relation} set session_id = null, activity_id = null {first}"
-        # session_id, session_started_at, visit_started_at, activity_id, activity_started_at
-        assert rows_after(conn, nulls, test_sql) == [(1, 0, 0, 1, 0)]
+        nulls = f"update {relation} set session_started_at = null, activity_started_at = null"
+        # session_started_at, visit_started_at, activity_started_at
+        assert rows_after(conn, f"{nulls} {first}", test_sql) == [(1, 0, 1)]
 
 
 def test_a_build_refused_for_tables_of_an_earlier_version_names_them(tmp_path: Path) -> None:

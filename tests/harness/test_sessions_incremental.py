@@ -38,8 +38,10 @@ COMPARED = {
     "marts.fct_activities": "activity_id, user_key, user_id, activity_started_at,"
     " activity_ended_at, duration_seconds, requests, distinct_ips, distinct_user_agents",
     "intermediate.int_requests_sessionized_all_traffic": "request_id, user_key, requested_at,"
-    " session_id, session_started_at, visit_started_at, activity_id, activity_started_at,"
-    " seconds_since_previous, traffic_class, is_in_sessions",
+    " session_started_at, visit_started_at, activity_started_at, seconds_since_previous,"
+    " traffic_class, is_in_sessions",
+    # The ids the view adds (macro sessionized_id).
+    "intermediate.int_requests_sessionized": "request_id, session_id, activity_id",
     # The incremental request and traffic tables the sessions are built from.
     "intermediate.int_requests_enriched": "request_id, user_key, cohort_phase, program_id,"
     " is_cross_program, block_24, os_class, device_class, is_bot, traffic_class",
@@ -184,7 +186,7 @@ BATCH_OF_REQUEST = (
 # continue or re-sessionize a session built by an earlier run ...
 SESSIONS_ACROSS_BATCHES = (
     "select count(*) from (select session_id"
-    " from intermediate.int_requests_sessionized_all_traffic"
+    " from intermediate.int_requests_sessionized"
     f" join ({BATCH_OF_REQUEST}) as loaded using (request_id)"
     " where session_id is not null group by session_id"
     " having count(distinct batch) > 1) as across"
@@ -193,7 +195,7 @@ SESSIONS_ACROSS_BATCHES = (
 # session that it precedes.
 SESSIONS_WITH_A_LATE_REQUEST = (
     "with loaded as (select sessions.session_id, loaded.batch, loaded.requested_at"
-    " from intermediate.int_requests_sessionized_all_traffic as sessions"
+    " from intermediate.int_requests_sessionized as sessions"
     f" join ({BATCH_OF_REQUEST}) as loaded using (request_id)"
     " where sessions.session_id is not null)"
     " select count(distinct late.session_id) from loaded as late"
@@ -285,7 +287,7 @@ def test_four_incremental_batches_equal_a_full_refresh(
         left_out = count(
             full,
             "select count(*) from intermediate.int_requests_sessionized_all_traffic"
-            " where not is_in_sessions and session_id is null",
+            " where not is_in_sessions and session_started_at is null",
         )
         kept = count(full, "select count(*) from intermediate.int_requests_sessionized")
         assert left_out > 0

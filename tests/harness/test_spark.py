@@ -442,7 +442,7 @@ def test_four_incremental_batches_on_spark_equal_a_full_refresh(
         ),
         "total": "select count(*) from intermediate.int_requests_sessionized_all_traffic",
         "left out": "select count(*) from intermediate.int_requests_sessionized_all_traffic"
-        " where not is_in_sessions and session_id is null",
+        " where not is_in_sessions and session_started_at is null",
         "kept": "select count(*) from intermediate.int_requests_sessionized",
     }
     full = _session_rows({**queries, **counts})

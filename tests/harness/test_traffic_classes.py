@@ -177,7 +177,7 @@ def test_no_bot_session_unless_automated_traffic_is_included(
         "select count(distinct sessions.session_id) filter"
         " (where classes.traffic_class <> 'human')"
         " from marts.fct_sessions as sessions"
-        " left join intermediate.int_requests_sessionized_all_traffic as requests"
+        " left join intermediate.int_requests_sessionized as requests"
         "  on sessions.session_id = requests.session_id"
         " left join marts.ip_traffic_classes as classes on requests.ip = classes.ip"
     )

@@ -8,9 +8,10 @@
     )
 }}
 
-{#- The request's columns a lesson view keeps. #}
+{#- The request's columns a lesson view keeps; its session by the session's start, hashed
+    into session_id once per lesson view at the end (macro sessionized_id). #}
 {%- set view_columns = [
-    'request_id', 'user_key', 'session_id', 'requested_at', 'path', 'module', 'lesson',
+    'request_id', 'user_key', 'session_started_at', 'requested_at', 'path', 'module', 'lesson',
 ] %}
 
 with
@@ -23,14 +24,14 @@ requests as (
    the next request of any kind would make every image-heavy lesson look abandoned.
    The home page is a page view (reading a lesson then going home ends the dwell).
    The requests of a session are consecutive among its user's (doc block session), so the
-   next page view in the session is the user's next page view with the same session_id. Ordered
+   next page view in the session is the user's next page view with the same session start. Ordered
    by user and time, not by session_id (a hash), the rows are read in the order the
    sessionization stored them: sorting them is cheap. #}
 page_views as (
     select
         {{ view_columns | join(',\n        ') }},
         is_lesson_view,
-        lead(session_id) over by_user as next_session_id,
+        lead(session_started_at) over by_user as next_session_started_at,
         lead(requested_at) over by_user as next_requested_at
     from requests
     where not is_asset
@@ -41,7 +42,7 @@ in_session as (
     select
         {{ view_columns | join(',\n        ') }},
         is_lesson_view,
-        case when next_session_id = session_id then next_requested_at end
+        case when next_session_started_at = session_started_at then next_requested_at end
             as next_page_view_at
     from page_views
 ),
@@ -49,7 +50,13 @@ in_session as (
 {# Lesson views (int_request_paths.is_lesson_view): not the home page. #}
 lesson_views as (
     select
-        {{ view_columns | join(',\n        ') }},
+        request_id,
+        user_key,
+        {{ sessionized_id('session_started_at') }} as session_id,
+        requested_at,
+        path,
+        module,
+        lesson,
         {{ seconds_between('requested_at', 'next_page_view_at') }} as dwell_seconds,
         next_page_view_at is null as is_session_exit
     from in_session

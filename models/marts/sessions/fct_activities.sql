@@ -16,11 +16,11 @@ requests as (
     {{ sessionized_batch_join('requests') }}
 ),
 
-{# One row per activity, grouped by user and start first (activity_id is their hash),
-   for the reason fct_sessions gives. #}
+{# One row per activity, grouped by user and start, for the reason fct_sessions gives;
+   activity_id is their hash, computed once per activity (macro sessionized_id). #}
 activities as (
     select
-        activity_id,
+        {{ sessionized_id('activity_started_at') }} as activity_id,
         user_key,
         max(user_id) as user_id,
         min(requested_at) as activity_started_at,
@@ -30,7 +30,7 @@ activities as (
         count(distinct user_agent_key) as distinct_user_agents,
         max(sessionized_at) as sessionized_at
     from requests
-    group by user_key, activity_started_at, activity_id
+    group by user_key, activity_started_at
 ),
 
 measured as (

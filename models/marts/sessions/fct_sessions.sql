@@ -16,13 +16,14 @@ requests as (
     {{ sessionized_batch_join('requests') }}
 ),
 
-{# One row per session, grouped by user and start first (what identifies a session: doc
-   block session; session_id is their hash): the requests come in user order through the
-   (user_key, requested_at) index of the sessionized requests, so only each user's rows
-   are sorted, in memory, not every request by a hash (at 10M: docs/performance.md). #}
+{# One row per session, grouped by user and start (what identifies a session: doc block
+   session): the requests come in user order through the (user_key, requested_at) index
+   of the sessionized requests, so only each user's rows are sorted, in memory, not every
+   request by a hash (at 10M: docs/performance.md). session_id is their hash, computed
+   once per session (macro sessionized_id). #}
 sessions as (
     select
-        session_id,
+        {{ sessionized_id('session_started_at') }} as session_id,
         user_key,
         max(user_id) as user_id,
         max(log_kind) as log_kind,
@@ -38,7 +39,7 @@ sessions as (
         {{ dbt.bool_or('is_bot') }} as has_bot_user_agent,
         max(sessionized_at) as sessionized_at
     from requests
-    group by user_key, session_started_at, session_id
+    group by user_key, session_started_at
 ),
 
 measured as (
