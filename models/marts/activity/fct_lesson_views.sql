@@ -8,8 +8,8 @@
     )
 }}
 
-{#- The request's columns a lesson view keeps; its session by the session's start, hashed
-    into session_id once per lesson view at the end (macro sessionized_id). #}
+{#- The request's columns the page views carry; a lesson view keeps them, its session's
+    start hashed into session_id once per lesson view at the end (macro sessionized_id). #}
 {%- set view_columns = [
     'request_id', 'user_key', 'session_started_at', 'requested_at', 'path', 'module', 'lesson',
 ] %}
@@ -24,9 +24,9 @@ requests as (
    the next request of any kind would make every image-heavy lesson look abandoned.
    The home page is a page view (reading a lesson then going home ends the dwell).
    The requests of a session are consecutive among its user's (doc block session), so the
-   next page view in the session is the user's next page view with the same session start. Ordered
-   by user and time, not by session_id (a hash), the rows are read in the order the
-   sessionization stored them: sorting them is cheap. #}
+   next page view in the session is the user's next page view with the same session
+   start. Ordered by user and time, not by session_id (a hash), the rows are read in the
+   order the sessionization stored them: sorting them is cheap. #}
 page_views as (
     select
         {{ view_columns | join(',\n        ') }},
