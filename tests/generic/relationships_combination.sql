@@ -5,6 +5,12 @@
     relationships test leaves out null values.
 #}
 {% test relationships_combination(model, columns, to, fields) %}
+{%- if columns | length != fields | length or columns | length == 0 %}
+    {{ exceptions.raise_compiler_error(
+        'relationships_combination on ' ~ model ~ ': `columns` and `fields` need the same'
+        ~ ' number of names (' ~ columns | length ~ ' and ' ~ fields | length ~ ')'
+    ) }}
+{%- endif %}
 
 select
     {%- for column in columns %}
@@ -19,8 +25,8 @@ where
         select 1
         from {{ to }} as parent
         where
-            {%- for column in columns %}
-            parent.{{ fields[loop.index0] }} = child.{{ column }}{{ ' and' if not loop.last }}
+            {%- for column, field in zip(columns, fields) %}
+            parent.{{ field }} = child.{{ column }}{{ ' and' if not loop.last }}
             {%- endfor %}
     )
 
