@@ -1,11 +1,11 @@
 {#
     The query of the test `assert_requests_reconcile_from_raw_to_intermediate`: request
     counts per source file in raw, staging (when `staging_built`) and
-    int_requests_unioned (when `intermediate_built`); the files where they differ. When
-    the test runs, each such file is also logged with the command that fixes it.
+    int_requests_unioned (when `intermediate_built`); the files where they differ. It runs
+    once, as the test: when the test fails, the on-run-end hook log_reconciliation_failures
+    runs the test's query again to log each file with the command that fixes it.
 #}
 {% macro requests_reconciliation(staging_built, intermediate_built) -%}
-{% set query %}
 with
 
 raw_rows as (
@@ -73,15 +73,4 @@ from per_file
 where
     {{ 'staging_count != raw_count' if staging_built else 'false' }}
     or {{ 'intermediate_count != raw_count' if intermediate_built else 'false' }}
-{% endset %}
-    {%- if execute -%}
-        {%- for row in run_query(query).rows -%}
-            {{ log("rows differ between layers for " ~ row['source_file'] ~ ": raw "
-                   ~ row['raw_count'] ~ ", staging " ~ row['staging_count']
-                   ~ ", intermediate " ~ row['intermediate_count']
-                   ~ " (a file was replaced by a shorter version, or two builds overlapped):"
-                   ~ " run `dbt build --full-refresh`", info=True) }}
-        {%- endfor -%}
-    {%- endif -%}
-    {{ return(query) }}
 {%- endmacro %}

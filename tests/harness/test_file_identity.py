@@ -175,7 +175,7 @@ def test_a_shorter_replacement_fails_the_next_plain_build_with_the_command(
 
     plain = dbt(database, "build", *select)
 
-    assert plain.returncode == 1
+    assert plain.returncode == 1, plain.stdout[-4000:]
     assert (
         f"rows differ between layers for {path}: raw 47, staging 47, intermediate 50"
         " (a file was replaced by a shorter version, or two builds overlapped): run"
