@@ -8,7 +8,8 @@
 {%- if columns | length != fields | length or columns | length == 0 %}
     {{ exceptions.raise_compiler_error(
         'relationships_combination on ' ~ model ~ ': `columns` and `fields` need the same'
-        ~ ' number of names (' ~ columns | length ~ ' and ' ~ fields | length ~ ')'
+        ~ ' number of names, at least one (' ~ columns | length ~ ' and ' ~ fields | length
+        ~ ')'
     ) }}
 {%- endif %}
 

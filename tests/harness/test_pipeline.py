@@ -443,15 +443,28 @@ def rows_after(conn: psycopg.Connection, update: str, test_sql: str) -> list[tup
         return conn.execute(test_sql).fetchall()
 
 
+def data_test_case(
+    build: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+    test_name: str,
+    relation: str,
+    where: str = "true",
+) -> tuple[warehouse.Settings, str, str]:
+    """The database of the full build, the SQL of its data test whose name starts with
+    `test_name`, and a subquery of the first request of `relation` where `where` holds."""
+    database, _, folder = build
+    test_sql = compiled_test(folder, test_name, prefix=True)
+    return database, test_sql, f"(select min(request_id) from {relation} where {where})"
+
+
 def test_not_null_columns_counts_the_nulls_of_each_column_in_one_test(
     full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
 ) -> None:
     # int_requests_enriched's eight not-null columns are one test: it passes on the
     # build, and one row with nulls in three of them fails it with each column's count.
-    database, _, folder = full_build_warehouse
-    test_sql = compiled_test(folder, "not_null_columns_int_requests_enriched", prefix=True)
     relation = "intermediate.int_requests_enriched"
-    first = f"(select min(request_id) from {relation})"
+    database, test_sql, first = data_test_case(
+        full_build_warehouse, "not_null_columns_int_requests_enriched", relation
+    )
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
         nulls = f"update {relation} set device_class = null, is_staff = null, cohort_phase = null"
@@ -467,14 +480,14 @@ def test_not_null_columns_tests_only_the_rows_of_its_where_config(
 ) -> None:
     # The session columns must be set only for requests in the sessions (config `where:
     # is_in_sessions`): a null outside them passes, one inside fails.
-    database, _, folder = full_build_warehouse
-    test_sql = compiled_test(
-        folder,
-        "not_null_columns_int_requests_sessionized_all_traffic_session_started_at",
-        prefix=True,
-    )
     relation = "intermediate.int_requests_sessionized_all_traffic"
-    first = f"where request_id = (select min(request_id) from {relation} where is_in_sessions)"
+    database, test_sql, in_sessions = data_test_case(
+        full_build_warehouse,
+        "not_null_columns_int_requests_sessionized_all_traffic_session_started_at",
+        relation,
+        "is_in_sessions",
+    )
+    first = f"where request_id = {in_sessions}"
     with warehouse.connect(database) as conn:
         assert conn.execute(test_sql).fetchall() == []
         # Taken out of the sessions, its null session columns are not tested.
@@ -483,6 +496,45 @@ def test_not_null_columns_tests_only_the_rows_of_its_where_config(
         nulls = f"update {relation} set session_started_at = null, activity_started_at = null"
         # session_started_at, visit_started_at, activity_started_at
         assert rows_after(conn, f"{nulls} {first}", test_sql) == [(1, 0, 1)]
+
+
+def test_relationships_combination_returns_each_combination_its_parent_lacks(
+    full_build_warehouse: tuple[warehouse.Settings, demo_data.DemoFiles, Path],
+    dbt: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    # Every session of a sessionized request is in fct_sessions, by user and start: the
+    # test passes on the build; a request moved to a start no session has fails it with
+    # that user and start; a request without a session start is not checked.
+    relation = "intermediate.int_requests_sessionized_all_traffic"
+    database, test_sql, first = data_test_case(
+        full_build_warehouse, "relationships_combination_int_", relation, "is_in_sessions"
+    )
+    with warehouse.connect(database) as conn:
+        assert conn.execute(test_sql).fetchall() == []
+        row = conn.execute(
+            f"select user_key, session_started_at - interval '1 microsecond' from {relation}"
+            f" where request_id = {first}"
+        ).fetchone()
+        moved = (
+            f"update {relation} set session_started_at = session_started_at"
+            f" - interval '1 microsecond' where request_id = {first}"
+        )
+        assert rows_after(conn, moved, test_sql) == [row]
+        unset = f"update {relation} set session_started_at = null where request_id = {first}"
+        assert rows_after(conn, unset, test_sql) == []
+    # Column and field lists of different lengths: one clear message, no SQL.
+    uneven = dbt(
+        database,
+        "compile",
+        "--inline",
+        "{{ test_relationships_combination(model=ref('fct_sessions'), columns=['user_key',"
+        " 'session_started_at'], to=ref('fct_sessions'), fields=['user_key']) }}",
+    )
+    assert uneven.returncode != 0
+    assert (
+        "`columns` and `fields` need the same number of names, at least one (2 and 1)"
+        in uneven.stdout
+    )
 
 
 def test_a_build_refused_for_tables_of_an_earlier_version_names_them(tmp_path: Path) -> None:
